@@ -1,0 +1,54 @@
+// JSON-lines logging: one object per line with time, level, service, the
+// request id of the current call (when inside one), the message and fields.
+//
+// Secrets must never be passed in; as a second line of defence, any field
+// whose key looks like a secret (token, secret, password, authorization,
+// key, code_verifier, cookie) is written as "[redacted]".
+#pragma once
+
+#include <initializer_list>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace lc {
+
+enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+
+// Parses "debug", "info", "warn", "error".
+bool ParseLogLevel(std::string_view text, LogLevel* out);
+
+using LogFields = std::initializer_list<std::pair<std::string_view, nlohmann::json>>;
+
+// Sets the service name, minimum level and sink (default std::cerr).
+// Thread-safe to call Log from any thread after Init.
+void InitLogging(std::string service, LogLevel min_level, std::ostream* sink = nullptr);
+
+void Log(LogLevel level, std::string_view message, LogFields fields = {});
+inline void LogDebug(std::string_view m, LogFields f = {}) { Log(LogLevel::kDebug, m, f); }
+inline void LogInfo(std::string_view m, LogFields f = {}) { Log(LogLevel::kInfo, m, f); }
+inline void LogWarn(std::string_view m, LogFields f = {}) { Log(LogLevel::kWarn, m, f); }
+inline void LogError(std::string_view m, LogFields f = {}) { Log(LogLevel::kError, m, f); }
+
+// Sets the request id for log lines written by this thread while in scope.
+class ScopedRequestId {
+ public:
+  explicit ScopedRequestId(std::string id);
+  ~ScopedRequestId();
+  ScopedRequestId(const ScopedRequestId&) = delete;
+  ScopedRequestId& operator=(const ScopedRequestId&) = delete;
+
+ private:
+  std::string previous_;
+};
+
+// The request id of the current thread's call, or "".
+const std::string& CurrentRequestId();
+
+// True when a log field key names something secret.
+bool IsSecretKey(std::string_view key);
+
+}  // namespace lc
