@@ -23,11 +23,12 @@ class Exposer;
 
 namespace lc {
 
-// Settings every service has: listen-addr, metrics-port, log-level,
-// jwt-secret, jwt-issuer, jwt-audience, shutdown-grace.
-std::vector<SettingSpec> CommonSettings();
+// Settings every service has: listen-addr (default given here),
+// metrics-port, log-level, jwt-secret, jwt-issuer, jwt-audience,
+// shutdown-grace.
+std::vector<SettingSpec> CommonSettings(const std::string& default_listen_addr);
 // CommonSettings plus db-url and db-pool-size.
-std::vector<SettingSpec> CommonSettingsWithDatabase();
+std::vector<SettingSpec> CommonSettingsWithDatabase(const std::string& default_listen_addr);
 
 // Who may call an RPC.
 enum class Access {
