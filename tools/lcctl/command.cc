@@ -1,0 +1,61 @@
+#include "command.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "output.h"
+
+namespace liveconnect::lcctl {
+namespace {
+
+struct ServiceAddress {
+  Service service;
+  const char* env_var;
+  const char* fallback;
+};
+
+// One row per service; later services add theirs (LC_OAUTH_ADDR, ...).
+constexpr ServiceAddress kServiceAddresses[] = {
+    {Service::kRepository, "LC_REPOSITORY_ADDR", "127.0.0.1:50051"},
+};
+
+}  // namespace
+
+std::string DefaultAddress(Service service, const EnvLookup& env) {
+  for (const ServiceAddress& entry : kServiceAddresses) {
+    if (entry.service != service) continue;
+    std::optional<std::string> value = env(entry.env_var);
+    return value && !value->empty() ? *value : entry.fallback;
+  }
+  return "";
+}
+
+RpcSession::RpcSession(std::shared_ptr<grpc::Channel> channel, std::string token,
+                       absl::Duration timeout, bool json, std::ostream& out)
+    : channel_(std::move(channel)),
+      token_(std::move(token)),
+      timeout_(timeout),
+      json_(json),
+      out_(out) {}
+
+std::unique_ptr<grpc::ClientContext> RpcSession::NewCall() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
+  return context;
+}
+
+absl::Status RpcSession::Print(const google::protobuf::Message& message,
+                               const std::function<void(std::ostream&)>& human) const {
+  if (json_) return PrintJson(message, out_);
+  human(out_);
+  return absl::OkStatus();
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+}  // namespace liveconnect::lcctl
