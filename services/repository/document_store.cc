@@ -1,0 +1,316 @@
+#include "repository/document_store.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace lc::repository {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  auto status = google::protobuf::util::MessageToJsonString(m, &out, opts);
+  (void)status;  // serialising a valid message cannot fail
+  return out;
+}
+
+absl::Status FromJson(const std::string& json, google::protobuf::Message* m) {
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;
+  auto status = google::protobuf::util::JsonStringToMessage(json, m, opts);
+  if (!status.ok()) {
+    return absl::DataLossError(absl::StrCat("stored record does not parse: ", status.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+// Timestamps travel to PostgreSQL as RFC 3339 text with microseconds.
+std::string PgTime(const google::protobuf::Timestamp& ts) { return TimeUtil::ToString(ts); }
+std::string PgTime(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()); }
+
+google::protobuf::Timestamp ProtoTime(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+std::string TextArray(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  // PostgreSQL array literal with every element quoted and escaped.
+  std::string out = "{";
+  for (int i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ",";
+    out += "\"";
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+void ParseTextArray(const std::string& text, google::protobuf::RepeatedPtrField<std::string>* out) {
+  // Parses the array literal PostgreSQL prints for text[].
+  if (text.size() < 2) return;
+  std::string cur;
+  bool quoted = false, in_item = false;
+  for (size_t i = 1; i + 1 < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '\\' && i + 2 < text.size()) {
+        cur += text[++i];
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+      in_item = true;
+    } else if (c == ',') {
+      *out->Add() = cur;
+      cur.clear();
+      in_item = false;
+    } else {
+      cur += c;
+      in_item = true;
+    }
+  }
+  if (in_item || !cur.empty()) *out->Add() = cur;
+}
+
+void InsertEvent(pqxx::work& tx, const std::string& owner, const v1::HistoryEvent& e) {
+  tx.exec_params(
+      "INSERT INTO history (document_id, owner, kind, actor, time, summary, changed_fields, "
+      "version_id) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], NULLIF($8, '')::uuid)",
+      e.document_id(), owner, static_cast<int>(e.kind()), e.actor(), PgTime(e.time()), e.summary(),
+      TextArray(e.changed_fields()), e.version_id());
+}
+
+absl::StatusOr<v1::Document> DocumentFromRow(const pqxx::row& row) {
+  v1::Document doc;
+  auto status = FromJson(row["body"].as<std::string>(), &doc);
+  if (!status.ok()) return status;
+  doc.set_etag(row["row_version"].as<std::string>());
+  return doc;
+}
+
+void InsertVersion(pqxx::work& tx, const v1::Version& v) {
+  tx.exec_params(
+      "INSERT INTO versions (id, document_id, number, created_time, body) "
+      "VALUES ($1, $2, $3, $4, $5::jsonb)",
+      v.id(), v.document_id(), v.number(), PgTime(v.created_time()), ToJson(v));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Document> PgDocumentStore::Create(const v1::Document& doc,
+                                                     const std::string& idempotency_key,
+                                                     const v1::HistoryEvent& created) {
+  v1::Document result;
+  absl::Status status = pool_.Run([&](pqxx::work& tx) -> absl::Status {
+    if (!idempotency_key.empty()) {
+      pqxx::result existing = tx.exec_params(
+          "SELECT body, row_version FROM documents WHERE owner = $1 AND create_request_id = $2",
+          doc.owner(), idempotency_key);
+      if (!existing.empty()) {
+        auto found = DocumentFromRow(existing[0]);
+        if (!found.ok()) return found.status();
+        result = *std::move(found);
+        return absl::OkStatus();
+      }
+    }
+    v1::Document stored = doc;
+    stored.clear_etag();
+    tx.exec_params(
+        "INSERT INTO documents (id, owner, type, provider, account, file_id, created_time, "
+        "modified_time, row_version, create_request_id, body) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, NULLIF($9, ''), $10::jsonb)",
+        doc.id(), doc.owner(), static_cast<int>(doc.type()), doc.blob().provider(),
+        doc.blob().account(), doc.blob().file_id(), PgTime(doc.created_time()),
+        PgTime(doc.modified_time()), idempotency_key, ToJson(stored));
+    InsertEvent(tx, doc.owner(), created);
+    result = stored;
+    result.set_etag("1");
+    return absl::OkStatus();
+  });
+  if (absl::IsAlreadyExists(status) && !idempotency_key.empty()) {
+    // A concurrent create with the same key won the race: return its result.
+    return Create(doc, idempotency_key, created);
+  }
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<v1::Document> PgDocumentStore::Get(const std::string& id) {
+  v1::Document result;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params("SELECT body, row_version FROM documents WHERE id = $1", id);
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("document ", id, " not found"));
+    auto doc = DocumentFromRow(r[0]);
+    if (!doc.ok()) return doc.status();
+    result = *std::move(doc);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<v1::Document> PgDocumentStore::Mutate(const std::string& id, absl::Time now,
+                                                     const Mutation& fn) {
+  v1::Document result;
+  absl::Status status = pool_.Run([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r =
+        tx.exec_params("SELECT body, row_version FROM documents WHERE id = $1 FOR UPDATE", id);
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("document ", id, " not found"));
+    auto loaded = DocumentFromRow(r[0]);
+    if (!loaded.ok()) return loaded.status();
+    v1::Document doc = *std::move(loaded);
+    MutationEffects effects;
+    absl::Status s = fn(doc, effects);
+    if (!s.ok()) return s;
+    int64_t next_version = r[0]["row_version"].as<int64_t>() + 1;
+    *doc.mutable_modified_time() = ProtoTime(now);
+    doc.clear_etag();
+    if (effects.new_version) InsertVersion(tx, *effects.new_version);
+    tx.exec_params(
+        "UPDATE documents SET type = $2, modified_time = $3, row_version = $4, body = $5::jsonb "
+        "WHERE id = $1",
+        id, static_cast<int>(doc.type()), PgTime(now), next_version, ToJson(doc));
+    for (const auto& e : effects.events) InsertEvent(tx, doc.owner(), e);
+    result = doc;
+    result.set_etag(std::to_string(next_version));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::Status PgDocumentStore::Delete(const std::string& id,
+                                     const std::function<absl::Status(const v1::Document&)>& check,
+                                     const v1::HistoryEvent& deleted) {
+  return pool_.Run([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r =
+        tx.exec_params("SELECT body, row_version FROM documents WHERE id = $1 FOR UPDATE", id);
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("document ", id, " not found"));
+    auto doc = DocumentFromRow(r[0]);
+    if (!doc.ok()) return doc.status();
+    absl::Status s = check(*doc);
+    if (!s.ok()) return s;
+    tx.exec_params("DELETE FROM documents WHERE id = $1", id);
+    InsertEvent(tx, doc->owner(), deleted);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<DocumentPage> PgDocumentStore::List(const DocumentQuery& q) {
+  DocumentPage page;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    std::string after_time = q.after ? PgTime(q.after->first) : "";
+    std::string after_id = q.after ? q.after->second : "";
+    // NULL-able parameters keep one statement for every filter combination.
+    pqxx::result r = tx.exec_params(
+        "SELECT body, row_version FROM documents "
+        "WHERE ($1 = '' OR owner = $1) AND ($2 = 0 OR type = $2) AND ($3 = '' OR provider = $3) "
+        "AND ($4 = '' OR (created_time, id) < (NULLIF($4, '')::timestamptz, $5::uuid)) "
+        "ORDER BY created_time DESC, id DESC LIMIT $6",
+        q.owner, static_cast<int>(q.type), q.provider, after_time,
+        after_id.empty() ? std::string("00000000-0000-0000-0000-000000000000") : after_id,
+        q.limit + 1);
+    for (const auto& row : r) {
+      if (static_cast<int>(page.documents.size()) == q.limit) {
+        page.has_more = true;
+        break;
+      }
+      auto doc = DocumentFromRow(row);
+      if (!doc.ok()) return doc.status();
+      page.documents.push_back(*std::move(doc));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<v1::Version> PgDocumentStore::GetVersion(const std::string& document_id,
+                                                        const std::string& version_id) {
+  v1::Version result;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params(
+        "SELECT body FROM versions WHERE id = $1 AND document_id = $2", version_id, document_id);
+    if (r.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("version ", version_id, " of document ", document_id, " not found"));
+    }
+    return FromJson(r[0][0].as<std::string>(), &result);
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::vector<v1::Version>> PgDocumentStore::ListVersions(
+    const std::string& document_id, int after_number, int limit) {
+  std::vector<v1::Version> result;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params(
+        "SELECT body FROM versions WHERE document_id = $1 AND number > $2 "
+        "ORDER BY number LIMIT $3",
+        document_id, after_number, limit);
+    for (const auto& row : r) {
+      v1::Version v;
+      absl::Status s = FromJson(row[0].as<std::string>(), &v);
+      if (!s.ok()) return s;
+      result.push_back(std::move(v));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::vector<v1::HistoryEvent>> PgDocumentStore::ListHistory(
+    const std::string& document_id, int64_t after_id, int limit) {
+  std::vector<v1::HistoryEvent> result;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params(
+        "SELECT id, kind, actor, "
+        "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), summary, "
+        "changed_fields, COALESCE(version_id::text, '') "
+        "FROM history WHERE document_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        document_id, after_id, limit);
+    for (const auto& row : r) {
+      v1::HistoryEvent e;
+      e.set_id(row[0].as<int64_t>());
+      e.set_document_id(document_id);
+      e.set_kind(static_cast<v1::HistoryEventKind>(row[1].as<int>()));
+      e.set_actor(row[2].as<std::string>());
+      TimeUtil::FromString(row[3].as<std::string>(), e.mutable_time());
+      e.set_summary(row[4].as<std::string>());
+      ParseTextArray(row[5].as<std::string>(), e.mutable_changed_fields());
+      e.set_version_id(row[6].as<std::string>());
+      result.push_back(std::move(e));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::string> PgDocumentStore::HistoryOwner(const std::string& document_id) {
+  std::string owner;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params(
+        "SELECT owner FROM history WHERE document_id = $1 ORDER BY id LIMIT 1", document_id);
+    if (r.empty()) return absl::NotFoundError(absl::StrCat("document ", document_id, " not found"));
+    owner = r[0][0].as<std::string>();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return owner;
+}
+
+}  // namespace lc::repository

@@ -1,0 +1,109 @@
+// Persistence of documents, versions and history. SQL lives here and nowhere
+// else in the repository service.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "liveconnect/v1/types.pb.h"
+#include "runtime/pg.h"
+
+namespace lc::repository {
+
+namespace v1 = ::liveconnect::v1;
+
+// What a mutation adds besides the changed document.
+struct MutationEffects {
+  std::vector<v1::HistoryEvent> events;
+  std::optional<v1::Version> new_version;
+};
+
+struct DocumentQuery {
+  std::string owner;  // empty: every owner (admin)
+  v1::DocumentType type = v1::DOCUMENT_TYPE_UNSPECIFIED;
+  std::string provider;
+  // Keyset position: documents strictly after (created_time, id) in
+  // newest-first order.
+  std::optional<std::pair<absl::Time, std::string>> after;
+  int limit = 50;
+};
+
+struct DocumentPage {
+  std::vector<v1::Document> documents;
+  bool has_more = false;
+};
+
+class DocumentStore {
+ public:
+  virtual ~DocumentStore() = default;
+
+  // Inserts doc with its CREATED event. With a non-empty idempotency key
+  // that the owner already used, returns the document created then.
+  virtual absl::StatusOr<v1::Document> Create(const v1::Document& doc,
+                                              const std::string& idempotency_key,
+                                              const v1::HistoryEvent& created) = 0;
+
+  // NOT_FOUND when there is no such document.
+  virtual absl::StatusOr<v1::Document> Get(const std::string& id) = 0;
+
+  // Locks the document, lets fn change it, then stores it with a new etag
+  // and modified time `now`, the events and the version (if any) in one
+  // transaction. Concurrent mutations of one document are serialised, so no
+  // write is lost. fn returning an error leaves everything unchanged.
+  using Mutation = std::function<absl::Status(v1::Document&, MutationEffects&)>;
+  virtual absl::StatusOr<v1::Document> Mutate(const std::string& id, absl::Time now,
+                                              const Mutation& fn) = 0;
+
+  // Locks the document, calls check, then deletes it and its versions and
+  // appends the DELETED event.
+  virtual absl::Status Delete(const std::string& id,
+                              const std::function<absl::Status(const v1::Document&)>& check,
+                              const v1::HistoryEvent& deleted) = 0;
+
+  virtual absl::StatusOr<DocumentPage> List(const DocumentQuery& query) = 0;
+
+  virtual absl::StatusOr<v1::Version> GetVersion(const std::string& document_id,
+                                                 const std::string& version_id) = 0;
+  // Versions with number > after_number, oldest first.
+  virtual absl::StatusOr<std::vector<v1::Version>> ListVersions(const std::string& document_id,
+                                                                int after_number, int limit) = 0;
+
+  // Events with id > after_id, oldest first.
+  virtual absl::StatusOr<std::vector<v1::HistoryEvent>> ListHistory(
+      const std::string& document_id, int64_t after_id, int limit) = 0;
+  // The owner recorded in a document's history (it outlives the document),
+  // NOT_FOUND when there is none.
+  virtual absl::StatusOr<std::string> HistoryOwner(const std::string& document_id) = 0;
+};
+
+class PgDocumentStore : public DocumentStore {
+ public:
+  explicit PgDocumentStore(PgPool& pool) : pool_(pool) {}
+
+  absl::StatusOr<v1::Document> Create(const v1::Document& doc, const std::string& idempotency_key,
+                                      const v1::HistoryEvent& created) override;
+  absl::StatusOr<v1::Document> Get(const std::string& id) override;
+  absl::StatusOr<v1::Document> Mutate(const std::string& id, absl::Time now,
+                                      const Mutation& fn) override;
+  absl::Status Delete(const std::string& id,
+                      const std::function<absl::Status(const v1::Document&)>& check,
+                      const v1::HistoryEvent& deleted) override;
+  absl::StatusOr<DocumentPage> List(const DocumentQuery& query) override;
+  absl::StatusOr<v1::Version> GetVersion(const std::string& document_id,
+                                         const std::string& version_id) override;
+  absl::StatusOr<std::vector<v1::Version>> ListVersions(const std::string& document_id,
+                                                        int after_number, int limit) override;
+  absl::StatusOr<std::vector<v1::HistoryEvent>> ListHistory(const std::string& document_id,
+                                                            int64_t after_id, int limit) override;
+  absl::StatusOr<std::string> HistoryOwner(const std::string& document_id) override;
+
+ private:
+  PgPool& pool_;
+};
+
+}  // namespace lc::repository

@@ -1,0 +1,504 @@
+#include "repository/repository.h"
+
+#include <openssl/rand.h>
+
+#include <cctype>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
+#include <google/protobuf/util/time_util.h>
+
+namespace lc::repository {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+absl::Status Invalid(const char* field, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
+}
+
+size_t CodePoints(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool HasControl(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+std::string NewUuid() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) std::abort();  // no randomness: nothing is safe
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[b[i] >> 4];
+    out += kHex[b[i] & 15];
+  }
+  return out;
+}
+
+absl::Status ValidateBoundedText(const std::string& s, size_t max, const char* field) {
+  if (CodePoints(s) > max) return Invalid(field, absl::StrCat("longer than ", max, " characters"));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateBlobRef(const v1::BlobRef& blob) {
+  if (blob.provider().empty()) return Invalid("blob.provider", "required");
+  for (char c : blob.provider()) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+          c == '-')) {
+      return Invalid("blob.provider", "must be a registry name such as 'googledrive'");
+    }
+  }
+  if (blob.provider().size() > 64) return Invalid("blob.provider", "longer than 64 characters");
+  if (blob.account().empty()) return Invalid("blob.account", "required");
+  if (blob.account().size() > 320 || HasControl(blob.account())) {
+    return Invalid("blob.account", "not a valid account (at most 320 printable characters)");
+  }
+  if (blob.file_id().empty()) return Invalid("blob.file_id", "required");
+  if (blob.file_id().size() > 1024 || HasControl(blob.file_id())) {
+    return Invalid("blob.file_id", "not a valid file id (at most 1024 printable characters)");
+  }
+  if (!blob.revision().empty()) {
+    return Invalid("blob.revision",
+                   "must be empty: a document references the live file; create a version to pin "
+                   "a revision");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateType(v1::DocumentType type, const char* field, bool allow_unspecified) {
+  if (type == v1::DOCUMENT_TYPE_UNSPECIFIED && allow_unspecified) return absl::OkStatus();
+  if (!v1::DocumentType_IsValid(type) || type == v1::DOCUMENT_TYPE_UNSPECIFIED) {
+    return Invalid(field, "unknown document type (use FILE, PICTURE, VIDEO or AUDIO)");
+  }
+  return absl::OkStatus();
+}
+
+v1::DocumentType TypeFromMime(const std::string& mime) {
+  if (absl::StartsWith(mime, "image/")) return v1::DOCUMENT_TYPE_PICTURE;
+  if (absl::StartsWith(mime, "video/")) return v1::DOCUMENT_TYPE_VIDEO;
+  if (absl::StartsWith(mime, "audio/")) return v1::DOCUMENT_TYPE_AUDIO;
+  return v1::DOCUMENT_TYPE_FILE;
+}
+
+absl::StatusOr<int> PageSize(int requested, const char* field) {
+  if (requested < 0) return Invalid(field, "must not be negative");
+  if (requested == 0) return Limits::kDefaultPageSize;
+  return std::min(requested, Limits::kMaxPageSize);
+}
+
+// Page tokens are opaque to clients: base64url of "<kind>|<fields...>".
+std::string EncodeToken(const std::vector<std::string>& parts) {
+  return Base64UrlEncode(absl::StrJoin(parts, "|"));
+}
+
+absl::StatusOr<std::vector<std::string>> DecodeToken(const std::string& token, const char* kind,
+                                                     size_t count, const char* field) {
+  std::string raw;
+  if (!Base64UrlDecode(token, &raw)) return Invalid(field, "malformed page token");
+  std::vector<std::string> parts = absl::StrSplit(raw, '|');
+  if (parts.size() != count || parts[0] != kind) return Invalid(field, "malformed page token");
+  return parts;
+}
+
+v1::HistoryEvent Event(const std::string& doc_id, v1::HistoryEventKind kind, const Principal& who,
+                       const google::protobuf::Timestamp& time, std::string summary) {
+  v1::HistoryEvent e;
+  e.set_document_id(doc_id);
+  e.set_kind(kind);
+  e.set_actor(who.subject);
+  *e.mutable_time() = time;
+  e.set_summary(std::move(summary));
+  return e;
+}
+
+absl::Status CheckEtag(const std::string& given, const v1::Document& doc) {
+  if (!given.empty() && given != doc.etag()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "document ", doc.id(), " changed since etag ", given, " (now ", doc.etag(),
+        "): read it again and retry"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateUuid(const std::string& value, const char* field) {
+  if (value.empty()) return Invalid(field, "required");
+  bool ok = value.size() == 36;
+  for (size_t i = 0; ok && i < value.size(); ++i) {
+    char c = value[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      ok = c == '-';
+    } else {
+      ok = std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c));
+    }
+  }
+  if (!ok) return Invalid(field, "not a valid id (expected a lower-case UUID)");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTitle(const std::string& title, const char* field) {
+  bool blank = true;
+  for (unsigned char c : title) blank = blank && std::isspace(c);
+  if (blank) return Invalid(field, "must not be empty");
+  if (HasControl(title)) return Invalid(field, "must not contain control characters");
+  return ValidateBoundedText(title, Limits::kTitleMax, field);
+}
+
+absl::Status ValidateProperties(const google::protobuf::Map<std::string, std::string>& props,
+                                const char* field) {
+  if (static_cast<int>(props.size()) > Limits::kPropertiesMax) {
+    return Invalid(field, absl::StrCat("more than ", Limits::kPropertiesMax, " entries"));
+  }
+  for (const auto& [key, value] : props) {
+    bool key_ok = !key.empty() && static_cast<int>(key.size()) <= Limits::kPropertyKeyMax;
+    for (char c : key) {
+      key_ok = key_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                          c == ':' || c == '-');
+    }
+    if (!key_ok) {
+      return Invalid(field, absl::StrCat("key '", key.substr(0, 40),
+                                         "' must be 1 to 128 characters of [A-Za-z0-9_.:-]"));
+    }
+    if (CodePoints(value) > static_cast<size_t>(Limits::kPropertyValueMax)) {
+      return Invalid(field, absl::StrCat("value of '", key, "' longer than ",
+                                         Limits::kPropertyValueMax, " characters"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+Repository::Repository(DocumentStore& store, std::function<absl::Time()> now)
+    : store_(store), now_(std::move(now)) {}
+
+absl::Time Repository::Now() const {
+  // PostgreSQL keeps microseconds; so do we, so stored and returned times match.
+  return absl::FromUnixMicros(absl::ToUnixMicros(now_()));
+}
+
+absl::StatusOr<v1::Document> Repository::Visible(const Principal& who, const std::string& id,
+                                                 const char* field) {
+  if (auto s = ValidateUuid(id, field); !s.ok()) return s;
+  auto doc = store_.Get(id);
+  if (!doc.ok()) return doc.status();
+  if (doc->owner() != who.subject && !who.IsAdmin()) {
+    return absl::NotFoundError(absl::StrCat("document ", id, " not found"));
+  }
+  return doc;
+}
+
+absl::StatusOr<v1::Document> Repository::Create(const Principal& who,
+                                                const v1::CreateDocumentRequest& req) {
+  if (auto s = ValidateBlobRef(req.blob()); !s.ok()) return s;
+  if (auto s = ValidateType(req.type(), "type", true); !s.ok()) return s;
+  std::string title = req.title().empty() ? req.blob_metadata().filename() : req.title();
+  if (auto s = ValidateTitle(title, "title"); !s.ok()) return s;
+  if (auto s = ValidateBoundedText(req.description(), Limits::kDescriptionMax, "description");
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = ValidateProperties(req.properties(), "properties"); !s.ok()) return s;
+  if (req.request_id().size() > static_cast<size_t>(Limits::kRequestIdMax) ||
+      HasControl(req.request_id())) {
+    return Invalid("request_id", "at most 128 printable characters");
+  }
+  if (req.blob_metadata().has_size() && req.blob_metadata().size() < 0) {
+    return Invalid("blob_metadata.size", "must not be negative");
+  }
+
+  v1::Document doc;
+  doc.set_id(NewUuid());
+  doc.set_type(req.type() != v1::DOCUMENT_TYPE_UNSPECIFIED
+                   ? req.type()
+                   : TypeFromMime(req.blob_metadata().mime_type()));
+  doc.set_title(title);
+  doc.set_title_locked(!req.title().empty());
+  doc.set_description(req.description());
+  *doc.mutable_properties() = req.properties();
+  doc.set_owner(who.subject);
+  auto now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(Now()));
+  *doc.mutable_created_time() = now;
+  *doc.mutable_modified_time() = now;
+  *doc.mutable_blob() = req.blob();
+  *doc.mutable_blob_metadata() = req.blob_metadata();
+  doc.set_thumbnail_state(v1::THUMBNAIL_STATE_PENDING);
+  doc.set_fulltext_state(v1::FULLTEXT_STATE_PENDING);
+  doc.set_reference_state(v1::REFERENCE_STATE_OK);
+  return store_.Create(doc, req.request_id(),
+                       Event(doc.id(), v1::HISTORY_EVENT_KIND_CREATED, who, now, "created"));
+}
+
+absl::StatusOr<v1::Document> Repository::Get(const Principal& who,
+                                             const v1::GetDocumentRequest& req) {
+  return Visible(who, req.id(), "id");
+}
+
+absl::StatusOr<v1::Document> Repository::Update(const Principal& who,
+                                                const v1::UpdateDocumentRequest& req) {
+  const v1::Document& in = req.document();
+  if (auto s = ValidateUuid(in.id(), "document.id"); !s.ok()) return s;
+  if (req.update_mask().paths().empty()) {
+    return Invalid("update_mask",
+                   "name at least one field: title, description, properties or type");
+  }
+  std::set<std::string> paths;
+  for (const auto& p : req.update_mask().paths()) {
+    if (p == "title") {
+      if (auto s = ValidateTitle(in.title(), "document.title"); !s.ok()) return s;
+    } else if (p == "description") {
+      if (auto s = ValidateBoundedText(in.description(), Limits::kDescriptionMax,
+                                       "document.description");
+          !s.ok()) {
+        return s;
+      }
+    } else if (p == "properties") {
+      if (auto s = ValidateProperties(in.properties(), "document.properties"); !s.ok()) return s;
+    } else if (p == "type") {
+      if (auto s = ValidateType(in.type(), "document.type", false); !s.ok()) return s;
+    } else {
+      return Invalid("update_mask", absl::StrCat("field '", p,
+                                                 "' cannot be updated (updatable: title, "
+                                                 "description, properties, type)"));
+    }
+    paths.insert(p);
+  }
+  if (auto visible = Visible(who, in.id(), "document.id"); !visible.ok()) return visible.status();
+  absl::Time now = Now();
+  return store_.Mutate(in.id(), now, [&](v1::Document& doc, MutationEffects& fx) -> absl::Status {
+    if (auto s = CheckEtag(req.etag(), doc); !s.ok()) return s;
+    std::vector<std::string> changed;
+    if (paths.count("title") && doc.title() != in.title()) {
+      doc.set_title(in.title());
+      changed.push_back("title");
+    }
+    if (paths.count("title")) doc.set_title_locked(true);
+    if (paths.count("description") && doc.description() != in.description()) {
+      doc.set_description(in.description());
+      changed.push_back("description");
+    }
+    if (paths.count("properties")) {
+      bool same = doc.properties().size() == in.properties().size();
+      for (const auto& [k, v] : in.properties()) {
+        auto it = doc.properties().find(k);
+        same = same && it != doc.properties().end() && it->second == v;
+      }
+      if (!same) {
+        *doc.mutable_properties() = in.properties();
+        changed.push_back("properties");
+      }
+    }
+    if (paths.count("type") && doc.type() != in.type()) {
+      doc.set_type(in.type());
+      changed.push_back("type");
+    }
+    auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_UPDATED, who,
+                    TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now)),
+                    changed.empty() ? "no change" : absl::StrJoin(changed, ", "));
+    for (auto& c : changed) ev.add_changed_fields(c);
+    fx.events.push_back(std::move(ev));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Repository::Delete(const Principal& who, const v1::DeleteDocumentRequest& req) {
+  if (auto visible = Visible(who, req.id(), "id"); !visible.ok()) return visible.status();
+  auto now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(Now()));
+  return store_.Delete(
+      req.id(), [&](const v1::Document& doc) { return CheckEtag(req.etag(), doc); },
+      Event(req.id(), v1::HISTORY_EVENT_KIND_DELETED, who, now, "deleted"));
+}
+
+absl::StatusOr<v1::ListDocumentsResponse> Repository::List(const Principal& who,
+                                                           const v1::ListDocumentsRequest& req) {
+  auto size = PageSize(req.page_size(), "page_size");
+  if (!size.ok()) return size.status();
+  if (req.type() != v1::DOCUMENT_TYPE_UNSPECIFIED) {
+    if (auto s = ValidateType(req.type(), "type", false); !s.ok()) return s;
+  }
+  if (req.all_users() && !who.IsAdmin()) {
+    return absl::PermissionDeniedError("all_users: listing every user's documents needs the admin role");
+  }
+  DocumentQuery q;
+  q.owner = req.all_users() ? "" : who.subject;
+  q.type = req.type();
+  q.provider = req.provider();
+  q.limit = *size;
+  // The token binds the filter, so a token cannot be replayed under another one.
+  std::string filter = absl::StrCat(static_cast<int>(req.type()), ":", req.provider(), ":",
+                                    req.all_users() ? "all" : who.subject);
+  if (!req.page_token().empty()) {
+    auto parts = DecodeToken(req.page_token(), "d", 4, "page_token");
+    if (!parts.ok()) return parts.status();
+    int64_t micros;
+    if ((*parts)[1] != filter || !absl::SimpleAtoi((*parts)[2], &micros) ||
+        !ValidateUuid((*parts)[3], "page_token").ok()) {
+      return Invalid("page_token", "does not belong to this listing");
+    }
+    q.after = std::make_pair(absl::FromUnixMicros(micros), (*parts)[3]);
+  }
+  auto page = store_.List(q);
+  if (!page.ok()) return page.status();
+  v1::ListDocumentsResponse resp;
+  for (auto& d : page->documents) *resp.add_documents() = std::move(d);
+  if (page->has_more && !resp.documents().empty()) {
+    const auto& last = resp.documents(resp.documents_size() - 1);
+    resp.set_next_page_token(EncodeToken(
+        {"d", filter, std::to_string(TimeUtil::TimestampToMicroseconds(last.created_time())),
+         last.id()}));
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::Version> Repository::CreateVersion(const Principal& who,
+                                                      const v1::CreateVersionRequest& req) {
+  if (auto s = ValidateBoundedText(req.label(), Limits::kLabelMax, "label"); !s.ok()) return s;
+  if (HasControl(req.label())) return Invalid("label", "must not contain control characters");
+  if (auto s = ValidateBoundedText(req.comment(), Limits::kCommentMax, "comment"); !s.ok()) {
+    return s;
+  }
+  if (auto visible = Visible(who, req.document_id(), "document_id"); !visible.ok()) {
+    return visible.status();
+  }
+  absl::Time now = Now();
+  auto ts = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  v1::Version version;
+  auto updated =
+      store_.Mutate(req.document_id(), now, [&](v1::Document& doc, MutationEffects& fx) {
+        if (doc.blob_metadata().revision().empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "document ", doc.id(),
+              " has no known provider revision, so no version can pin its bytes"));
+        }
+        if (doc.reference_state() != v1::REFERENCE_STATE_OK) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "document ", doc.id(), " references a file that can no longer be read: ",
+              doc.reference_reason()));
+        }
+        version.set_id(NewUuid());
+        version.set_document_id(doc.id());
+        version.set_number(doc.version_count() + 1);
+        version.set_label(req.label());
+        version.set_comment(req.comment());
+        *version.mutable_created_time() = ts;
+        version.set_created_by(who.subject);
+        version.set_type(doc.type());
+        version.set_title(doc.title());
+        version.set_description(doc.description());
+        *version.mutable_properties() = doc.properties();
+        *version.mutable_blob() = doc.blob();
+        version.mutable_blob()->set_revision(doc.blob_metadata().revision());
+        *version.mutable_blob_metadata() = doc.blob_metadata();
+        doc.set_version_count(version.number());
+        auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_VERSIONED, who, ts,
+                        absl::StrCat("version ", version.number(),
+                                     req.label().empty() ? "" : " (" + req.label() + ")"));
+        ev.set_version_id(version.id());
+        fx.events.push_back(std::move(ev));
+        fx.new_version = version;
+        return absl::OkStatus();
+      });
+  if (!updated.ok()) return updated.status();
+  return version;
+}
+
+absl::StatusOr<v1::ListVersionsResponse> Repository::ListVersions(
+    const Principal& who, const v1::ListVersionsRequest& req) {
+  auto size = PageSize(req.page_size(), "page_size");
+  if (!size.ok()) return size.status();
+  if (auto visible = Visible(who, req.document_id(), "document_id"); !visible.ok()) {
+    return visible.status();
+  }
+  int after = 0;
+  if (!req.page_token().empty()) {
+    auto parts = DecodeToken(req.page_token(), "v", 3, "page_token");
+    if (!parts.ok()) return parts.status();
+    if ((*parts)[1] != req.document_id() || !absl::SimpleAtoi((*parts)[2], &after)) {
+      return Invalid("page_token", "does not belong to this listing");
+    }
+  }
+  auto versions = store_.ListVersions(req.document_id(), after, *size + 1);
+  if (!versions.ok()) return versions.status();
+  v1::ListVersionsResponse resp;
+  for (int i = 0; i < static_cast<int>(versions->size()) && i < *size; ++i) {
+    *resp.add_versions() = (*versions)[i];
+  }
+  if (static_cast<int>(versions->size()) > *size) {
+    resp.set_next_page_token(EncodeToken(
+        {"v", req.document_id(), std::to_string(resp.versions(*size - 1).number())}));
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::Version> Repository::GetVersion(const Principal& who,
+                                                   const v1::GetVersionRequest& req) {
+  if (auto s = ValidateUuid(req.version_id(), "version_id"); !s.ok()) return s;
+  if (auto visible = Visible(who, req.document_id(), "document_id"); !visible.ok()) {
+    return visible.status();
+  }
+  return store_.GetVersion(req.document_id(), req.version_id());
+}
+
+absl::StatusOr<v1::GetHistoryResponse> Repository::History(const Principal& who,
+                                                           const v1::GetHistoryRequest& req) {
+  auto size = PageSize(req.page_size(), "page_size");
+  if (!size.ok()) return size.status();
+  if (auto s = ValidateUuid(req.document_id(), "document_id"); !s.ok()) return s;
+  // History outlives the document, so ownership comes from the history itself.
+  auto owner = store_.HistoryOwner(req.document_id());
+  if (!owner.ok()) return owner.status();
+  if (*owner != who.subject && !who.IsAdmin()) {
+    return absl::NotFoundError(absl::StrCat("document ", req.document_id(), " not found"));
+  }
+  int64_t after = 0;
+  if (!req.page_token().empty()) {
+    auto parts = DecodeToken(req.page_token(), "h", 3, "page_token");
+    if (!parts.ok()) return parts.status();
+    if ((*parts)[1] != req.document_id() || !absl::SimpleAtoi((*parts)[2], &after)) {
+      return Invalid("page_token", "does not belong to this listing");
+    }
+  }
+  auto events = store_.ListHistory(req.document_id(), after, *size + 1);
+  if (!events.ok()) return events.status();
+  v1::GetHistoryResponse resp;
+  for (int i = 0; i < static_cast<int>(events->size()) && i < *size; ++i) {
+    *resp.add_events() = (*events)[i];
+  }
+  if (static_cast<int>(events->size()) > *size) {
+    resp.set_next_page_token(
+        EncodeToken({"h", req.document_id(), std::to_string(resp.events(*size - 1).id())}));
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::Link> Repository::BlobLink(const Principal& who,
+                                              const v1::GetBlobLinkRequest& req) {
+  if (req.kind() == v1::LINK_KIND_UNSPECIFIED || !v1::LinkKind_IsValid(req.kind())) {
+    return Invalid("kind", "required: DOWNLOAD, PREVIEW, PDF, THUMBNAIL, EDIT or APP");
+  }
+  if (!req.version_id().empty()) {
+    v1::GetVersionRequest vreq;
+    vreq.set_document_id(req.document_id());
+    vreq.set_version_id(req.version_id());
+    if (auto v = GetVersion(who, vreq); !v.ok()) return v.status();
+  } else if (auto visible = Visible(who, req.document_id(), "document_id"); !visible.ok()) {
+    return visible.status();
+  }
+  return absl::FailedPreconditionError(
+      "links need the providers service, which this deployment does not run yet");
+}
+
+}  // namespace lc::repository

@@ -1,0 +1,67 @@
+// The repository's rules: validation, ownership, versions and history. Knows
+// nothing of gRPC; the handler in repository_service.cc calls it.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "liveconnect/v1/repository.pb.h"
+#include "repository/document_store.h"
+#include "runtime/jwt.h"
+
+namespace lc::repository {
+
+// Limits on user input, documented in docs/repository.md.
+struct Limits {
+  static constexpr int kTitleMax = 512;
+  static constexpr int kDescriptionMax = 8192;
+  static constexpr int kPropertiesMax = 64;
+  static constexpr int kPropertyKeyMax = 128;
+  static constexpr int kPropertyValueMax = 4096;
+  static constexpr int kLabelMax = 128;
+  static constexpr int kCommentMax = 2048;
+  static constexpr int kRequestIdMax = 128;
+  static constexpr int kDefaultPageSize = 50;
+  static constexpr int kMaxPageSize = 500;
+};
+
+class Repository {
+ public:
+  Repository(DocumentStore& store, std::function<absl::Time()> now);
+
+  absl::StatusOr<v1::Document> Create(const Principal& who, const v1::CreateDocumentRequest& req);
+  absl::StatusOr<v1::Document> Get(const Principal& who, const v1::GetDocumentRequest& req);
+  absl::StatusOr<v1::Document> Update(const Principal& who, const v1::UpdateDocumentRequest& req);
+  absl::Status Delete(const Principal& who, const v1::DeleteDocumentRequest& req);
+  absl::StatusOr<v1::ListDocumentsResponse> List(const Principal& who,
+                                                 const v1::ListDocumentsRequest& req);
+  absl::StatusOr<v1::Version> CreateVersion(const Principal& who,
+                                            const v1::CreateVersionRequest& req);
+  absl::StatusOr<v1::ListVersionsResponse> ListVersions(const Principal& who,
+                                                        const v1::ListVersionsRequest& req);
+  absl::StatusOr<v1::Version> GetVersion(const Principal& who, const v1::GetVersionRequest& req);
+  absl::StatusOr<v1::GetHistoryResponse> History(const Principal& who,
+                                                 const v1::GetHistoryRequest& req);
+  absl::StatusOr<v1::Link> BlobLink(const Principal& who, const v1::GetBlobLinkRequest& req);
+
+ private:
+  // The document if the caller may see it; NOT_FOUND otherwise, so another
+  // user's document is indistinguishable from a missing one.
+  absl::StatusOr<v1::Document> Visible(const Principal& who, const std::string& id,
+                                       const char* field);
+  absl::Time Now() const;
+
+  DocumentStore& store_;
+  std::function<absl::Time()> now_;
+};
+
+// Input checks, exposed for unit tests. Each returns INVALID_ARGUMENT naming
+// the field.
+absl::Status ValidateUuid(const std::string& value, const char* field);
+absl::Status ValidateTitle(const std::string& title, const char* field);
+absl::Status ValidateProperties(const google::protobuf::Map<std::string, std::string>& props,
+                                const char* field);
+
+}  // namespace lc::repository

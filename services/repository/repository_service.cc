@@ -1,0 +1,121 @@
+#include "repository/repository_service.h"
+
+namespace lc::repository {
+namespace {
+
+// Copies a StatusOr's value into the response, or passes its error on.
+template <typename T>
+absl::Status Answer(absl::StatusOr<T> result, T* resp) {
+  if (!result.ok()) return result.status();
+  *resp = *std::move(result);
+  return absl::OkStatus();
+}
+
+absl::Status ArrivesWithSync(const char* rpc) {
+  return absl::UnimplementedError(
+      std::string(rpc) + " is served once the sync service is deployed (issue #6)");
+}
+
+}  // namespace
+
+grpc::Status RepositoryServiceImpl::CreateDocument(grpc::ServerContext* ctx,
+                                                   const v1::CreateDocumentRequest* req,
+                                                   v1::Document* resp) {
+  return edge_.Serve(ctx, "CreateDocument", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.Create(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::GetDocument(grpc::ServerContext* ctx,
+                                                const v1::GetDocumentRequest* req,
+                                                v1::Document* resp) {
+  return edge_.Serve(ctx, "GetDocument", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.Get(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::UpdateDocument(grpc::ServerContext* ctx,
+                                                   const v1::UpdateDocumentRequest* req,
+                                                   v1::Document* resp) {
+  return edge_.Serve(ctx, "UpdateDocument", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.Update(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::DeleteDocument(grpc::ServerContext* ctx,
+                                                   const v1::DeleteDocumentRequest* req,
+                                                   v1::DeleteDocumentResponse*) {
+  return edge_.Serve(ctx, "DeleteDocument", Access::kUser,
+                     [&](const CallContext& c) { return repo_.Delete(c.principal, *req); });
+}
+
+grpc::Status RepositoryServiceImpl::ListDocuments(grpc::ServerContext* ctx,
+                                                  const v1::ListDocumentsRequest* req,
+                                                  v1::ListDocumentsResponse* resp) {
+  return edge_.Serve(ctx, "ListDocuments", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.List(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::CreateVersion(grpc::ServerContext* ctx,
+                                                  const v1::CreateVersionRequest* req,
+                                                  v1::Version* resp) {
+  return edge_.Serve(ctx, "CreateVersion", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.CreateVersion(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::ListVersions(grpc::ServerContext* ctx,
+                                                 const v1::ListVersionsRequest* req,
+                                                 v1::ListVersionsResponse* resp) {
+  return edge_.Serve(ctx, "ListVersions", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.ListVersions(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::GetVersion(grpc::ServerContext* ctx,
+                                               const v1::GetVersionRequest* req,
+                                               v1::Version* resp) {
+  return edge_.Serve(ctx, "GetVersion", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.GetVersion(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::GetHistory(grpc::ServerContext* ctx,
+                                               const v1::GetHistoryRequest* req,
+                                               v1::GetHistoryResponse* resp) {
+  return edge_.Serve(ctx, "GetHistory", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.History(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::GetBlobLink(grpc::ServerContext* ctx,
+                                                const v1::GetBlobLinkRequest* req,
+                                                v1::Link* resp) {
+  return edge_.Serve(ctx, "GetBlobLink", Access::kUser, [&](const CallContext& c) {
+    return Answer(repo_.BlobLink(c.principal, *req), resp);
+  });
+}
+
+grpc::Status RepositoryServiceImpl::ListReferencedAccounts(
+    grpc::ServerContext* ctx, const v1::ListReferencedAccountsRequest*,
+    v1::ListReferencedAccountsResponse*) {
+  return edge_.Serve(ctx, "ListReferencedAccounts", Access::kService,
+                     [&](const CallContext&) { return ArrivesWithSync("ListReferencedAccounts"); });
+}
+
+grpc::Status RepositoryServiceImpl::FindDocumentsByFiles(grpc::ServerContext* ctx,
+                                                         const v1::FindDocumentsByFilesRequest*,
+                                                         v1::FindDocumentsByFilesResponse*) {
+  return edge_.Serve(ctx, "FindDocumentsByFiles", Access::kService,
+                     [&](const CallContext&) { return ArrivesWithSync("FindDocumentsByFiles"); });
+}
+
+grpc::Status RepositoryServiceImpl::ApplyFileChange(grpc::ServerContext* ctx,
+                                                    const v1::ApplyFileChangeRequest*,
+                                                    v1::ApplyFileChangeResponse*) {
+  return edge_.Serve(ctx, "ApplyFileChange", Access::kService,
+                     [&](const CallContext&) { return ArrivesWithSync("ApplyFileChange"); });
+}
+
+}  // namespace lc::repository
