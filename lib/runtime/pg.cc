@@ -101,20 +101,36 @@ class PgPool::Lease {
 
   static absl::Status RunTransaction(PgPool& pool, const TxFn& fn, bool read_only) {
     absl::Status status;
+    bool stale_retried = false;
     for (int attempt = 1; attempt <= kMaxTransactionAttempts; ++attempt) {
       absl::StatusOr<std::unique_ptr<pqxx::connection>> conn = pool.Acquire();
       if (!conn.ok()) return conn.status();
       Lease lease(pool, *std::move(conn));
+      std::unique_ptr<pqxx::work> tx;
       try {
-        pqxx::work tx(lease.conn());
+        tx = std::make_unique<pqxx::work>(lease.conn());
+      } catch (const std::exception& e) {
+        status = StatusFromException(e);
+        lease.NoteFailure(status);
+        // BEGIN failed on a pooled connection the server dropped (a restart):
+        // nothing ran, so one retry on a fresh connection is safe.
+        if (status.code() == absl::StatusCode::kUnavailable && !stale_retried) {
+          stale_retried = true;
+          --attempt;
+          continue;
+        }
+        LogFailure(e, status);
+        return status;
+      }
+      try {
         // TxFn takes pqxx::work, so read-only is set on the transaction
         // rather than by using pqxx::read_transaction.
-        if (read_only) tx.exec0("SET TRANSACTION READ ONLY");
-        status = fn(tx);
+        if (read_only) tx->exec0("SET TRANSACTION READ ONLY");
+        status = fn(*tx);
         if (status.ok()) {
-          tx.commit();
+          tx->commit();
         } else {
-          tx.abort();
+          tx->abort();
         }
         return status;
       } catch (const std::exception& e) {
@@ -227,6 +243,12 @@ void PgPool::Release(std::unique_ptr<pqxx::connection> conn, bool healthy) {
       idle_.push_back(std::move(conn));
     } else {
       --open_count_;
+      if (conn != nullptr && !healthy) {
+        // The idle connections share the broken one's server; after a
+        // restart they are all dead, so drop them instead of failing on each.
+        open_count_ -= static_cast<int>(idle_.size());
+        idle_.clear();
+      }
     }
   }
   cv_.notify_one();
