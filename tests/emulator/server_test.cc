@@ -1,0 +1,180 @@
+// The emulator's HTTP layer end to end on a loopback port: admin API, fault
+// injection as clients see it, and many concurrent clients.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "provider_server.h"
+#include "util.h"
+
+namespace lc::emulator {
+namespace {
+
+using nlohmann::json;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ProviderServer>(
+        "googledrive", IdStyle::kDrive, OAuthServer::Options{"ya29.", "1//", false, true, false},
+        clock_, 3600, nullptr);
+    server_->store().AddUser("", "alice@example.com", "Alice");
+    server_->set_default_user("alice@example.com");
+    InstallGoogleDrive(*server_);
+    InstallAdminApi(*server_);
+    port_ = server_->Bind("127.0.0.1", 0);
+    ASSERT_GT(port_, 0);
+    thread_ = std::thread([this] { server_->Listen(); });
+    // Bound before listening, so early connections wait in the backlog.
+    auto res =
+        Client().Post("/_emulator/tokens", R"({"user":"alice@example.com"})", "application/json");
+    ASSERT_TRUE(res);
+    token_ = json::parse(res->body)["access_token"];
+  }
+  void TearDown() override {
+    server_->Stop();
+    thread_.join();
+  }
+  httplib::Client Client() {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(5, 0);
+    return c;
+  }
+  httplib::Headers Auth() { return {{"Authorization", "Bearer " + token_}}; }
+  json AdminPost(const std::string& path, const json& body) {
+    auto res = Client().Post(("/_emulator/" + path).c_str(), body.dump(), "application/json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+    return json::parse(res->body);
+  }
+
+  Clock clock_;
+  std::unique_ptr<ProviderServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string token_;
+};
+
+TEST_F(ServerTest, BulkSeedAndPagedListing) {
+  json seeded = AdminPost("files", {{"user", "alice@example.com"},
+                                    {"generate", {{"folder", "/bulk"}, {"count", 2500}}}});
+  EXPECT_EQ(seeded["generated"], 2500);
+  auto folder = Client().Get("/_emulator/files?path=%2Fbulk");
+  ASSERT_TRUE(folder);
+  std::string folder_id = json::parse(folder->body)["id"];
+  std::set<std::string> ids;
+  std::string token;
+  int pages = 0;
+  do {
+    std::string url =
+        "/drive/v3/files?pageSize=1000&q=" + UrlEncode("'" + folder_id + "' in parents") +
+        (token.empty() ? "" : "&pageToken=" + token);
+    auto res = Client().Get(url.c_str(), Auth());
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    json body = json::parse(res->body);
+    for (const auto& f : body["files"]) ids.insert(f["id"].get<std::string>());
+    token = body.value("nextPageToken", "");
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(ids.size(), 2500u);
+  EXPECT_EQ(pages, 3);
+}
+
+TEST_F(ServerTest, InjectedStatusUsesTheProviderBodyAndRetryAfter) {
+  AdminPost("faults",
+            {{"path", "^/drive/v3/about"}, {"status", 429}, {"count", 1}, {"retry_after", 7}});
+  auto res = Client().Get("/drive/v3/about?fields=user", Auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "7");
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["error"]["errors"][0]["reason"], "rateLimitExceeded");
+  auto again = Client().Get("/drive/v3/about?fields=user", Auth());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200);
+  auto counters = json::parse(Client().Get("/_emulator/counters")->body);
+  EXPECT_EQ(counters["operations"]["about.get"], 2);
+  EXPECT_EQ(counters["statuses"]["429"], 1);
+}
+
+TEST_F(ServerTest, DroppedAndTruncatedResponsesFailOnTheClient) {
+  AdminPost("faults", {{"path", "^/drive/v3/about"}, {"kind", "drop"}, {"count", 1}});
+  auto dropped = Client().Get("/drive/v3/about?fields=user", Auth());
+  EXPECT_FALSE(dropped) << "a dropped connection is a transport error";
+  AdminPost("faults", {{"path", "^/drive/v3/about"}, {"kind", "truncate"}, {"count", 1}});
+  auto truncated = Client().Get("/drive/v3/about?fields=user", Auth());
+  EXPECT_FALSE(truncated) << "a body shorter than Content-Length is an error";
+  auto fine = Client().Get("/drive/v3/about?fields=user", Auth());
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->status, 200);
+}
+
+TEST_F(ServerTest, DelayFaultSlowsTheCall) {
+  AdminPost("faults",
+            {{"path", "^/drive/v3/about"}, {"kind", "delay"}, {"delay_ms", 300}, {"count", 1}});
+  auto start = std::chrono::steady_clock::now();
+  auto res = Client().Get("/drive/v3/about?fields=user", Auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+}
+
+TEST_F(ServerTest, ExpiredAndRevokedTokensAnswer401) {
+  AdminPost("tokens/expire", {{"user", "alice@example.com"}});
+  auto res = Client().Get("/drive/v3/about?fields=user", Auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  auto missing = Client().Get("/drive/v3/about?fields=user");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 401);
+}
+
+TEST_F(ServerTest, ConcurrentClientsAndOutsideChanges) {
+  json seeded = AdminPost("files", {{"user", "alice@example.com"},
+                                    {"files", {{{"path", "/hot.txt"}, {"content", "v0"}}}}});
+  std::string id = seeded["files"][0]["id"];
+  auto start_token =
+      json::parse(Client().Get("/drive/v3/changes/startPageToken", Auth())->body)["startPageToken"];
+  constexpr int kThreads = 8;
+  constexpr int kRequests = 250;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  auto begin = std::chrono::steady_clock::now();
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client c = Client();
+      c.set_keep_alive(true);
+      c.set_tcp_nodelay(true);
+      for (int i = 0; i < kRequests; ++i) {
+        if (t == 0 && i % 50 == 0) {
+          auto r =
+              c.Post("/_emulator/changes",
+                     json{{"id", id}, {"action", "content"}, {"content", std::to_string(i)}}.dump(),
+                     "application/json");
+          if (r && r->status == 200) ok++;
+          continue;
+        }
+        auto r = c.Get(("/drive/v3/files/" + id + "?fields=id,size").c_str(), Auth());
+        if (r && r->status == 200) ok++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  EXPECT_EQ(ok.load(), kThreads * kRequests);
+  RecordProperty("requests_per_second", static_cast<int>(kThreads * kRequests / secs));
+  auto changes = Client().Get(
+      ("/drive/v3/changes?pageToken=" + start_token.get<std::string>()).c_str(), Auth());
+  ASSERT_TRUE(changes);
+  json body = json::parse(changes->body);
+  ASSERT_EQ(body["changes"].size(), 1u) << "one entry per file, however often it changed";
+  auto revisions = Client().Get(("/drive/v3/files/" + id + "/revisions").c_str(), Auth());
+  EXPECT_EQ(json::parse(revisions->body)["revisions"].size(), 1u + kRequests / 50);
+}
+
+}  // namespace
+}  // namespace lc::emulator

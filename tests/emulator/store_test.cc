@@ -1,0 +1,228 @@
+#include "store.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+namespace lc::emulator {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  Clock clock_;
+  Store store_{IdStyle::kDrive, clock_};
+  User alice_ = store_.AddUser("", "alice@example.com", "Alice");
+  User bob_ = store_.AddUser("", "bob@example.com", "Bob");
+};
+
+TEST_F(StoreTest, AddUserIsIdempotentByEmail) {
+  User again = store_.AddUser("", "ALICE@example.com", "");
+  EXPECT_EQ(again.id, alice_.id);
+  EXPECT_EQ(store_.FindUser("alice@example.com")->id, alice_.id);
+  EXPECT_FALSE(store_.FindUser("nobody@example.com").has_value());
+}
+
+TEST_F(StoreTest, PutAtPathCreatesFoldersAndRevisions) {
+  auto first = store_.PutAtPath(alice_.id, "/a/b/c.txt", "one", "", false);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->mime_type, "text/plain");
+  auto second = store_.PutAtPath(alice_.id, "/a/b/C.TXT", "two", "", false);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->id, first->id) << "names are case-insensitive";
+  ASSERT_EQ(second->revisions.size(), 2u);
+  EXPECT_EQ(second->head()->content, "two");
+  EXPECT_EQ(store_.PathOf(*second), "/a/b/c.txt");
+  auto folder = store_.GetByPath(alice_.id, "/a/b");
+  ASSERT_TRUE(folder.ok());
+  EXPECT_TRUE(folder->folder);
+}
+
+TEST_F(StoreTest, ItemsAreInvisibleToOtherUsers) {
+  auto item = store_.PutAtPath(alice_.id, "/secret.txt", "x", "", false);
+  ASSERT_TRUE(item.ok());
+  EXPECT_TRUE(store_.Get(alice_.id, item->id).ok());
+  EXPECT_TRUE(absl::IsNotFound(store_.Get(bob_.id, item->id).status()));
+  EXPECT_FALSE(store_.UpdateContent(bob_.id, item->id, "y").ok());
+  EXPECT_FALSE(store_.Delete(bob_.id, item->id).ok());
+}
+
+TEST_F(StoreTest, ListChildrenPagesWithoutGapsOrDuplicates) {
+  for (int i = 0; i < 95; ++i) {
+    ASSERT_TRUE(store_.PutAtPath(alice_.id, "/dir/f" + std::to_string(i), "x", "", false).ok());
+  }
+  auto dir = store_.GetByPath(alice_.id, "/dir");
+  std::set<std::string> seen;
+  std::string after;
+  int pages = 0;
+  do {
+    ItemPage page = store_.ListChildren(alice_.id, dir->id, after, 10);
+    ++pages;
+    for (const auto& item : page.items) EXPECT_TRUE(seen.insert(item.id).second);
+    after = page.next_after;
+  } while (!after.empty());
+  EXPECT_EQ(seen.size(), 95u);
+  EXPECT_EQ(pages, 10);
+}
+
+TEST_F(StoreTest, ListSubtreeSkipsOtherFolders) {
+  ASSERT_TRUE(store_.PutAtPath(alice_.id, "/in/x/1", "x", "", false).ok());
+  ASSERT_TRUE(store_.PutAtPath(alice_.id, "/in/2", "x", "", false).ok());
+  ASSERT_TRUE(store_.PutAtPath(alice_.id, "/out/3", "x", "", false).ok());
+  auto in = store_.GetByPath(alice_.id, "/in");
+  ItemPage page = store_.ListSubtree(alice_.id, in->id, "", 100);
+  std::set<std::string> names;
+  for (const auto& item : page.items) names.insert(item.name);
+  EXPECT_EQ(names, (std::set<std::string>{"x", "1", "2"}));
+}
+
+TEST_F(StoreTest, ChangesReportEachItemOnceAtItsLatestChange) {
+  int64_t cursor = store_.LatestSeq();
+  auto a = store_.PutAtPath(alice_.id, "/a.txt", "1", "", false);
+  auto b = store_.PutAtPath(alice_.id, "/b.txt", "1", "", false);
+  ASSERT_TRUE(store_.PutAtPath(bob_.id, "/bob.txt", "1", "", false).ok());
+  ASSERT_TRUE(store_.UpdateContent(alice_.id, a->id, "2").ok());
+  ASSERT_TRUE(store_.Move(alice_.id, a->id, std::string("renamed.txt"), std::nullopt).ok());
+  auto page = store_.ChangesSince(alice_.id, cursor, 100);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 2u);
+  EXPECT_EQ(page->entries[0].item.id, b->id);
+  EXPECT_EQ(page->entries[1].item.id, a->id);
+  EXPECT_EQ(page->entries[1].item.name, "renamed.txt");
+  EXPECT_EQ(page->vacated_paths, std::vector<std::string>{"/a.txt"});
+  EXPECT_FALSE(page->has_more);
+  EXPECT_EQ(page->next_seq, store_.LatestSeq());
+}
+
+TEST_F(StoreTest, ChangesPageByLimitAndResumeFromNextSeq) {
+  int64_t cursor = store_.LatestSeq();
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(store_.PutAtPath(alice_.id, "/p" + std::to_string(i), "x", "", false).ok());
+  }
+  std::set<std::string> seen;
+  int pages = 0;
+  while (true) {
+    auto page = store_.ChangesSince(alice_.id, cursor, 3);
+    ASSERT_TRUE(page.ok());
+    ++pages;
+    for (const auto& e : page->entries) EXPECT_TRUE(seen.insert(e.item.id).second);
+    cursor = page->next_seq;
+    if (!page->has_more) break;
+  }
+  EXPECT_EQ(seen.size(), 7u);
+  EXPECT_EQ(pages, 3);
+  auto empty = store_.ChangesSince(alice_.id, cursor, 3);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->entries.empty());
+}
+
+TEST_F(StoreTest, DeletesAreReportedWithTheirLastPath) {
+  auto f = store_.PutAtPath(alice_.id, "/d/gone.txt", "x", "", false);
+  int64_t cursor = store_.LatestSeq();
+  auto dir = store_.GetByPath(alice_.id, "/d");
+  ASSERT_TRUE(store_.Delete(alice_.id, dir->id).ok());
+  auto page = store_.ChangesSince(alice_.id, cursor, 100);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 2u);
+  EXPECT_TRUE(page->entries[0].item.deleted);
+  EXPECT_EQ(page->entries[0].path, "/d/gone.txt") << "children before their folder";
+  EXPECT_EQ(page->entries[1].path, "/d");
+  EXPECT_TRUE(absl::IsNotFound(store_.Get(alice_.id, f->id).status()));
+}
+
+TEST_F(StoreTest, SubtreeChangesIgnoreOtherFolders) {
+  auto in = store_.MakeFolders(alice_.id, "/watched");
+  int64_t cursor = store_.LatestSeq();
+  ASSERT_TRUE(store_.PutAtPath(alice_.id, "/watched/x", "x", "", false).ok());
+  ASSERT_TRUE(store_.PutAtPath(alice_.id, "/elsewhere/y", "x", "", false).ok());
+  auto page = store_.ChangesSince(alice_.id, cursor, 100, in->id);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 1u);
+  EXPECT_EQ(page->entries[0].item.name, "x");
+}
+
+TEST_F(StoreTest, ExpiredCursorsAreRefused) {
+  ASSERT_TRUE(store_.PutAtPath(alice_.id, "/x", "x", "", false).ok());
+  int64_t old_cursor = 0;
+  store_.ExpireCursors();
+  EXPECT_TRUE(absl::IsOutOfRange(store_.ChangesSince(alice_.id, old_cursor, 10).status()));
+  EXPECT_TRUE(store_.ChangesSince(alice_.id, store_.LatestSeq(), 10).ok());
+  EXPECT_TRUE(
+      absl::IsOutOfRange(store_.ChangesSince(alice_.id, store_.LatestSeq() + 5, 10).status()));
+}
+
+TEST_F(StoreTest, MoveRefusesCyclesAndClashes) {
+  auto a = store_.MakeFolders(alice_.id, "/a");
+  auto b = store_.MakeFolders(alice_.id, "/a/b");
+  ASSERT_TRUE(store_.PutAtPath(alice_.id, "/a/taken", "x", "", false).ok());
+  EXPECT_FALSE(store_.Move(alice_.id, a->id, std::nullopt, b->id).ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(
+      store_.Move(alice_.id, b->id, std::string("taken"), std::nullopt).status()));
+}
+
+TEST_F(StoreTest, WaitForChangeWakesOnTheUsersChangeOnly) {
+  int64_t cursor = store_.LatestSeq();
+  EXPECT_FALSE(store_.WaitForChange(alice_.id, cursor, 10));
+  std::thread writer([&] {
+    ASSERT_TRUE(store_.PutAtPath(bob_.id, "/b", "x", "", false).ok());
+    ASSERT_TRUE(store_.PutAtPath(alice_.id, "/a", "x", "", false).ok());
+  });
+  EXPECT_TRUE(store_.WaitForChange(alice_.id, cursor, 5000));
+  writer.join();
+}
+
+TEST_F(StoreTest, ConcurrentWritersKeepTheLogConsistent) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  int64_t cursor = store_.LatestSeq();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto item = store_.PutAtPath(alice_.id, "/t" + std::to_string(t) + "/f" + std::to_string(i),
+                                     "x", "", false);
+        ASSERT_TRUE(item.ok());
+        if (i % 5 == 0) {
+          ASSERT_TRUE(store_.UpdateContent(alice_.id, item->id, "y").ok());
+        }
+      }
+    });
+  }
+  std::set<std::string> seen;
+  std::thread reader([&] {
+    int64_t c = cursor;
+    while (seen.size() < static_cast<size_t>(kThreads * (kPerThread + 1))) {
+      auto page = store_.ChangesSince(alice_.id, c, 100);
+      ASSERT_TRUE(page.ok());
+      for (const auto& e : page->entries) seen.insert(e.item.id);
+      c = page->next_seq;
+      if (!page->has_more) store_.WaitForChange(alice_.id, c, 1000);
+    }
+  });
+  for (auto& t : threads) t.join();
+  reader.join();
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * (kPerThread + 1)))
+      << "every file and folder was reported";
+}
+
+TEST(StoreScaleTest, HoldsOneHundredThousandFiles) {
+  Clock clock;
+  Store store(IdStyle::kBox, clock);
+  User u = store.AddUser("", "big@example.com", "");
+  for (int i = 0; i < 100000; ++i) {
+    ASSERT_TRUE(store
+                    .PutAtPath(u.id, "/bulk/d" + std::to_string(i % 100) + "/f" + std::to_string(i),
+                               "x", "", false)
+                    .ok());
+  }
+  EXPECT_EQ(store.ItemCount(), 100000u + 100u + 1u + 1u);
+  auto dir = store.GetByPath(u.id, "/bulk/d7");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(store.ListChildren(u.id, dir->id, "", 5000).items.size(), 1000u);
+  auto page = store.ChangesSince(u.id, store.LatestSeq() - 10, 1000);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->entries.size(), 10u);
+}
+
+}  // namespace
+}  // namespace lc::emulator

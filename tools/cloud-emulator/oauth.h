@@ -1,0 +1,105 @@
+// OAuth 2.0 authorization server shared by the four providers: codes with
+// PKCE, access tokens with a configurable lifetime, refresh tokens (optionally
+// single-use and rotating, as Box does) and revocation.
+#ifndef TOOLS_CLOUD_EMULATOR_OAUTH_H_
+#define TOOLS_CLOUD_EMULATOR_OAUTH_H_
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "store.h"
+
+namespace lc::emulator {
+
+struct TokenGrant {
+  std::string access_token;
+  std::string refresh_token;  // empty when none was issued
+  int64_t expires_in = 0;     // seconds
+  std::string scope;
+  std::string user_id;
+  std::string client_id;
+  std::string nonce;
+};
+
+// OAuth error: `error` is the RFC 6749 code (invalid_grant, ...).
+struct OAuthError {
+  std::string error;
+  std::string description;
+};
+
+enum class AuthResult { kOk, kMissing, kInvalid, kExpired };
+
+class OAuthServer {
+ public:
+  struct Options {
+    std::string access_prefix;             // e.g. "ya29." for Google
+    std::string refresh_prefix;            // e.g. "1//" for Google
+    bool rotate_refresh_tokens = false;    // Box: refresh tokens are single-use
+    bool refresh_only_if_offline = false;  // Google: access_type=offline
+    // Whether a refresh response repeats the (still valid) refresh token.
+    bool echo_refresh_token = false;
+  };
+
+  OAuthServer(Options options, Clock& clock, int64_t ttl_seconds);
+
+  std::string IssueCode(const std::string& user_id, const std::string& client_id,
+                        const std::string& redirect_uri, const std::string& scope,
+                        const std::string& code_challenge, const std::string& code_challenge_method,
+                        bool offline, const std::string& nonce);
+  // Returns false and fills `error` when the exchange is refused.
+  bool ExchangeCode(const std::string& code, const std::string& client_id,
+                    const std::string& redirect_uri, const std::string& code_verifier,
+                    TokenGrant* grant, OAuthError* error);
+  bool Refresh(const std::string& refresh_token, const std::string& client_id, TokenGrant* grant,
+               OAuthError* error);
+  // Issues tokens directly (admin API, tests).
+  TokenGrant IssueTokens(const std::string& user_id, const std::string& client_id,
+                         const std::string& scope);
+  // Revokes an access or refresh token and everything issued with it.
+  bool Revoke(const std::string& token);
+  void RevokeUser(const std::string& user_id);
+  // Makes current access tokens expired (of one user, or all when empty).
+  int ExpireAccessTokens(const std::string& user_id);
+
+  AuthResult Authenticate(const std::string& authorization_header, std::string* user_id) const;
+
+  void set_ttl_seconds(int64_t ttl) { ttl_seconds_ = ttl; }
+  int64_t ttl_seconds() const { return ttl_seconds_; }
+
+ private:
+  struct Code {
+    std::string user_id, client_id, redirect_uri, scope, challenge, method, nonce;
+    bool offline = false;
+    int64_t expires_ms = 0;
+  };
+  struct Access {
+    std::string user_id;
+    std::string family;  // the refresh token family it came from
+    int64_t expires_ms = 0;
+  };
+  struct RefreshEntry {
+    std::string user_id, client_id, scope, family;
+    bool used = false;
+  };
+
+  TokenGrant IssueLocked(const std::string& user_id, const std::string& client_id,
+                         const std::string& scope, bool with_refresh, const std::string& family);
+
+  const Options options_;
+  Clock& clock_;
+  std::atomic<int64_t> ttl_seconds_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Code> codes_;
+  std::unordered_map<std::string, Access> access_;
+  std::unordered_map<std::string, RefreshEntry> refresh_;
+};
+
+// RFC 7636 S256: BASE64URL(SHA256(verifier)).
+std::string PkceS256(const std::string& verifier);
+
+}  // namespace lc::emulator
+
+#endif  // TOOLS_CLOUD_EMULATOR_OAUTH_H_

@@ -1,0 +1,55 @@
+// Small helpers shared by the emulator's providers: hashes, encodings, time
+// formats and the generated thumbnail and PDF bytes.
+#ifndef TOOLS_CLOUD_EMULATOR_UTIL_H_
+#define TOOLS_CLOUD_EMULATOR_UTIL_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lc::emulator {
+
+std::string Md5Hex(const std::string& data);
+std::string Sha1Hex(const std::string& data);
+std::string Sha256Hex(const std::string& data);
+// Dropbox content_hash: SHA-256 over the SHA-256 digests of 4 MiB blocks.
+std::string DropboxContentHash(const std::string& data);
+// Microsoft's QuickXorHash, base64.
+std::string QuickXorHashBase64(const std::string& data);
+
+std::string Base64Encode(const std::string& data);
+std::string Base64Decode(const std::string& data);
+std::string Base64UrlEncode(const std::string& data);
+std::string Base64UrlDecode(const std::string& data);
+std::string UrlEncode(const std::string& s);
+std::string UrlDecode(const std::string& s);
+// Parses "a=1&b=2" (form bodies and query strings).
+std::map<std::string, std::string> ParseForm(const std::string& body);
+
+std::string RandomToken(size_t length);  // [A-Za-z0-9]
+std::string RandomDigits(size_t length);
+std::string RandomHex(size_t length);
+
+// 2024-01-02T03:04:05.678Z (Drive, Graph).
+std::string Rfc3339Millis(int64_t epoch_ms);
+// 2024-01-02T03:04:05Z (Dropbox).
+std::string Rfc3339Seconds(int64_t epoch_ms);
+// 2024-01-02T03:04:05-00:00 (Box).
+std::string BoxTime(int64_t epoch_ms);
+
+std::string ToLower(std::string s);
+bool StartsWith(const std::string& s, const std::string& prefix);
+std::vector<std::string> Split(const std::string& s, char sep);
+
+// A small valid PDF whose single page shows `text`.
+std::string MakePdf(const std::string& title, const std::string& text);
+// A 1x1 PNG / JPEG image used for every thumbnail.
+std::string ThumbnailPng();
+std::string ThumbnailJpeg();
+
+std::string GuessMimeType(const std::string& name);
+
+}  // namespace lc::emulator
+
+#endif  // TOOLS_CLOUD_EMULATOR_UTIL_H_
