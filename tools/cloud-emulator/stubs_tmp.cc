@@ -1,5 +1,4 @@
 #include "provider_server.h"
 namespace lc::emulator {
-void InstallBox(ProviderServer&) {}
 void InstallOneDrive(ProviderServer&) {}
 }  // namespace lc::emulator

@@ -1,0 +1,276 @@
+// Box API 2.0 through box-node-sdk (v10) with withCustomBaseUrls.
+'use strict';
+
+const { test, before } = require('node:test');
+const assert = require('node:assert/strict');
+const { Readable } = require('node:stream');
+const { BoxClient, BoxOAuth, OAuthConfig } = require('box-node-sdk');
+const { NetworkSession } = require('box-node-sdk/lib/networking/network');
+const { BoxRetryStrategy } = require('box-node-sdk/lib/networking/retries');
+const { admin, authorizeInBrowser, baseUrl, counters, uniqueName } = require('./lib/harness');
+
+const base = baseUrl('box');
+const redirectUri = 'http://127.0.0.1:9/callback';
+const user = 'box-conformance@example.com';
+const baseUrls = { baseUrl: base, uploadUrl: `${base}/api`, oauth2Url: `${base}/api/oauth2` };
+
+function newAuth() {
+  return new BoxOAuth({ config: new OAuthConfig({ clientId: 'box-client', clientSecret: 'box-secret' }) });
+}
+
+async function signIn(auth, who = user) {
+  const url = auth.getAuthorizeUrl({ redirectUri, state: 'box-state' });
+  assert.ok(url.startsWith('https://account.box.com/api/oauth2/authorize?'));
+  const local = url.replace('https://account.box.com/api/oauth2', baseUrls.oauth2Url);
+  const { code, state } = await authorizeInBrowser(`${local}&login_hint=${encodeURIComponent(who)}`, redirectUri);
+  assert.equal(state, 'box-state');
+  return auth.getTokensAuthorizationCodeGrant(code, new NetworkSession({ baseUrls }));
+}
+
+function clientFor(auth) {
+  return new BoxClient({ auth }).withCustomBaseUrls(baseUrls);
+}
+
+async function readAll(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
+let auth;
+let client;
+let token;
+let rootFolder;
+
+before(async () => {
+  auth = newAuth();
+  token = await signIn(auth);
+  client = clientFor(auth);
+  const folder = await client.folders.createFolder({ name: uniqueName('conformance'), parent: { id: '0' } });
+  rootFolder = folder.id;
+});
+
+test('OAuth code flow returns tokens; refresh tokens are single-use', async () => {
+  assert.ok(token.accessToken);
+  assert.ok(token.refreshToken);
+  const other = newAuth();
+  const first = await signIn(other);
+  const session = new NetworkSession({ baseUrls });
+  const second = await other.refreshToken(session);
+  assert.notEqual(second.refreshToken, first.refreshToken, 'Box rotates refresh tokens');
+  // Re-using the spent refresh token is refused.
+  const res = await fetch(`${base}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refreshToken,
+      client_id: 'box-client', client_secret: 'box-secret' }),
+  });
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).error, 'invalid_grant');
+});
+
+test('account info', async () => {
+  const me = await client.users.getUserMe();
+  assert.equal(me.login, user);
+  assert.equal(me.type, 'user');
+});
+
+let fileId;
+let firstVersion;
+
+test('upload a file to the upload host', async () => {
+  const files = await client.uploads.uploadFile({
+    attributes: { name: 'notes.txt', parent: { id: rootFolder } },
+    file: Readable.from(Buffer.from('box first version')),
+  });
+  const file = files.entries[0];
+  assert.equal(file.name, 'notes.txt');
+  assert.equal(file.size, 'box first version'.length);
+  assert.match(file.sha1, /^[0-9a-f]{40}$/);
+  fileId = file.id;
+  firstVersion = file.fileVersion.id;
+  await assert.rejects(client.uploads.uploadFile({
+    attributes: { name: 'notes.txt', parent: { id: rootFolder } }, file: Readable.from(Buffer.from('x')),
+  }), (err) => err.responseInfo.statusCode === 409 && err.responseInfo.body.code === 'item_name_in_use');
+});
+
+test('metadata honours fields; not found is a Box error', async () => {
+  const file = await client.files.getFileById(fileId, { queryParams: { fields: ['name', 'sha1', 'file_version', 'modified_at'] } });
+  assert.equal(file.name, 'notes.txt');
+  assert.equal(file.fileVersion.id, firstVersion);
+  assert.equal(file.size, undefined, 'fields limits the response');
+  const full = await client.files.getFileById(fileId);
+  assert.equal(full.parent.id, rootFolder);
+  assert.equal(full.pathCollection.entries[0].id, '0');
+  assert.equal(full.sharedLink, undefined, 'no shared link unless created');
+  await assert.rejects(client.files.getFileById('999999999'), (err) => {
+    assert.equal(err.responseInfo.statusCode, 404);
+    assert.equal(err.responseInfo.body.code, 'not_found');
+    assert.equal(err.responseInfo.body.type, 'error');
+    return true;
+  });
+});
+
+test('folder listing across pages, by offset and by marker', async () => {
+  const folder = `/${uniqueName('paged')}`;
+  const files = [];
+  for (let i = 0; i < 25; i++) files.push({ path: `${folder}/f${i}.txt`, content: `${i}` });
+  await admin('box', 'files', { user, files });
+  const { id: folderId } = await admin('box', `files?user=${encodeURIComponent(user)}&path=${encodeURIComponent(folder)}`);
+  const byOffset = [];
+  for (let offset = 0; ; offset += 10) {
+    const page = await client.folders.getFolderItems(folderId, { queryParams: { limit: 10, offset } });
+    assert.equal(page.totalCount, 25);
+    byOffset.push(...page.entries.map((e) => e.name));
+    if (offset + 10 >= page.totalCount) break;
+  }
+  assert.equal(new Set(byOffset).size, 25);
+  const byMarker = [];
+  let marker;
+  let pages = 0;
+  do {
+    const page = await client.folders.getFolderItems(folderId, { queryParams: { limit: 10, usemarker: true, marker } });
+    pages++;
+    byMarker.push(...page.entries.map((e) => e.name));
+    marker = page.nextMarker || undefined;
+  } while (marker);
+  assert.equal(pages, 3);
+  assert.equal(new Set(byMarker).size, 25);
+});
+
+test('download follows the 302 to a short-lived URL on the emulator', async () => {
+  const redirect = await fetch(`${base}/2.0/files/${fileId}/content`, {
+    redirect: 'manual', headers: { Authorization: `Bearer ${(await auth.retrieveToken()).accessToken}` },
+  });
+  assert.equal(redirect.status, 302);
+  assert.ok(redirect.headers.get('location').startsWith(base));
+  const stream = await client.downloads.downloadFile(fileId);
+  assert.equal((await readAll(stream)).toString(), 'box first version');
+});
+
+test('thumbnail', async () => {
+  const stream = await client.files.getFileThumbnailById(fileId, 'png', { queryParams: { minWidth: 32, minHeight: 32 } });
+  const bytes = await readAll(stream);
+  assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+});
+
+async function representation(hint) {
+  const file = await client.files.getFileById(fileId, {
+    queryParams: { fields: ['representations'] }, headers: { xRepHints: `[${hint}]` },
+  });
+  let rep = file.representations.entries[0];
+  assert.equal(rep.representation, hint);
+  const authz = { Authorization: `Bearer ${(await auth.retrieveToken()).accessToken}` };
+  while (rep.status.state !== 'success') {
+    assert.equal(rep.status.state, 'pending');
+    const info = await fetch(rep.info.url, { headers: authz });
+    rep = await info.json();
+  }
+  assert.ok(rep.content.urlTemplate === undefined);
+  const url = rep.content.url_template.replace('{+asset_path}', '');
+  assert.ok(url.startsWith(base));
+  const res = await fetch(url, { headers: authz });
+  assert.equal(res.status, 200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+test('PDF and extracted text representations', async () => {
+  const pdf = await representation('pdf');
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  const text = await representation('extracted_text');
+  assert.equal(text.toString(), 'box first version');
+});
+
+test('versions: a new upload makes one; promote restores it', async () => {
+  const files = await client.uploads.uploadFileVersion(fileId, {
+    attributes: { name: 'notes.txt' }, file: Readable.from(Buffer.from('box second version')),
+  });
+  const current = files.entries[0].fileVersion.id;
+  assert.notEqual(current, firstVersion);
+  const versions = await client.fileVersions.getFileVersions(fileId);
+  assert.deepEqual(versions.entries.map((v) => v.id), [firstVersion], 'lists previous versions');
+  const old = await client.downloads.downloadFile(fileId, { queryParams: { version: firstVersion } });
+  assert.equal((await readAll(old)).toString(), 'box first version');
+  const promoted = await client.fileVersions.promoteFileVersion(fileId, { requestBody: { id: firstVersion, type: 'file_version' } });
+  assert.notEqual(promoted.id, current);
+  const now = await client.downloads.downloadFile(fileId);
+  assert.equal((await readAll(now)).toString(), 'box first version');
+});
+
+test('shared link only when explicitly created', async () => {
+  const file = await client.sharedLinksFiles.addShareLinkToFile(fileId, { sharedLink: { access: 'open' } }, { fields: 'shared_link' });
+  assert.ok(file.sharedLink.url.startsWith(base));
+});
+
+test('events from a stream position after outside changes', async () => {
+  const now = await client.events.getEvents({ streamType: 'changes', streamPosition: 'now' });
+  const position = now.nextStreamPosition;
+  await admin('box', 'changes', { id: fileId, action: 'rename', name: 'renamed.txt' });
+  const seeded = await admin('box', 'files', { user, files: [{ path: '/box-events/new.txt', content: 'n' }] });
+  await admin('box', 'changes', { id: seeded.files[0].id, action: 'delete' });
+  const events = [];
+  let pos = position;
+  for (;;) {
+    const page = await client.events.getEvents({ streamType: 'changes', streamPosition: String(pos), limit: 1 });
+    events.push(...page.entries);
+    if (page.entries.length === 0) break;
+    pos = page.nextStreamPosition;
+  }
+  const rename = events.find((e) => e.source && e.source.id === fileId);
+  assert.equal(rename.eventType, 'ITEM_RENAME');
+  assert.equal(rename.source.name, 'renamed.txt');
+  const trashed = events.find((e) => e.source && e.source.id === seeded.files[0].id);
+  assert.equal(trashed.eventType, 'ITEM_TRASH');
+  const realtime = await fetch(`${base}/2.0/events`, {
+    method: 'OPTIONS', headers: { Authorization: `Bearer ${(await auth.retrieveToken()).accessToken}` },
+  });
+  const server = (await realtime.json()).entries[0];
+  assert.ok(server.url.startsWith(base));
+  const poll = fetch(`${server.url}&stream_position=${pos}`);
+  await admin('box', 'changes', { id: fileId, action: 'content', content: 'changed' });
+  assert.equal((await (await poll).json()).message, 'new_change');
+});
+
+test('an expired access token is refreshed by the SDK on 401', async () => {
+  const other = 'box-expiry@example.com';
+  const a = newAuth();
+  await signIn(a, other);
+  const c = clientFor(a);
+  const before = (await counters('box'))['oauth.token'];
+  const old = (await a.retrieveToken()).accessToken;
+  await admin('box', 'tokens/expire', { user: other });
+  const me = await c.users.getUserMe();
+  assert.equal(me.login, other);
+  assert.notEqual((await a.retrieveToken()).accessToken, old);
+  assert.equal((await counters('box'))['oauth.token'], before + 1);
+});
+
+test('429 surfaces with rate_limit_exceeded when retries are exhausted', async () => {
+  await admin('box', 'faults', { path: '^/2.0/users/me$', status: 429, count: 1, retry_after: 0 });
+  const retried = await client.users.getUserMe();
+  assert.equal(retried.login, user, 'the SDK retries a 429 by itself');
+  const noRetry = new BoxClient({
+    auth, networkSession: new NetworkSession({ baseUrls, retryStrategy: new BoxRetryStrategy({ maxAttempts: 1 }) }),
+  });
+  await admin('box', 'faults', { path: '^/2.0/users/me$', status: 429, count: 1, retry_after: 5 });
+  await assert.rejects(noRetry.users.getUserMe(), (err) => {
+    assert.equal(err.responseInfo.statusCode, 429);
+    assert.equal(err.responseInfo.body.code, 'rate_limit_exceeded');
+    assert.equal(err.responseInfo.headers['retry-after'], '5');
+    return true;
+  });
+});
+
+test('revoking access makes refresh fail with invalid_grant', async () => {
+  const a = newAuth();
+  const t = await signIn(a, 'box-revoke@example.com');
+  await admin('box', `users/${encodeURIComponent('box-revoke@example.com')}/revoke`, {});
+  const res = await fetch(`${base}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: t.refreshToken,
+      client_id: 'box-client', client_secret: 'box-secret' }),
+  });
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).error, 'invalid_grant');
+});
