@@ -167,8 +167,8 @@ absl::StatusOr<v1::CompleteAuthorizationResponse> AuthorizationFlow::Complete(
 
   if (!req.error().empty()) {
     if (req.error() == "access_denied") {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "access was declined at ", req.provider(), "; nothing was connected"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("access was declined at ", req.provider(), "; nothing was connected"));
     }
     std::string error = req.error().substr(0, 64);
     return absl::FailedPreconditionError(
@@ -189,8 +189,9 @@ absl::StatusOr<v1::CompleteAuthorizationResponse> AuthorizationFlow::Complete(
   if (!tokens.ok()) {
     if (OAuthErrorOf(tokens.status()) == "invalid_grant") {
       return absl::FailedPreconditionError(
-          absl::StrCat(req.provider(), " rejected the authorization code (expired or already "
-                                       "used); connect the account again"));
+          absl::StrCat(req.provider(),
+                       " rejected the authorization code (expired or already "
+                       "used); connect the account again"));
     }
     return tokens.status();
   }
@@ -213,8 +214,8 @@ absl::StatusOr<v1::CompleteAuthorizationResponse> AuthorizationFlow::Complete(
   cred.display_name = identity->display_name;
   cred.scopes = tokens->scopes.empty() ? provider->scopes : tokens->scopes;
   Sealed access = cipher_.Seal(tokens->access_token, AccessTokenContext(cred.key));
-  auto refresh = cipher_.SealWith(access.key_id, tokens->refresh_token,
-                                  RefreshTokenContext(cred.key));
+  auto refresh =
+      cipher_.SealWith(access.key_id, tokens->refresh_token, RefreshTokenContext(cred.key));
   if (!refresh.ok()) return refresh.status();
   cred.key_id = access.key_id;
   cred.access_token_sealed = access.data;

@@ -76,8 +76,9 @@ grpc::Status OAuthServiceImpl::Disconnect(grpc::ServerContext* ctx,
 grpc::Status OAuthServiceImpl::GetAccessToken(grpc::ServerContext* ctx,
                                               const v1::GetAccessTokenRequest* req,
                                               v1::GetAccessTokenResponse* resp) {
-  return edge_.Serve(ctx, "GetAccessToken", Access::kService,
-                     [&](const CallContext&) { return Answer(broker_.GetAccessToken(*req), resp); });
+  return edge_.Serve(ctx, "GetAccessToken", Access::kService, [&](const CallContext&) {
+    return Answer(broker_.GetAccessToken(*req), resp);
+  });
 }
 
 grpc::Status OAuthServiceImpl::GetAccount(grpc::ServerContext* ctx,

@@ -103,8 +103,8 @@ CredentialRecord CredentialFromRow(const pqxx::row& row) {
 }
 
 absl::Status NoCredential(const CredentialKey& key) {
-  return absl::NotFoundError(absl::StrCat("user has no connected ", key.provider, " account \"",
-                                          key.account, "\""));
+  return absl::NotFoundError(
+      absl::StrCat("user has no connected ", key.provider, " account \"", key.account, "\""));
 }
 
 }  // namespace
@@ -158,8 +158,8 @@ absl::StatusOr<ProviderRecord> PgOAuthStore::UpdateProvider(
         "extra_params = $10::jsonb, tenant = $11, api_base_url = $12, enabled = $13, "
         "updated_time = now() WHERE name = $1",
         p.name, p.description, p.client_id, p.client_secret_key_id, p.client_secret_sealed,
-        p.authorization_url, p.token_url, p.revoke_url, absl::StrJoin(p.scopes, " "),
-        extra.dump(), p.tenant, p.api_base_url, p.enabled);
+        p.authorization_url, p.token_url, p.revoke_url, absl::StrJoin(p.scopes, " "), extra.dump(),
+        p.tenant, p.api_base_url, p.enabled);
     out = std::move(p);
     return absl::OkStatus();
   });
@@ -191,10 +191,10 @@ absl::StatusOr<StateRecord> PgOAuthStore::ConsumeState(
     const std::function<absl::Status(const StateRecord&)>& check) {
   StateRecord out;
   absl::Status s = pool_.Run([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result r = tx.exec_params(
-        absl::StrCat("SELECT ", kStateColumns,
-                     " FROM authorization_states WHERE state_hash = $1 FOR UPDATE"),
-        state_hash);
+    pqxx::result r =
+        tx.exec_params(absl::StrCat("SELECT ", kStateColumns,
+                                    " FROM authorization_states WHERE state_hash = $1 FOR UPDATE"),
+                       state_hash);
     if (r.empty()) return absl::NotFoundError("unknown state");
     out = StateFromRow(r[0]);
     if (absl::Status st = check(out); !st.ok()) return st;
@@ -277,8 +277,8 @@ absl::Status PgOAuthStore::WithLockedCredential(const CredentialKey& key, const 
         "expire_time = NULLIF($9, '')::timestamptz, status = $10, status_reason = $11, "
         "refreshed_time = NULLIF($12, '')::timestamptz, row_version = row_version + 1 "
         "WHERE user_id = $1 AND provider = $2 AND account = $3",
-        key.user, key.provider, key.account, c.display_name, absl::StrJoin(c.scopes, " "),
-        c.key_id, c.access_token_sealed, c.refresh_token_sealed, PgTime(c.expire_time),
+        key.user, key.provider, key.account, c.display_name, absl::StrJoin(c.scopes, " "), c.key_id,
+        c.access_token_sealed, c.refresh_token_sealed, PgTime(c.expire_time),
         static_cast<int>(c.status), c.status_reason, PgTime(c.refreshed_time));
     return absl::OkStatus();
   });
@@ -287,8 +287,8 @@ absl::Status PgOAuthStore::WithLockedCredential(const CredentialKey& key, const 
 absl::Status PgOAuthStore::DeleteCredential(const CredentialKey& key) {
   return pool_.Run([&](pqxx::work& tx) -> absl::Status {
     pqxx::result r = tx.exec_params(
-        "DELETE FROM credentials WHERE user_id = $1 AND provider = $2 AND account = $3",
-        key.user, key.provider, key.account);
+        "DELETE FROM credentials WHERE user_id = $1 AND provider = $2 AND account = $3", key.user,
+        key.provider, key.account);
     if (r.affected_rows() == 0) return NoCredential(key);
     return absl::OkStatus();
   });

@@ -55,8 +55,8 @@ std::string JsonString(const json& j, const char* key) {
 
 absl::Status Unreachable(const ProviderConfig& p, const char* what, const absl::Status& s) {
   return absl::UnavailableError(absl::StrCat("cannot reach the ", p.name, " ", what, " (",
-                                             absl::StatusCodeToString(s.code()), ": ",
-                                             s.message(), "); try again later"));
+                                             absl::StatusCodeToString(s.code()), ": ", s.message(),
+                                             "); try again later"));
 }
 
 absl::StatusOr<json> ParseJson(const HttpResponse& resp) {
@@ -114,9 +114,9 @@ absl::StatusOr<TokenResponse> ProviderClient::CallTokenEndpoint(
     return s;
   }
   if (!body.ok() || !body->is_object()) {
-    return absl::InternalError(
-        absl::StrCat("the ", p.name, " token endpoint answered HTTP ", resp->status,
-                     " with a body that is not a JSON object"));
+    return absl::InternalError(absl::StrCat("the ", p.name, " token endpoint answered HTTP ",
+                                            resp->status,
+                                            " with a body that is not a JSON object"));
   }
   TokenResponse out;
   out.access_token = JsonString(*body, "access_token");

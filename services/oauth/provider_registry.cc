@@ -13,14 +13,12 @@ namespace {
 // Parameters the flow sets itself; an extra parameter may not override them.
 const std::set<std::string>& ReservedParams() {
   static const auto* params = new std::set<std::string>{
-      "response_type", "client_id",  "redirect_uri",          "scope",
+      "response_type", "client_id",      "redirect_uri",          "scope",
       "state",         "code_challenge", "code_challenge_method", "login_hint"};
   return *params;
 }
 
-std::string SecretContext(const std::string& provider) {
-  return "client_secret:" + provider;
-}
+std::string SecretContext(const std::string& provider) { return "client_secret:" + provider; }
 
 // What keeps a provider from being usable, in words; "" when it is usable.
 std::string MissingParts(const ProviderRecord& p) {
@@ -109,13 +107,13 @@ absl::StatusOr<v1::ServiceProvider> ProviderRegistry::Update(
   }
   for (const std::string& path : req.update_mask().paths()) {
     static const auto* known = new std::set<std::string>{
-        "description", "client_id", "client_secret", "authorization_url",
-        "token_url",   "revoke_url", "scopes",       "extra_authorization_params",
+        "description", "client_id",  "client_secret", "authorization_url",
+        "token_url",   "revoke_url", "scopes",        "extra_authorization_params",
         "tenant",      "enabled",    "api_base_url"};
     if (known->count(path) == 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("update_mask path \"", path, "\" cannot be updated (updatable: ",
-                       absl::StrJoin(*known, ", "), ")"));
+          absl::StrCat("update_mask path \"", path,
+                       "\" cannot be updated (updatable: ", absl::StrJoin(*known, ", "), ")"));
     }
   }
   if (req.client_secret().size() > 4096) {

@@ -24,9 +24,9 @@ absl::Status CheckKey(const std::string& user, const std::string& provider,
 }
 
 absl::Status NeedsReconnect(const CredentialRecord& c) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "the ", c.key.provider, " account ", c.key.account,
-      " must be reconnected by its user (", c.status_reason, ")"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("the ", c.key.provider, " account ", c.key.account,
+                   " must be reconnected by its user (", c.status_reason, ")"));
 }
 
 std::string FlightKey(const CredentialKey& k) {
@@ -92,8 +92,8 @@ absl::StatusOr<v1::GetAccessTokenResponse> TokenBroker::GetAccessToken(
 
   absl::Status outcome = absl::OkStatus();
   v1::GetAccessTokenResponse answer;
-  absl::Status tx = store_.WithLockedCredential(
-      key, [&](CredentialRecord& row, bool* write) -> absl::Status {
+  absl::Status tx =
+      store_.WithLockedCredential(key, [&](CredentialRecord& row, bool* write) -> absl::Status {
         if (row.status != v1::ACCOUNT_STATUS_OK) {
           outcome = NeedsReconnect(row);
           return absl::OkStatus();
@@ -112,10 +112,11 @@ absl::StatusOr<v1::GetAccessTokenResponse> TokenBroker::GetAccessToken(
         if (!tokens.ok()) {
           if (OAuthErrorOf(tokens.status()) != "invalid_grant") return tokens.status();
           row.status = v1::ACCOUNT_STATUS_NEEDS_RECONNECT;
-          row.status_reason = absl::StrCat(
-              req.provider(), " refused the refresh token (invalid_grant: revoked, expired or "
-                              "already used) at ",
-              absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone()));
+          row.status_reason =
+              absl::StrCat(req.provider(),
+                           " refused the refresh token (invalid_grant: revoked, expired or "
+                           "already used) at ",
+                           absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone()));
           *write = true;
           outcome = NeedsReconnect(row);
           LogWarn("credential needs reconnect",
@@ -140,10 +141,9 @@ absl::StatusOr<v1::GetAccessTokenResponse> TokenBroker::GetAccessToken(
         answer.set_access_token(tokens->access_token);
         if (row.expire_time) *answer.mutable_expire_time() = ProtoTime(*row.expire_time);
         answer.set_api_base_url(provider->api_base_url);
-        LogInfo("credential refreshed",
-                {{"provider", req.provider()},
-                 {"user", req.user()},
-                 {"rotated", !tokens->refresh_token.empty()}});
+        LogInfo("credential refreshed", {{"provider", req.provider()},
+                                         {"user", req.user()},
+                                         {"rotated", !tokens->refresh_token.empty()}});
         return absl::OkStatus();
       });
   // The write (a rotated refresh token) is committed before anything is

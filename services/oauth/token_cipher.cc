@@ -66,9 +66,8 @@ absl::StatusOr<TokenCipher> TokenCipher::FromKeyList(const std::string& key_list
     }
     std::string key;
     if (!absl::Base64Unescape(entry.substr(colon + 1), &key) || key.size() != kKeyBytes) {
-      return absl::InvalidArgumentError(absl::StrCat("token key \"", id,
-                                                     "\" must be 32 bytes in base64 (got ",
-                                                     key.size(), " bytes)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "token key \"", id, "\" must be 32 bytes in base64 (got ", key.size(), " bytes)"));
     }
     if (!cipher.keys_.emplace(id, key).second) {
       return absl::InvalidArgumentError(absl::StrCat("token key id \"", id, "\" appears twice"));
@@ -89,7 +88,8 @@ absl::StatusOr<std::string> TokenCipher::SealWith(const std::string& key_id,
                                                   const std::string& context) const {
   auto key = keys_.find(key_id);
   if (key == keys_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat("token key \"", key_id, "\" is not configured"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("token key \"", key_id, "\" is not configured"));
   }
   std::string nonce = RandomBytes(kNonceBytes);
   std::string out = nonce;
@@ -97,23 +97,23 @@ absl::StatusOr<std::string> TokenCipher::SealWith(const std::string& key_id,
   auto* cipher_out = reinterpret_cast<unsigned char*>(out.data()) + kNonceBytes;
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
   int len = 0, total = 0;
-  bool ok =
-      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr,
-                         reinterpret_cast<const unsigned char*>(key->second.data()),
-                         reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len,
-                        reinterpret_cast<const unsigned char*>(context.data()),
-                        static_cast<int>(context.size())) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), cipher_out, &len,
-                        reinterpret_cast<const unsigned char*>(plaintext.data()),
-                        static_cast<int>(plaintext.size())) == 1;
+  bool ok = ctx &&
+            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
+            EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr,
+                               reinterpret_cast<const unsigned char*>(key->second.data()),
+                               reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+            EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                              reinterpret_cast<const unsigned char*>(context.data()),
+                              static_cast<int>(context.size())) == 1 &&
+            EVP_EncryptUpdate(ctx.get(), cipher_out, &len,
+                              reinterpret_cast<const unsigned char*>(plaintext.data()),
+                              static_cast<int>(plaintext.size())) == 1;
   total = len;
   ok = ok && EVP_EncryptFinal_ex(ctx.get(), cipher_out + total, &len) == 1;
   total += len;
-  ok = ok && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
-                                 cipher_out + total) == 1;
+  ok = ok &&
+       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, cipher_out + total) == 1;
   if (!ok) return absl::InternalError("AES-256-GCM encryption failed");
   return absl::Base64Escape(out);
 }
@@ -122,9 +122,9 @@ absl::StatusOr<std::string> TokenCipher::Open(const std::string& key_id, const s
                                               const std::string& context) const {
   auto key = keys_.find(key_id);
   if (key == keys_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "a stored secret is sealed with token key \"", key_id,
-        "\", which is not configured; add it to --token-keys after the active key"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("a stored secret is sealed with token key \"", key_id,
+                     "\", which is not configured; add it to --token-keys after the active key"));
   }
   std::string raw;
   if (!absl::Base64Unescape(data, &raw) || raw.size() < kNonceBytes + kTagBytes) {
@@ -145,8 +145,7 @@ absl::StatusOr<std::string> TokenCipher::Open(const std::string& key_id, const s
                         static_cast<int>(context.size())) == 1 &&
       EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
                         in + kNonceBytes, static_cast<int>(body)) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, in + kNonceBytes + body) ==
-          1;
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, in + kNonceBytes + body) == 1;
   int final_len = 0;
   ok = ok && EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len,
                                  &final_len) == 1;

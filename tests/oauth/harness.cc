@@ -1,0 +1,62 @@
+#include "harness.h"
+
+#include <stdexcept>
+
+#include "absl/time/clock.h"
+#include "oauth/migrations.h"
+#include "runtime/jwt.h"
+
+namespace lc::testing {
+
+OAuthHarness::OAuthHarness(const std::string& conninfo, const std::string& token_keys) {
+  pool_ = std::make_unique<PgPool>(PgOptions{.conninfo = conninfo,
+                                             .schema = "oauth",
+                                             .pool_size = 8,
+                                             .acquire_timeout = absl::Seconds(10),
+                                             .connect_timeout = absl::Seconds(2)});
+  auto s = ApplyMigrations(*pool_, oauth::Migrations());
+  if (!s.ok()) throw std::runtime_error("migrations: " + s.ToString());
+  auto cipher = oauth::TokenCipher::FromKeyList(token_keys);
+  if (!cipher.ok()) throw std::runtime_error("keys: " + cipher.status().ToString());
+  cipher_ = std::make_unique<oauth::TokenCipher>(*std::move(cipher));
+  http_ = std::make_unique<CurlHttpClient>(
+      CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1}});
+  client_ = std::make_unique<oauth::ProviderClient>(
+      *http_, oauth::ProviderClient::Options{.timeout = absl::Seconds(5)});
+  store_ = std::make_unique<oauth::PgOAuthStore>(*pool_);
+  registry_ = std::make_unique<oauth::ProviderRegistry>(*store_, *cipher_);
+  auto now = [this] { return Now(); };
+  flow_ = std::make_unique<oauth::AuthorizationFlow>(*store_, *registry_, *client_, *cipher_, now,
+                                                     oauth::AuthorizationFlow::Options{});
+  broker_ = std::make_unique<oauth::TokenBroker>(*store_, *registry_, *client_, *cipher_, now,
+                                                 oauth::TokenBroker::Options{});
+  edge_ = std::make_unique<RpcEdge>(
+      std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kJwtSecret}));
+  service_ = std::make_unique<oauth::OAuthServiceImpl>(*registry_, *flow_, *broker_, *edge_);
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (!server_) throw std::runtime_error("cannot start the test server");
+  stub_ = v1::OAuthService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+}
+
+OAuthHarness::~OAuthHarness() {
+  server_->Shutdown();
+  server_->Wait();
+}
+
+std::unique_ptr<grpc::ClientContext> OAuthHarness::As(const std::string& user,
+                                                      std::vector<std::string> roles) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  absl::Time now = absl::Now();
+  ctx->AddMetadata("authorization",
+                   "Bearer " + MintHs256(kJwtSecret, Principal{user, std::move(roles)}, now,
+                                         now + absl::Minutes(5)));
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return ctx;
+}
+
+}  // namespace lc::testing
