@@ -1,0 +1,188 @@
+#include "gateway/router.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <cctype>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gateway/http_errors.h"
+#include "runtime/log.h"
+
+namespace lc::gateway {
+namespace {
+
+thread_local RequestInfo current_request;
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static const char* kHex = "0123456789abcdef";
+  std::string id(16, '0');
+  uint64_t v = rng();
+  for (char& c : id) {
+    c = kHex[v & 15];
+    v >>= 4;
+  }
+  return id;
+}
+
+// A caller's request id is kept only when short and plain, so it can be
+// logged and echoed safely (the same rule as the gRPC edge).
+bool IsAcceptableRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string MethodLabel(const std::string& method) {
+  static const char* kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  for (const char* m : kKnown) {
+    if (method == m) return method;
+  }
+  return "OTHER";
+}
+
+}  // namespace
+
+bool IsLoggableQueryParam(const std::string& name) {
+  return name == "error" || name == "return_to" || name == "page_size";
+}
+
+class Router::Metrics {
+ public:
+  explicit Metrics(prometheus::Registry& registry)
+      : requests_(prometheus::BuildCounter()
+                      .Name("lc_http_server_requests_total")
+                      .Help("HTTP requests answered, by route, method and status.")
+                      .Register(registry)),
+        latency_(prometheus::BuildHistogram()
+                     .Name("lc_http_server_request_seconds")
+                     .Help("HTTP request latency until the response is written, by route.")
+                     .Register(registry)) {}
+
+  void Record(const std::string& route, const std::string& method, int status,
+              absl::Duration elapsed) {
+    requests_
+        .Add(
+            {{"route", route}, {"method", MethodLabel(method)}, {"status", std::to_string(status)}})
+        .Increment();
+    static const prometheus::Histogram::BucketBoundaries kBuckets = {
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+    latency_.Add({{"route", route}}, kBuckets).Observe(absl::ToDoubleSeconds(elapsed));
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+};
+
+RequestInfo& Router::Current() { return current_request; }
+
+Router::Router(httplib::Server& server, prometheus::Registry& registry)
+    : server_(server), metrics_(std::make_unique<Metrics>(registry)) {
+  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    RequestInfo info;
+    info.start = absl::Now();
+    const std::string given = req.get_header_value("X-Request-Id");
+    info.request_id = IsAcceptableRequestId(given) ? given : NewRequestId();
+    res.set_header("X-Request-Id", info.request_id);
+    current_request = std::move(info);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  // Called for every status >= 400 whose handler wrote no body, including
+  // unknown paths; the handlers write their own errors.
+  server_.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        absl::Status status;
+        switch (res.status) {
+          case 404:
+            status = absl::NotFoundError("no such page on this gateway");
+            break;
+          case 405:
+            status = absl::InvalidArgumentError("method not allowed");
+            break;
+          case 413:
+            status = absl::InvalidArgumentError("request too large");
+            break;
+          case 414:
+            status = absl::InvalidArgumentError("request URI too long");
+            break;
+          default:
+            status =
+                absl::InvalidArgumentError(absl::StrCat("request refused (HTTP ", res.status, ")"));
+        }
+        res.set_content(JsonErrorBody(status), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+
+  server_.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                   std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    ScopedRequestId scoped(current_request.request_id);
+    LogError("unexpected exception in handler", {{"route", current_request.route}, {"what", what}});
+    WriteJson(
+        res, 500,
+        JsonErrorBody(absl::InternalError(absl::StrCat(
+            "internal error; see the gateway log for request ", current_request.request_id))));
+  });
+
+  // The access log: one line per answered request, also for requests
+  // refused before routing (too large, malformed).
+  server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    RequestInfo info = std::exchange(current_request, RequestInfo());
+    if (info.request_id.empty()) info.request_id = NewRequestId();
+    const absl::Duration elapsed =
+        info.start == absl::InfinitePast() ? absl::ZeroDuration() : absl::Now() - info.start;
+    metrics_->Record(info.route, req.method, res.status, elapsed);
+    nlohmann::json query = nlohmann::json::object();
+    for (const auto& [name, value] : req.params) {
+      query[name] = IsLoggableQueryParam(name) ? nlohmann::json(value) : "[redacted]";
+    }
+    ScopedRequestId scoped(info.request_id);
+    LogInfo("http request", {{"method", req.method},
+                             {"path", req.path},
+                             {"query", query},
+                             {"route", info.route},
+                             {"status", res.status},
+                             {"duration_ms", absl::ToDoubleMilliseconds(elapsed)},
+                             {"bytes", res.body.size()},
+                             {"user", info.user},
+                             {"remote_addr", req.remote_addr}});
+  });
+}
+
+Router::~Router() = default;
+
+Router::Handler Router::Wrap(const std::string& route, Handler handler) const {
+  return
+      [route, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+        current_request.route = route;
+        ScopedRequestId scoped(current_request.request_id);
+        handler(req, res);
+      };
+}
+
+void Router::Get(const std::string& pattern, const std::string& route, Handler handler) {
+  server_.Get(pattern, Wrap(route, std::move(handler)));
+}
+
+}  // namespace lc::gateway

@@ -1,0 +1,60 @@
+// Routes HTTP requests to the handlers of each area (OAuth pages now, the
+// REST mirror later) and gives every request the same edge: a request id
+// (X-Request-Id, echoed), one JSON access-log line, Prometheus metrics, and
+// a JSON error for unknown paths and unexpected exceptions.
+#pragma once
+
+#include <httplib.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace prometheus {
+class Registry;
+}  // namespace prometheus
+
+namespace lc::gateway {
+
+// What the edge knows about the request being served. httplib serves one
+// request from routing to the access log on one thread, so this is
+// thread-local; handlers may set `user` for the access log.
+struct RequestInfo {
+  std::string request_id;
+  std::string route = "unmatched";  // the route name, bounded for metrics
+  std::string user;                 // the JWT subject once authenticated
+  absl::Time start = absl::InfinitePast();
+};
+
+class Router {
+ public:
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+  // Installs the edge hooks on `server`. `registry` must outlive the server.
+  Router(httplib::Server& server, prometheus::Registry& registry);
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Registers a GET route. `pattern` is an httplib regex over the path;
+  // `route` names it in logs and metrics ("/oauth2/{provider}/authorize").
+  void Get(const std::string& pattern, const std::string& route, Handler handler);
+
+  // The request being served on this thread.
+  static RequestInfo& Current();
+
+ private:
+  class Metrics;
+  Handler Wrap(const std::string& route, Handler handler) const;
+
+  httplib::Server& server_;
+  std::unique_ptr<Metrics> metrics_;
+};
+
+// Query parameters whose values may appear in the access log; the values of
+// every other parameter (code, state, tokens...) are replaced.
+bool IsLoggableQueryParam(const std::string& name);
+
+}  // namespace lc::gateway

@@ -1,0 +1,87 @@
+#include "gateway/settings.h"
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/server.h"
+
+namespace lc::gateway {
+
+std::vector<SettingSpec> GatewaySettings() {
+  std::vector<SettingSpec> s = CommonSettings("0.0.0.0:8080");
+  for (SettingSpec& spec : s) {
+    if (spec.name == "listen-addr") spec.help = "HTTP listen address host:port (port 0: free port)";
+  }
+  s.push_back({.name = "public-url",
+               .help = "the gateway's browser-visible URL (http://127.0.0.1:8080); OAuth "
+                       "callbacks are built from it and return_to must stay on its origin",
+               .required = true});
+  s.push_back({.name = "oauth-addr",
+               .type = SettingType::kHostPort,
+               .help = "host:port of the oauth gRPC service",
+               .required = true});
+  s.push_back({.name = "upstream-timeout",
+               .type = SettingType::kDuration,
+               .default_value = "10s",
+               .help = "deadline of each gRPC call to a service"});
+  s.push_back({.name = "http-read-timeout",
+               .type = SettingType::kDuration,
+               .default_value = "10s",
+               .help = "how long reading a request may stall"});
+  s.push_back({.name = "http-write-timeout",
+               .type = SettingType::kDuration,
+               .default_value = "10s",
+               .help = "how long writing a response may stall"});
+  s.push_back({.name = "http-idle-timeout",
+               .type = SettingType::kDuration,
+               .default_value = "5s",
+               .help = "how long an idle keep-alive connection stays open"});
+  s.push_back({.name = "http-max-request-bytes",
+               .type = SettingType::kInt,
+               .default_value = "1048576",
+               .help = "largest request body accepted (413 above)",
+               .min = 1024,
+               .max = 64 << 20});
+  s.push_back({.name = "http-threads",
+               .type = SettingType::kInt,
+               .default_value = "16",
+               .help = "HTTP worker threads (one connection each at a time)",
+               .min = 1,
+               .max = 1024});
+  return s;
+}
+
+absl::StatusOr<Gateway::Options> GatewayOptionsFromConfig(const Config& config) {
+  Gateway::Options options;
+  const std::string& listen = config.GetString("listen-addr");
+  const size_t colon = listen.rfind(':');
+  options.listen_host = listen.substr(0, colon);
+  if (!absl::SimpleAtoi(absl::string_view(listen).substr(colon + 1), &options.listen_port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid setting --listen-addr (LC_LISTEN_ADDR): ", listen));
+  }
+  auto public_url = PublicUrl::Parse(config.GetString("public-url"));
+  if (!public_url.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid setting --public-url (LC_PUBLIC_URL): ",
+                                                   public_url.status().message()));
+  }
+  options.public_url = *std::move(public_url);
+  options.oauth_addr = config.GetString("oauth-addr");
+  options.upstream_timeout = config.GetDuration("upstream-timeout");
+  options.read_timeout = config.GetDuration("http-read-timeout");
+  options.write_timeout = config.GetDuration("http-write-timeout");
+  options.idle_timeout = config.GetDuration("http-idle-timeout");
+  options.max_request_bytes = static_cast<size_t>(config.GetInt("http-max-request-bytes"));
+  options.threads = static_cast<int>(config.GetInt("http-threads"));
+  for (const char* name :
+       {"upstream-timeout", "http-read-timeout", "http-write-timeout", "http-idle-timeout"}) {
+    if (config.GetDuration(name) <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat("invalid setting --", name, " (",
+                                                     Config::EnvName(name), "): must be positive"));
+    }
+  }
+  return options;
+}
+
+}  // namespace lc::gateway
