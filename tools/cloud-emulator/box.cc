@@ -674,7 +674,7 @@ class Box {
                        {"entries", json::array()}});
     }
     int64_t after = position.empty() ? 0 : std::atoll(position.c_str());
-    after = std::max(after, store_.OldestValidSeq() - 1);
+    after = std::max(after, store_.OldestValidSeq());
     after = std::min(after, store_.LatestSeq());
     size_t limit = std::clamp<int64_t>(
         req.has_param("limit") ? std::atoll(req.get_param_value("limit").c_str()) : 100, 1, 500);

@@ -445,7 +445,7 @@ class Dropbox {
                       "Invalid \"cursor\" parameter: the cursor could not be parsed");
     }
     int64_t timeout = std::clamp<int64_t>(arg.value("timeout", 30), 30, 480);
-    if (c->seq < store_.OldestValidSeq() - 1) {
+    if (c->seq < store_.OldestValidSeq()) {
       return RouteError(res, "reset", {{".tag", "reset"}});
     }
     bool changes = store_.WaitForChange(c->user_id, c->seq, timeout * 1000);

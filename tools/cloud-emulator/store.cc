@@ -523,7 +523,13 @@ int64_t Store::OldestValidSeq() const {
 
 void Store::ExpireCursors() {
   std::lock_guard<std::mutex> lock(mu_);
-  oldest_valid_seq_ = static_cast<int64_t>(log_.size()) + 1;
+  // A barrier entry that belongs to no user: cursors issued before it are
+  // expired, cursors issued from now on (at or after it) are not.
+  Change barrier;
+  barrier.seq = static_cast<int64_t>(log_.size()) + 1;
+  barrier.time_ms = clock_.NowMs();
+  log_.push_back(barrier);
+  oldest_valid_seq_ = barrier.seq;
 }
 
 absl::StatusOr<ChangePage> Store::ChangesSince(const std::string& user_id, int64_t after_seq,
@@ -531,7 +537,7 @@ absl::StatusOr<ChangePage> Store::ChangesSince(const std::string& user_id, int64
                                                const std::string& subtree_root) const {
   std::lock_guard<std::mutex> lock(mu_);
   int64_t latest = static_cast<int64_t>(log_.size());
-  if (after_seq < oldest_valid_seq_ - 1 || after_seq < 0 || after_seq > latest) {
+  if (after_seq < oldest_valid_seq_ || after_seq < 0 || after_seq > latest) {
     return absl::OutOfRangeError("cursor expired");
   }
   ChangePage page;

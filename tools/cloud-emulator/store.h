@@ -156,7 +156,7 @@ class Store {
 
   // Change log. A cursor is the last sequence number a client has seen.
   int64_t LatestSeq() const;
-  // Cursors older than this are expired (Dropbox reset, Graph 410).
+  // Cursors below this are expired (Dropbox reset, Graph 410).
   int64_t OldestValidSeq() const;
   void ExpireCursors();
   // Changes after `after_seq` for the user, each item once (at its latest
