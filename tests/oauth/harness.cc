@@ -33,14 +33,13 @@ OAuthHarness::OAuthHarness(const std::string& conninfo, const std::string& token
   edge_ = std::make_unique<RpcEdge>(
       std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kJwtSecret}));
   service_ = std::make_unique<oauth::OAuthServiceImpl>(*registry_, *flow_, *broker_, *edge_);
-  int port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_) throw std::runtime_error("cannot start the test server");
-  stub_ = v1::OAuthService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  stub_ = v1::OAuthService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                                        grpc::InsecureChannelCredentials()));
 }
 
 OAuthHarness::~OAuthHarness() {

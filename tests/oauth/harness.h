@@ -42,6 +42,7 @@ class OAuthHarness {
   std::unique_ptr<grpc::ClientContext> AsService() { return As("service:providers", {"service"}); }
   v1::OAuthService::Stub& stub() { return *stub_; }
   PgPool& pool() { return *pool_; }
+  int port() const { return port_; }
 
   // The service's clock is the wall clock plus this offset.
   void Advance(absl::Duration d) { offset_us_ += absl::ToInt64Microseconds(d); }
@@ -49,6 +50,7 @@ class OAuthHarness {
 
  private:
   std::atomic<int64_t> offset_us_{0};
+  int port_ = 0;
   std::unique_ptr<PgPool> pool_;
   std::unique_ptr<oauth::TokenCipher> cipher_;
   std::unique_ptr<CurlHttpClient> http_;

@@ -18,6 +18,7 @@ struct ServiceAddress {
 // One row per service; later services add theirs (LC_OAUTH_ADDR, ...).
 constexpr ServiceAddress kServiceAddresses[] = {
     {Service::kRepository, "LC_REPOSITORY_ADDR", "127.0.0.1:50051"},
+    {Service::kOAuth, "LC_OAUTH_ADDR", "127.0.0.1:50052"},
 };
 
 }  // namespace

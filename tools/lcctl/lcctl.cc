@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "oauth_commands.h"
 #include "repository_commands.h"
 
 namespace liveconnect::lcctl {
@@ -22,7 +23,9 @@ constexpr int kExitUsage = 2;
 
 std::vector<FlagSpec> GlobalFlags() {
   return {
-      {"addr", "HOST:PORT", "service address (default: $LC_REPOSITORY_ADDR or 127.0.0.1:50051)"},
+      {"addr", "HOST:PORT",
+       "service address (default: $LC_REPOSITORY_ADDR or 127.0.0.1:50051 for docs/versions/"
+       "history/link, $LC_OAUTH_ADDR or 127.0.0.1:50052 for accounts/providers)"},
       {"token", "T", "bearer token sent as authorization metadata (default: $LC_TOKEN)"},
       {"json", "", "print the response as one JSON object"},
       {"timeout", "D", "deadline per call: 10s, 500ms, 2m (default 10s)"},
@@ -123,6 +126,7 @@ std::optional<std::string> ProcessEnv(const std::string& name) {
 std::vector<Command> AllCommands() {
   // Each service appends its own file's commands here.
   std::vector<Command> commands = RepositoryCommands();
+  for (Command& command : OAuthCommands()) commands.push_back(std::move(command));
   return commands;
 }
 
