@@ -1,1 +1,138 @@
 #include "runtime/log.h"
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace lc {
+namespace {
+
+// Abseil here has its own string_view type, distinct from std::string_view.
+absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+struct LogState {
+  std::mutex mu;
+  std::string service;
+  std::ostream* sink = &std::cerr;
+  std::atomic<int> min_level{static_cast<int>(LogLevel::kInfo)};
+};
+
+LogState& State() {
+  static LogState* state = new LogState();  // never destroyed: logging works during exit
+  return *state;
+}
+
+thread_local std::string current_request_id;
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+// Redacts secret-looking keys at any depth, so a nested map of headers is
+// covered too.
+nlohmann::json Redact(const nlohmann::json& value) {
+  if (value.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, item] : value.items()) {
+      out[key] = IsSecretKey(key) ? nlohmann::json("[redacted]") : Redact(item);
+    }
+    return out;
+  }
+  if (value.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const nlohmann::json& item : value) out.push_back(Redact(item));
+    return out;
+  }
+  return value;
+}
+
+bool IsReservedKey(std::string_view key) {
+  return key == "time" || key == "level" || key == "service" || key == "request_id" || key == "msg";
+}
+
+}  // namespace
+
+bool ParseLogLevel(std::string_view text, LogLevel* out) {
+  const std::string level = absl::AsciiStrToLower(AbslView(text));
+  if (level == "debug") {
+    *out = LogLevel::kDebug;
+  } else if (level == "info") {
+    *out = LogLevel::kInfo;
+  } else if (level == "warn" || level == "warning") {
+    *out = LogLevel::kWarn;
+  } else if (level == "error") {
+    *out = LogLevel::kError;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void InitLogging(std::string service, LogLevel min_level, std::ostream* sink) {
+  LogState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  state.service = std::move(service);
+  state.sink = sink != nullptr ? sink : &std::cerr;
+  state.min_level.store(static_cast<int>(min_level));
+}
+
+void Log(LogLevel level, std::string_view message, LogFields fields) {
+  LogState& state = State();
+  if (static_cast<int>(level) < state.min_level.load(std::memory_order_relaxed)) return;
+
+  nlohmann::json line = nlohmann::json::object();
+  line["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  line["level"] = LevelName(level);
+  const std::string& request_id = CurrentRequestId();
+  if (!request_id.empty()) line["request_id"] = request_id;
+  line["msg"] = std::string(message);
+  for (const auto& [key, value] : fields) {
+    // A field may not overwrite the envelope; it is kept under a prefixed key.
+    std::string name = IsReservedKey(key) ? "field_" + std::string(key) : std::string(key);
+    line[name] = IsSecretKey(key) ? nlohmann::json("[redacted]") : Redact(value);
+  }
+
+  std::lock_guard<std::mutex> lock(state.mu);
+  line["service"] = state.service;
+  // Invalid UTF-8 from a caller must not throw out of the logger.
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text.push_back('\n');
+  state.sink->write(text.data(), static_cast<std::streamsize>(text.size()));
+  state.sink->flush();
+}
+
+ScopedRequestId::ScopedRequestId(std::string id) : previous_(std::move(current_request_id)) {
+  current_request_id = std::move(id);
+}
+
+ScopedRequestId::~ScopedRequestId() { current_request_id = std::move(previous_); }
+
+const std::string& CurrentRequestId() { return current_request_id; }
+
+bool IsSecretKey(std::string_view key) {
+  static constexpr std::string_view kSecretWords[] = {
+      "token", "secret", "password", "passwd", "authorization", "key", "code_verifier", "cookie",
+  };
+  const std::string lower = absl::AsciiStrToLower(AbslView(key));
+  for (std::string_view word : kSecretWords) {
+    if (absl::StrContains(lower, AbslView(word))) return true;
+  }
+  return false;
+}
+
+}  // namespace lc
