@@ -8,7 +8,8 @@
 
 namespace lc::testing {
 
-OAuthHarness::OAuthHarness(const std::string& conninfo, const std::string& token_keys) {
+OAuthHarness::OAuthHarness(const std::string& conninfo, const std::string& token_keys,
+                           const std::string& ca_file) {
   pool_ = std::make_unique<PgPool>(PgOptions{.conninfo = conninfo,
                                              .schema = "oauth",
                                              .pool_size = 8,
@@ -20,7 +21,7 @@ OAuthHarness::OAuthHarness(const std::string& conninfo, const std::string& token
   if (!cipher.ok()) throw std::runtime_error("keys: " + cipher.status().ToString());
   cipher_ = std::make_unique<oauth::TokenCipher>(*std::move(cipher));
   http_ = std::make_unique<CurlHttpClient>(
-      CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1}});
+      CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1}, .ca_file = ca_file});
   client_ = std::make_unique<oauth::ProviderClient>(
       *http_, oauth::ProviderClient::Options{.timeout = absl::Seconds(5)});
   store_ = std::make_unique<oauth::PgOAuthStore>(*pool_);

@@ -33,7 +33,9 @@ inline constexpr char kKeyK2[] = "k2:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU
 
 class OAuthHarness {
  public:
-  explicit OAuthHarness(const std::string& conninfo, const std::string& token_keys = kKeyK1);
+  // ca_file: extra CA bundle for provider endpoints (the emulator's TLS).
+  explicit OAuthHarness(const std::string& conninfo, const std::string& token_keys = kKeyK1,
+                        const std::string& ca_file = "");
   ~OAuthHarness();
 
   std::unique_ptr<grpc::ClientContext> As(const std::string& user,
