@@ -1,0 +1,172 @@
+// ProviderClient without a network: each provider dialect's requests, and
+// how token-endpoint answers map to statuses (no server needed).
+#include "oauth/provider_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace lc::oauth {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class ScriptedHttp : public HttpClient {
+ public:
+  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override {
+    sent.push_back(request);
+    if (answers.empty()) return absl::InternalError("no scripted answer");
+    auto next = answers.front();
+    answers.pop_front();
+    return next;
+  }
+  void Answer(int status, std::string body) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    answers.push_back(r);
+  }
+  std::deque<absl::StatusOr<HttpResponse>> answers;
+  std::vector<HttpRequest> sent;
+};
+
+ProviderConfig Config(const std::string& kind) {
+  ProviderConfig c;
+  c.name = kind == "microsoft" ? "onedrive" : kind;
+  c.kind = kind;
+  c.client_id = "cid";
+  c.client_secret = "client-secret-xyz";
+  c.token_url = "https://idp.test/token";
+  c.revoke_url = kind == "microsoft" ? "" : "https://idp.test/revoke";
+  c.api_base_url = "https://api.test/";
+  return c;
+}
+
+TEST(ProviderClientTest, TokenEndpointOutcomesMapToStatuses) {
+  ScriptedHttp http;
+  ProviderClient client(http, {});
+  const ProviderConfig p = Config("box");
+
+  http.Answer(200,
+              R"({"access_token":"AT","refresh_token":"RT2","expires_in":3600,"scope":"a b"})");
+  auto ok = client.Refresh(p, "RT1");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->access_token, "AT");
+  EXPECT_EQ(ok->refresh_token, "RT2");
+  EXPECT_EQ(*ok->expires_in, absl::Hours(1));
+  EXPECT_EQ(ok->scopes.size(), 2u);
+  EXPECT_EQ(http.sent.back().method, "POST");
+  EXPECT_FALSE(http.sent.back().idempotent);  // a refresh is never replayed
+  EXPECT_THAT(http.sent.back().body, HasSubstr("grant_type=refresh_token"));
+  EXPECT_THAT(http.sent.back().body, HasSubstr("client_secret=client-secret-xyz"));
+
+  http.Answer(400, R"({"error":"invalid_grant","error_description":"Refresh token has expired"})");
+  auto grant = client.Refresh(p, "RT1");
+  EXPECT_EQ(grant.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(OAuthErrorOf(grant.status()), "invalid_grant");
+
+  http.Answer(401, R"({"error":"invalid_client"})");
+  EXPECT_EQ(OAuthErrorOf(client.Refresh(p, "RT1").status()), "invalid_client");
+
+  for (int status : {500, 502, 503, 429}) {
+    http.Answer(status, "<html>oops</html>");
+    auto down = client.Refresh(p, "RT1");
+    EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable) << status;
+    EXPECT_EQ(OAuthErrorOf(down.status()), "") << status;
+  }
+  http.answers.push_back(absl::DeadlineExceededError("timeout after 10s"));
+  EXPECT_EQ(client.Refresh(p, "RT1").status().code(), absl::StatusCode::kUnavailable);
+  http.answers.push_back(absl::UnavailableError("connection refused"));
+  EXPECT_EQ(client.Refresh(p, "RT1").status().code(), absl::StatusCode::kUnavailable);
+
+  // A success without a token, or not JSON: an error that never quotes the body.
+  http.Answer(200, R"({"refresh_token":"LEAKED-RT"})");
+  auto no_token = client.Refresh(p, "RT1");
+  EXPECT_FALSE(no_token.ok());
+  EXPECT_THAT(std::string(no_token.status().message()), Not(HasSubstr("LEAKED")));
+  http.Answer(200, "access_token=LEAKED-AT");
+  auto not_json = client.Refresh(p, "RT1");
+  EXPECT_FALSE(not_json.ok());
+  EXPECT_THAT(std::string(not_json.status().message()), Not(HasSubstr("LEAKED")));
+}
+
+TEST(ProviderClientTest, CodeExchangeSendsTheVerifierAndRedirectUri) {
+  ScriptedHttp http;
+  ProviderClient client(http, {});
+  http.Answer(200, R"({"access_token":"AT","refresh_token":"RT","expires_in":"3599"})");
+  auto t = client.ExchangeCode(Config("google"), "the code", "https://gw/cb", "verifier-1");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t->expires_in, absl::Seconds(3599));
+  const std::string& body = http.sent.back().body;
+  EXPECT_THAT(body, HasSubstr("grant_type=authorization_code"));
+  EXPECT_THAT(body, HasSubstr("code=the%20code"));
+  EXPECT_THAT(body, HasSubstr("redirect_uri=https%3A%2F%2Fgw%2Fcb"));
+  EXPECT_THAT(body, HasSubstr("code_verifier=verifier-1"));
+}
+
+TEST(ProviderClientTest, AccountEndpointPerDialect) {
+  struct Case {
+    std::string kind, method, url, body, account, name;
+  };
+  const std::vector<Case> cases = {
+      {"google", "GET", "https://api.test/drive/v3/about?fields=user",
+       R"({"user":{"emailAddress":"a@g.com","displayName":"A G"}})", "a@g.com", "A G"},
+      {"dropbox", "POST", "https://api.test/2/users/get_current_account",
+       R"({"account_id":"dbid:1","email":"a@d.com","name":{"display_name":"A D"}})", "a@d.com",
+       "A D"},
+      {"box", "GET", "https://api.test/2.0/users/me?fields=login,name",
+       R"({"login":"a@b.com","name":"A B"})", "a@b.com", "A B"},
+      {"microsoft", "GET", "https://api.test/v1.0/me",
+       R"({"userPrincipalName":"a@m.com","mail":null,"displayName":"A M"})", "a@m.com", "A M"},
+      {"microsoft", "GET", "https://api.test/v1.0/me", R"({"mail":"m@m.com"})", "m@m.com",
+       "m@m.com"},
+      {"dropbox", "POST", "https://api.test/2/users/get_current_account",
+       R"({"account_id":"dbid:2"})", "dbid:2", "dbid:2"},
+  };
+  for (const auto& c : cases) {
+    ScriptedHttp http;
+    ProviderClient client(http, {});
+    http.Answer(200, c.body);
+    auto id = client.FetchAccount(Config(c.kind), "AT");
+    ASSERT_TRUE(id.ok()) << c.kind << ": " << id.status();
+    EXPECT_EQ(id->account, c.account);
+    EXPECT_EQ(id->display_name, c.name);
+    EXPECT_EQ(http.sent.back().method, c.method);
+    EXPECT_EQ(http.sent.back().url, c.url);
+  }
+  ScriptedHttp http;
+  ProviderClient client(http, {});
+  http.Answer(200, R"({"user":{}})");
+  EXPECT_EQ(client.FetchAccount(Config("google"), "AT").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  http.Answer(503, "");
+  EXPECT_EQ(client.FetchAccount(Config("google"), "AT").status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(ProviderClientTest, RevokePerDialect) {
+  ScriptedHttp http;
+  ProviderClient client(http, {});
+  http.Answer(200, "{}");
+  EXPECT_TRUE(client.Revoke(Config("google"), "AT", "RT/1"));
+  EXPECT_EQ(http.sent.back().url, "https://idp.test/revoke?token=RT%2F1");
+  http.Answer(200, "null");
+  EXPECT_TRUE(client.Revoke(Config("dropbox"), "AT", "RT"));
+  EXPECT_THAT(
+      http.sent.back().headers,
+      ::testing::Contains(std::make_pair(std::string("Authorization"), std::string("Bearer AT"))));
+  http.Answer(200, "");
+  EXPECT_TRUE(client.Revoke(Config("box"), "AT", "RT"));
+  EXPECT_THAT(http.sent.back().body, HasSubstr("client_secret=client-secret-xyz"));
+  EXPECT_THAT(http.sent.back().body, HasSubstr("token=RT"));
+  const size_t sent = http.sent.size();
+  EXPECT_FALSE(client.Revoke(Config("microsoft"), "AT", "RT"));  // Graph has none
+  EXPECT_EQ(http.sent.size(), sent);
+  http.Answer(400, R"({"error":"invalid_token"})");
+  EXPECT_FALSE(client.Revoke(Config("box"), "AT", "RT"));
+}
+
+}  // namespace
+}  // namespace lc::oauth
