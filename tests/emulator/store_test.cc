@@ -65,6 +65,28 @@ TEST_F(StoreTest, ListChildrenPagesWithoutGapsOrDuplicates) {
   EXPECT_EQ(pages, 10);
 }
 
+TEST_F(StoreTest, OffsetPagingMatchesCursorPaging) {
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(store_.PutAtPath(alice_.id, "/o/f" + std::to_string(i), "x", "", false).ok());
+  }
+  auto dir = store_.GetByPath(alice_.id, "/o");
+  EXPECT_EQ(store_.ChildCount(dir->id), 30u);
+  ItemPage first = store_.ListChildren(alice_.id, dir->id, "", 10);
+  ItemPage second = store_.ListChildren(alice_.id, dir->id, first.next_after, 10);
+  ItemPage at = store_.ListChildrenAt(alice_.id, dir->id, 10, 10);
+  ASSERT_EQ(at.items.size(), 10u);
+  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(at.items[i].id, second.items[i].id);
+  EXPECT_TRUE(store_.ListChildrenAt(alice_.id, dir->id, 30, 10).items.empty());
+  EXPECT_TRUE(store_.ListChildrenAt(bob_.id, dir->id, 0, 10).items.empty());
+}
+
+TEST_F(StoreTest, CopiesShareRevisionBytes) {
+  auto item = store_.PutAtPath(alice_.id, "/big", std::string(1 << 20, 'b'), "", false);
+  ASSERT_TRUE(item.ok());
+  auto again = store_.Get(alice_.id, item->id);
+  EXPECT_EQ(&item->head()->content.str(), &again->head()->content.str());
+}
+
 TEST_F(StoreTest, ListSubtreeSkipsOtherFolders) {
   ASSERT_TRUE(store_.PutAtPath(alice_.id, "/in/x/1", "x", "", false).ok());
   ASSERT_TRUE(store_.PutAtPath(alice_.id, "/in/2", "x", "", false).ok());

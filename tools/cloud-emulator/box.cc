@@ -379,15 +379,21 @@ class Box {
           page.next_after.empty() ? json(nullptr) : json(Base64UrlEncode(page.next_after));
       return SendJson(res, 200, body);
     }
-    int64_t offset = std::atoll(req.get_param_value("offset").c_str());
-    ItemPage all = store_.ListChildren(u.id, folder->id, "", SIZE_MAX);
-    for (int64_t i = offset;
-         i < static_cast<int64_t>(all.items.size()) && static_cast<int64_t>(entries.size()) < limit;
-         ++i) {
-      entries.push_back(emit(all.items[i]));
+    int64_t offset = std::max<int64_t>(0, std::atoll(req.get_param_value("offset").c_str()));
+    if (offset > 10000) {
+      // Box caps offset paging; deeper pages need marker-based paging.
+      return Error(res, 400, "bad_request", "Bad Request",
+                   {{"errors",
+                     {{{"reason", "invalid_parameter"},
+                       {"name", "offset"},
+                       {"message", "Invalid value '" + std::to_string(offset) +
+                                       "'. The offset must be 10000 or less; use "
+                                       "marker-based pagination."}}}}});
     }
+    ItemPage page = store_.ListChildrenAt(u.id, folder->id, offset, limit);
+    for (const auto& c : page.items) entries.push_back(emit(c));
     SendJson(res, 200,
-             {{"total_count", all.items.size()},
+             {{"total_count", store_.ChildCount(folder->id)},
               {"entries", entries},
               {"offset", offset},
               {"limit", limit},

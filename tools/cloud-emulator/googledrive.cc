@@ -27,6 +27,17 @@ struct FieldMask {
     return root;
   }
 
+  bool Wants(const std::string& key) const {
+    return all || children.empty() || children.count(key) || children.count("*");
+  }
+  // The mask for a member ("files" in "files(id,name)"); null means all.
+  const FieldMask* Sub(const std::string& key) const {
+    if (all || children.empty() || children.count("*")) return nullptr;
+    auto it = children.find(key);
+    if (it == children.end() || it->second.all || it->second.children.empty()) return nullptr;
+    return &it->second;
+  }
+
   json Apply(const json& value) const {
     if (all || children.empty()) return value;
     if (value.is_array()) {
@@ -100,8 +111,8 @@ bool ParseQuery(const std::string& q, std::vector<Clause>* clauses) {
     current.push_back(q[i]);
   }
   parts.push_back(current);
-  std::regex in_parents(R"(^\s*'([^']*)'\s+in\s+parents\s*$)", std::regex::icase);
-  std::regex compare(
+  static const std::regex in_parents(R"(^\s*'([^']*)'\s+in\s+parents\s*$)", std::regex::icase);
+  static const std::regex compare(
       R"(^\s*(name|mimeType|trashed|starred)\s*(=|!=|contains)\s*('((?:[^'\\]|\\.)*)'|true|false)\s*$)");
   for (const auto& part : parts) {
     std::smatch m;
@@ -317,66 +328,76 @@ class GoogleDrive {
             {"me", true}};
   }
 
-  json FileJson(const Request& req, const User& user, const Item& item) {
+  // Builds only what `mask` asks for (listings of thousands of files).
+  json FileJson(const Request& req, const User& user, const Item& item,
+                const FieldMask* mask = nullptr) {
     std::string base = s_.BaseUrl(req);
-    json f = {{"kind", "drive#file"},
-              {"id", item.id},
-              {"name", item.name},
-              {"mimeType", item.mime_type},
-              {"starred", false},
-              {"trashed", item.trashed},
-              {"explicitlyTrashed", item.trashed},
-              {"version", std::to_string(item.version)},
-              {"createdTime", Rfc3339Millis(item.created_ms)},
-              {"modifiedTime", Rfc3339Millis(item.modified_ms)},
-              {"modifiedByMeTime", Rfc3339Millis(item.modified_ms)},
-              {"viewedByMe", true},
-              {"ownedByMe", true},
-              {"owners", {Owner(user)}},
-              {"lastModifyingUser", Owner(user)},
-              {"shared", !item.shared_link.empty()},
-              {"spaces", {"drive"}},
-              {"webViewLink", base + (item.folder ? "/drive/folders/" : "/file/d/") + item.id +
-                                  (item.folder ? "" : "/view?usp=drivesdk")},
-              {"iconLink", base + "/_thumbnails/user.png"},
-              {"hasThumbnail", !item.folder},
-              {"capabilities",
-               {{"canDownload", true},
-                {"canEdit", true},
-                {"canRename", true},
-                {"canTrash", true},
-                {"canDelete", true},
-                {"canShare", true}}}};
-    if (!item.parent_id.empty()) f["parents"] = {item.parent_id};
+    json f = json::object();
+    auto put = [&](const char* key, auto&& make) {
+      if (!mask || mask->Wants(key)) f[key] = make();
+    };
+    bool binary = !item.folder && !item.native;
+    const Revision* head = item.head();
+    put("kind", [] { return "drive#file"; });
+    put("id", [&] { return item.id; });
+    put("name", [&] { return item.name; });
+    put("mimeType", [&] { return item.mime_type; });
+    put("starred", [] { return false; });
+    put("trashed", [&] { return item.trashed; });
+    put("explicitlyTrashed", [&] { return item.trashed; });
+    put("version", [&] { return std::to_string(item.version); });
+    put("createdTime", [&] { return Rfc3339Millis(item.created_ms); });
+    put("modifiedTime", [&] { return Rfc3339Millis(item.modified_ms); });
+    put("modifiedByMeTime", [&] { return Rfc3339Millis(item.modified_ms); });
+    put("viewedByMe", [] { return true; });
+    put("ownedByMe", [] { return true; });
+    put("owners", [&] { return json::array({Owner(user)}); });
+    put("lastModifyingUser", [&] { return Owner(user); });
+    put("shared", [&] { return !item.shared_link.empty(); });
+    put("spaces", [] { return json::array({"drive"}); });
+    put("webViewLink", [&] {
+      return base + (item.folder ? "/drive/folders/" : "/file/d/") + item.id +
+             (item.folder ? "" : "/view?usp=drivesdk");
+    });
+    put("iconLink", [&] { return base + "/_thumbnails/user.png"; });
+    put("hasThumbnail", [&] { return !item.folder; });
+    put("capabilities", [] {
+      return json{{"canDownload", true}, {"canEdit", true},   {"canRename", true},
+                  {"canTrash", true},    {"canDelete", true}, {"canShare", true}};
+    });
+    if (!item.parent_id.empty()) put("parents", [&] { return json::array({item.parent_id}); });
     if (!item.folder) {
-      f["thumbnailLink"] =
-          base + "/_thumbnails/drive/" + item.id + "?sz=s220&v=" + std::to_string(item.version);
-      f["thumbnailVersion"] = std::to_string(item.version);
+      put("thumbnailLink", [&] {
+        return base + "/_thumbnails/drive/" + item.id +
+               "?sz=s220&v=" + std::to_string(item.version);
+      });
+      put("thumbnailVersion", [&] { return std::to_string(item.version); });
     }
-    if (!item.folder && !item.native) {
-      const Revision* head = item.head();
-      f["size"] = std::to_string(item.size());
-      f["quotaBytesUsed"] = std::to_string(item.size());
-      f["md5Checksum"] = head->md5;
-      f["sha1Checksum"] = head->sha1;
-      f["sha256Checksum"] = head->sha256;
-      f["headRevisionId"] = head->id;
-      f["originalFilename"] = item.name;
-      f["webContentLink"] = base + "/uc?id=" + item.id + "&export=download";
+    if (binary) {
+      put("size", [&] { return std::to_string(item.size()); });
+      put("quotaBytesUsed", [&] { return std::to_string(item.size()); });
+      put("md5Checksum", [&] { return head->md5; });
+      put("sha1Checksum", [&] { return head->sha1; });
+      put("sha256Checksum", [&] { return head->sha256; });
+      put("headRevisionId", [&] { return head->id; });
+      put("originalFilename", [&] { return item.name; });
+      put("webContentLink", [&] { return base + "/uc?id=" + item.id + "&export=download"; });
       auto dot = item.name.rfind('.');
       if (dot != std::string::npos) {
-        f["fileExtension"] = item.name.substr(dot + 1);
-        f["fullFileExtension"] = item.name.substr(dot + 1);
+        put("fileExtension", [&] { return item.name.substr(dot + 1); });
+        put("fullFileExtension", [&] { return item.name.substr(dot + 1); });
       }
     } else if (item.native) {
-      f["quotaBytesUsed"] = "0";
-      std::string url = base + "/drive/v3/files/" + item.id + "/export?mimeType=";
-      f["exportLinks"] = {{"application/pdf", url + "application%2Fpdf"},
-                          {"text/plain", url + "text%2Fplain"},
-                          {"text/html", url + "text%2Fhtml"}};
+      put("quotaBytesUsed", [] { return "0"; });
+      put("exportLinks", [&] {
+        std::string url = base + "/drive/v3/files/" + item.id + "/export?mimeType=";
+        return json{{"application/pdf", url + "application%2Fpdf"},
+                    {"text/plain", url + "text%2Fplain"},
+                    {"text/html", url + "text%2Fhtml"}};
+      });
     }
     if (!item.shared_link.empty()) {
-      f["permissionIds"] = {user.id, "anyoneWithLink"};
+      put("permissionIds", [&] { return json::array({user.id, "anyoneWithLink"}); });
     }
     return f;
   }
@@ -440,6 +461,11 @@ class GoogleDrive {
       return true;
     };
     std::string after = Base64UrlDecode(req.get_param_value("pageToken"));
+    FieldMask mask =
+        FieldMask::Parse(req.has_param("fields")
+                             ? req.get_param_value("fields")
+                             : "kind,nextPageToken,incompleteSearch,files(kind,id,name,mimeType)");
+    const FieldMask* file_mask = mask.Sub("files");
     json files = json::array();
     std::string cursor = after;  // the last id scanned
     bool exhausted = trashed_only;
@@ -450,7 +476,7 @@ class GoogleDrive {
       for (const auto& item : page.items) {
         cursor = item.id;
         if (!matches(item)) continue;
-        files.push_back(FileJson(req, *user, item));
+        files.push_back(FileJson(req, *user, item, file_mask));
         if (files.size() == page_size) break;
       }
       bool page_done = page.items.empty() || cursor == page.items.back().id;

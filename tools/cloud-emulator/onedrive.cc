@@ -235,7 +235,7 @@ class OneDrive {
                               {"path", "/drive/root:" + parent_path}};
     }
     if (item.folder) {
-      j["folder"] = {{"childCount", store_.ListChildren(u.id, item.id, "", SIZE_MAX).items.size()}};
+      j["folder"] = {{"childCount", store_.ChildCount(item.id)}};
     } else {
       const Revision* head = item.head();
       j["file"] = {{"mimeType", item.mime_type},

@@ -492,6 +492,27 @@ ItemPage Store::ListChildren(const std::string& user_id, const std::string& pare
   return page;
 }
 
+ItemPage Store::ListChildrenAt(const std::string& user_id, const std::string& parent_id,
+                               size_t offset, size_t limit) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ItemPage page;
+  if (!OwnedConst(user_id, parent_id)) return page;
+  auto kids = children_.find(parent_id);
+  if (kids == children_.end() || offset >= kids->second.size()) return page;
+  auto it = std::next(kids->second.begin(), static_cast<std::ptrdiff_t>(offset));
+  for (; it != kids->second.end() && page.items.size() < limit; ++it) {
+    page.items.push_back(items_.at(*it));
+  }
+  if (it != kids->second.end()) page.next_after = page.items.back().id;
+  return page;
+}
+
+size_t Store::ChildCount(const std::string& parent_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto kids = children_.find(parent_id);
+  return kids == children_.end() ? 0 : kids->second.size();
+}
+
 ItemPage Store::ListSubtree(const std::string& user_id, const std::string& root_id,
                             const std::string& after, size_t limit) const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -39,10 +40,32 @@ struct User {
   std::string root_id;
 };
 
+// Immutable file bytes shared by every copy of a revision, so listings and
+// change pages copy items cheaply whatever their size.
+class Bytes {
+ public:
+  Bytes() : data_(Empty()) {}
+  Bytes(std::string s)  // NOLINT(google-explicit-constructor)
+      : data_(std::make_shared<const std::string>(std::move(s))) {}
+  operator const std::string&() const { return *data_; }  // NOLINT
+  const std::string& str() const { return *data_; }
+  size_t size() const { return data_->size(); }
+  bool empty() const { return data_->empty(); }
+  bool operator==(const std::string& other) const { return *data_ == other; }
+
+ private:
+  static const std::shared_ptr<const std::string>& Empty() {
+    static const auto* empty =
+        new std::shared_ptr<const std::string>(std::make_shared<const std::string>());
+    return *empty;
+  }
+  std::shared_ptr<const std::string> data_;
+};
+
 struct Revision {
   std::string id;
   int number = 0;  // 1-based
-  std::string content;
+  Bytes content;
   std::string mime_type;
   int64_t modified_ms = 0;
   bool keep_forever = false;
@@ -150,6 +173,10 @@ class Store {
   // previous page.
   ItemPage ListChildren(const std::string& user_id, const std::string& parent_id,
                         const std::string& after, size_t limit) const;
+  // The same order addressed by offset (Box offset paging).
+  ItemPage ListChildrenAt(const std::string& user_id, const std::string& parent_id, size_t offset,
+                          size_t limit) const;
+  size_t ChildCount(const std::string& parent_id) const;
   // All live descendants of `root_id`, ordered by id.
   ItemPage ListSubtree(const std::string& user_id, const std::string& root_id,
                        const std::string& after, size_t limit) const;
