@@ -40,6 +40,15 @@ int main(int argc, char** argv) {
     std::cerr << "oauth: --token-keys (LC_TOKEN_KEYS): " << cipher.status().message() << "\n";
     return 2;
   }
+  if (config.GetDuration("refresh-margin") < absl::ZeroDuration() ||
+      config.GetDuration("refresh-margin") > absl::Hours(1)) {
+    std::cerr << "oauth: --refresh-margin (LC_REFRESH_MARGIN): must be between 0s and 1h\n";
+    return 2;
+  }
+  if (config.GetDuration("http-timeout") <= absl::ZeroDuration()) {
+    std::cerr << "oauth: --http-timeout (LC_HTTP_TIMEOUT): must be more than 0s\n";
+    return 2;
+  }
   lc::ServiceRuntime runtime("oauth", config);
 
   lc::PgPool pool(lc::PgOptions{.conninfo = config.GetString("db-url"),
