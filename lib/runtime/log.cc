@@ -1,5 +1,9 @@
 #include "runtime/log.h"
 
+#include <cctype>
+#include <cstdint>
+#include <random>
+
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -133,6 +137,28 @@ bool IsSecretKey(std::string_view key) {
     if (absl::StrContains(lower, AbslView(word))) return true;
   }
   return false;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  static const char* kHex = "0123456789abcdef";
+  std::string id(16, '0');
+  uint64_t v = rng();
+  for (char& c : id) {
+    c = kHex[v & 15];
+    v >>= 4;
+  }
+  return id;
+}
+
+bool IsAcceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace lc

@@ -48,6 +48,13 @@ class ScopedRequestId {
 // The request id of the current thread's call, or "".
 const std::string& CurrentRequestId();
 
+// A new random request id (16 hex digits).
+std::string NewRequestId();
+
+// A caller-supplied request id is kept only when short (1 to 64) and plain
+// ([A-Za-z0-9._-]), so it can be logged and echoed safely.
+bool IsAcceptableRequestId(std::string_view id);
+
 // True when a log field key names something secret.
 bool IsSecretKey(std::string_view key);
 

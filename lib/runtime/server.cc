@@ -25,30 +25,6 @@
 namespace lc {
 namespace {
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static const char* kHex = "0123456789abcdef";
-  std::string id(16, '0');
-  uint64_t v = rng();
-  for (char& c : id) {
-    c = kHex[v & 15];
-    v >>= 4;
-  }
-  return id;
-}
-
-// Accepts a caller's request id only when it is short and plain, so it can
-// be logged and echoed safely.
-bool IsAcceptableRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool IsServerError(absl::StatusCode code) {
   return code == absl::StatusCode::kInternal || code == absl::StatusCode::kUnknown ||
          code == absl::StatusCode::kDataLoss || code == absl::StatusCode::kUnimplemented;

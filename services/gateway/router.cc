@@ -21,30 +21,6 @@ namespace {
 
 thread_local RequestInfo current_request;
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  static const char* kHex = "0123456789abcdef";
-  std::string id(16, '0');
-  uint64_t v = rng();
-  for (char& c : id) {
-    c = kHex[v & 15];
-    v >>= 4;
-  }
-  return id;
-}
-
-// A caller's request id is kept only when short and plain, so it can be
-// logged and echoed safely (the same rule as the gRPC edge).
-bool IsAcceptableRequestId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string MethodLabel(const std::string& method) {
   static const char* kKnown[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
   for (const char* m : kKnown) {
