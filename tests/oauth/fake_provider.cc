@@ -91,7 +91,11 @@ FakeProvider::FakeProvider() : server_(std::make_unique<httplib::Server>()) {
   auto whoami = [this](const httplib::Request& req, std::string* account) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = access_.find(Bearer(req));
-    if (it == access_.end()) return false;
+    if (it == access_.end()) {
+      if (any_bearer_account_.empty() || Bearer(req).empty()) return false;
+      *account = any_bearer_account_;
+      return true;
+    }
     *account = it->second;
     return true;
   };
@@ -192,6 +196,11 @@ std::string FakeProvider::ApproveCode(const std::string& redirect_uri,
 void FakeProvider::ResetCounters() {
   refresh_calls_ = 0;
   code_calls_ = 0;
+}
+
+void FakeProvider::AcceptAnyBearerAs(const std::string& account) {
+  std::lock_guard<std::mutex> lock(mu_);
+  any_bearer_account_ = account;
 }
 
 void FakeProvider::RevokeGrantsOf(const std::string& account) {

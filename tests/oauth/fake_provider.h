@@ -45,6 +45,9 @@ class FakeProvider {
   int refresh_calls() const { return refresh_calls_.load(); }
   int code_calls() const { return code_calls_.load(); }
   void ResetCounters();
+  // The account endpoints accept any bearer token as `account` (tokens
+  // issued by another server, such as oauth2-mock-server); "" turns it off.
+  void AcceptAnyBearerAs(const std::string& account);
   // Makes every refresh token of `account` invalid (as a revoked grant).
   void RevokeGrantsOf(const std::string& account);
   // Every token, code and verifier the fake issued or received.
@@ -69,6 +72,7 @@ class FakeProvider {
   std::map<std::string, std::string> refresh_;  // token -> account
   std::vector<std::string> secrets_;
   std::vector<std::string> revokes_;
+  std::string any_bearer_account_;
   std::atomic<int> refresh_calls_{0};
   std::atomic<int> code_calls_{0};
   int counter_ = 0;
