@@ -27,9 +27,9 @@ namespace v1 = ::liveconnect::v1;
 
 // How the shared retry code treats a provider response.
 enum class ResponseClass {
-  kFinal,      // return it to the adapter (success or a definite error)
-  kThrottled,  // rate limited: wait for Retry-After (or back off), then retry
-  kTransient,  // 5xx and the like: back off with jitter, then retry
+  kFinal,         // return it to the adapter (success or a definite error)
+  kThrottled,     // rate limited: wait for Retry-After (or back off), then retry
+  kTransient,     // 5xx and the like: back off with jitter, then retry
   kUnauthorized,  // token rejected: refresh once with force_refresh
 };
 

@@ -1,0 +1,477 @@
+#include "providers/box_adapter.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
+namespace lc::providers {
+namespace {
+
+constexpr char kProvider[] = "box";
+// The signed-in Box web app (preview and edit live there; no shared link).
+constexpr char kWebApp[] = "https://app.box.com/file/";
+constexpr char kFields[] =
+    "type,id,name,size,sha1,file_version,modified_at,content_modified_at,item_status,parent,"
+    "extension";
+constexpr int kEventPage = 500;
+
+absl::Status BoxError(const HttpResponse& r, std::string_view what) {
+  json j = json::parse(r.body, nullptr, false);
+  const std::string code = Str(j, "code");
+  const std::string message = Str(j, "message");
+  if (r.status == 404) {
+    return absl::NotFoundError(absl::StrCat("box ", std::string(what),
+                                            ": the file does not exist or this account lost "
+                                            "access (",
+                                            code, ")"));
+  }
+  if (r.status == 401) {
+    return absl::FailedPreconditionError(
+        "box rejected the account's token even after a refresh: reconnect the account");
+  }
+  return HttpError(kProvider, what, r.status, code.empty() ? message : code + ": " + message);
+}
+
+absl::Status CheckId(std::string_view id) {
+  if (id.empty() ||
+      !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return absl::InvalidArgumentError("box ids are decimal numbers");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json> GetJson(ApiSession& s, const std::string& url, std::string_view what,
+                             std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpRequest req;
+  req.url = url;
+  req.headers = std::move(headers);
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return BoxError(*r, what);
+  return ParseObject(kProvider, what, r->body);
+}
+
+std::string FileUrl(const ApiSession& s, const std::string& id) {
+  return absl::StrCat(s.base_url(), "/2.0/files/", id);
+}
+
+bool HasThumbnail(const std::string& mime) {
+  return absl::StartsWith(mime, "image/") || absl::StartsWith(mime, "video/") ||
+         mime == "application/pdf" || absl::StrContains(mime, "officedocument") ||
+         mime == "application/msword" || absl::StartsWith(mime, "text/");
+}
+
+// The 302 target of a content request (a short-lived dl.boxcloud URL).
+absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& ref) {
+  HttpRequest req;
+  req.url = absl::StrCat(FileUrl(s, ref.file_id()), "/content");
+  if (!ref.revision().empty()) absl::StrAppend(&req.url, "?", Query({{"version", ref.revision()}}));
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (r->status == 302 || r->status == 301) {
+    std::string location = r->Header("location");
+    if (!location.empty()) return location;
+  }
+  if (r->status == 202) {
+    return WithRetryAfter(absl::UnavailableError("box: the file is not ready for download yet"),
+                          absl::Seconds(1));
+  }
+  if (!Ok(*r)) return BoxError(*r, "files.content");
+  return absl::UnavailableError("box files.content: no redirect to the bytes");
+}
+
+// Asks for a representation (pdf, extracted_text) of the current version and
+// polls until it is generated; returns its content URL.
+absl::StatusOr<std::string> Representation(ApiSession& s, const std::string& id,
+                                           const std::string& rep) {
+  auto j = GetJson(s, absl::StrCat(FileUrl(s, id), "?", Query({{"fields", "representations"}})),
+                   "files.get representations", {{"X-Rep-Hints", absl::StrCat("[", rep, "]")}});
+  if (!j.ok()) return j.status();
+  const json& entries = Member(Member(*j, "representations"), "entries");
+  if (!entries.is_array()) {
+    return absl::FailedPreconditionError(absl::StrCat("box has no ", rep, " of this file"));
+  }
+  for (const json& e : entries) {
+    if (Str(e, "representation") != rep) continue;
+    json current = e;
+    for (int poll = 0; poll < 20; ++poll) {
+      std::string state = Str(Member(current, "status"), "state");
+      if (state == "success" || state == "viewable") {
+        std::string tmpl = Str(Member(current, "content"), "url_template");
+        if (tmpl.empty()) break;
+        return absl::StrReplaceAll(tmpl, {{"{+asset_path}", ""}});
+      }
+      if (state == "error" || state == "none") {
+        return absl::FailedPreconditionError(absl::StrCat("box could not make a ", rep));
+      }
+      std::string info = Str(Member(current, "info"), "url");
+      if (info.empty()) break;
+      auto polled = GetJson(s, info, "representation info");
+      if (!polled.ok()) return polled.status();
+      current = *polled;
+    }
+    return absl::UnavailableError(absl::StrCat("box: the ", rep, " is still being made; retry"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat("box has no ", rep, " of this file"));
+}
+
+}  // namespace
+
+namespace box {
+
+v1::CloudFile ParseItem(const json& item) {
+  v1::CloudFile out;
+  out.set_id(Str(item, "id"));
+  out.set_name(Str(item, "name"));
+  const bool folder = Str(item, "type") == "folder";
+  out.set_kind(folder ? v1::CLOUD_ITEM_KIND_FOLDER : v1::CLOUD_ITEM_KIND_FILE);
+  const std::string status = Str(item, "item_status", "active");
+  out.set_trashed(status == "trashed");
+  out.set_deleted(status == "deleted");
+  if (std::string parent = Str(Member(item, "parent"), "id"); !parent.empty()) {
+    out.add_parent_ids(parent);
+  }
+  v1::BlobMetadata* m = out.mutable_metadata();
+  m->set_filename(out.name());
+  if (folder) {
+    m->set_mime_type("application/vnd.box.folder");
+    return out;
+  }
+  m->set_mime_type(MimeFromName(out.name()));
+  if (auto size = IntOrString(item, "size")) m->set_size(*size);
+  if (std::string sha1 = Str(item, "sha1"); !sha1.empty()) {
+    m->set_digest(sha1);
+    m->set_digest_algorithm(v1::DIGEST_ALGORITHM_SHA1);
+  }
+  m->set_revision(Str(Member(item, "file_version"), "id"));
+  std::string modified = Str(item, "content_modified_at");
+  if (modified.empty()) modified = Str(item, "modified_at");
+  SetTimestamp(modified, m->mutable_modified_time());
+  out.set_has_thumbnail(HasThumbnail(m->mime_type()));
+  return out;
+}
+
+absl::StatusOr<FolderPage> ParseItems(std::string_view body) {
+  auto j = ParseObject(kProvider, "folders.items", body);
+  if (!j.ok()) return j.status();
+  const json& entries = Member(*j, "entries");
+  if (!entries.is_array()) return absl::UnavailableError("box folders.items: no entries");
+  FolderPage page;
+  for (const json& e : entries) {
+    std::string type = Str(e, "type");
+    if (type != "file" && type != "folder") continue;  // web links are not files
+    page.items.push_back(ParseItem(e));
+  }
+  page.next_page_token = Str(*j, "next_marker");
+  return page;
+}
+
+absl::StatusOr<ChangePage> ParseEvents(std::string_view body, int limit) {
+  auto j = ParseObject(kProvider, "events", body);
+  if (!j.ok()) return j.status();
+  const json& entries = Member(*j, "entries");
+  const json& next = Member(*j, "next_stream_position");
+  ChangePage page;
+  if (next.is_string()) {
+    page.next_cursor = next.get<std::string>();
+  } else if (next.is_number_integer() || next.is_number_unsigned()) {
+    page.next_cursor = std::to_string(Int(*j, "next_stream_position"));
+  }
+  if (!entries.is_array() || page.next_cursor.empty()) {
+    return absl::UnavailableError("box events: no entries or next_stream_position");
+  }
+  // One change per file, in its latest state (a page may hold several events).
+  std::map<std::string, size_t> index;
+  for (const json& e : entries) {
+    const json& source = Member(e, "source");
+    if (Str(source, "type") != "file") continue;
+    v1::Change change;
+    change.set_file_id(Str(source, "id"));
+    if (change.file_id().empty()) continue;
+    const std::string type = Str(e, "event_type");
+    *change.mutable_file() = ParseItem(source);
+    if (type == "ITEM_TRASH" || change.file().trashed() || change.file().deleted()) {
+      change.set_kind(v1::CHANGE_KIND_DELETED);
+    } else if (type == "ITEM_RENAME" || type == "ITEM_MOVE") {
+      change.set_kind(v1::CHANGE_KIND_RENAMED);
+    } else if (type == "COLLAB_REMOVE") {
+      change.set_kind(v1::CHANGE_KIND_ACCESS_LOST);
+    } else {
+      change.set_kind(v1::CHANGE_KIND_MODIFIED);
+    }
+    auto [it, inserted] = index.emplace(change.file_id(), page.changes.size());
+    if (inserted) {
+      page.changes.push_back(std::move(change));
+    } else {
+      page.changes[it->second] = std::move(change);
+    }
+  }
+  page.has_more = static_cast<int>(entries.size()) >= limit;
+  return page;
+}
+
+absl::StatusOr<std::vector<v1::Revision>> ParseVersions(std::string_view body) {
+  auto j = ParseObject(kProvider, "versions.list", body);
+  if (!j.ok()) return j.status();
+  std::vector<v1::Revision> out;
+  const json& entries = Member(*j, "entries");
+  if (!entries.is_array()) return out;
+  for (const json& e : entries) {
+    v1::Revision rev;
+    rev.set_id(Str(e, "id"));
+    if (rev.id().empty()) continue;
+    SetTimestamp(Str(e, "modified_at"), rev.mutable_modified_time());
+    if (auto size = IntOrString(e, "size")) rev.set_size(*size);
+    rev.set_digest(Str(e, "sha1"));
+    if (!rev.digest().empty()) rev.set_digest_algorithm(v1::DIGEST_ALGORITHM_SHA1);
+    out.push_back(std::move(rev));
+  }
+  std::reverse(out.begin(), out.end());  // Box lists newest first
+  return out;
+}
+
+}  // namespace box
+
+std::vector<v1::CapabilityEntry> BoxAdapter::capabilities() const {
+  auto e = [](v1::Capability c, v1::CapabilitySupport s, std::string note) {
+    v1::CapabilityEntry entry;
+    entry.set_capability(c);
+    entry.set_support(s);
+    entry.set_note(std::move(note));
+    return entry;
+  };
+  const auto N = v1::CAPABILITY_SUPPORT_NATIVE;
+  const auto X = v1::CAPABILITY_SUPPORT_NONE;
+  return {
+      e(v1::CAPABILITY_LIST_FOLDER, N, "folders/{id}/items with marker paging"),
+      e(v1::CAPABILITY_DOWNLOAD, N,
+        "the short-lived URL files/{id}/content redirects to (also ?version=)"),
+      e(v1::CAPABILITY_PREVIEW, N, "expiring_embed_link (about 60 s); never a shared link"),
+      e(v1::CAPABILITY_PDF, N,
+        "the pdf representation of the current version; the link requires_token (serve with "
+        "GetContent)"),
+      e(v1::CAPABILITY_THUMBNAIL, N, "files/{id}/thumbnail.jpg; the link requires_token"),
+      e(v1::CAPABILITY_EDIT, N, "the signed-in Box web app page of the file"),
+      e(v1::CAPABILITY_TEXT_EXPORT, N, "the extracted_text representation of the current version"),
+      e(v1::CAPABILITY_REVISIONS, N, "files/{id}/versions plus file_version (the current one)"),
+      e(v1::CAPABILITY_PIN_REVISION, N,
+        "the file_version id; Box keeps versions per the enterprise's retention"),
+      e(v1::CAPABILITY_CHANGE_FEED, N, "events stream_type=changes"),
+      e(v1::CAPABILITY_NATIVE_DOCUMENTS, X, "Box Notes are not supported"),
+  };
+}
+
+ResponseClass BoxAdapter::Classify(const HttpResponse& r) const { return DefaultClassify(r); }
+
+absl::StatusOr<FolderPage> BoxAdapter::ListFolder(ApiSession& s, const std::string& folder_id,
+                                                  const std::string& page_token, int page_size) {
+  const std::string id = folder_id.empty() ? "0" : folder_id;
+  if (absl::Status st = CheckId(id); !st.ok()) return st;
+  std::string url = absl::StrCat(
+      s.base_url(), "/2.0/folders/", id, "/items?",
+      Query({{"fields", kFields},
+             {"limit", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)},
+             {"usemarker", "true"}}));
+  if (!page_token.empty()) absl::StrAppend(&url, "&", Query({{"marker", page_token}}));
+  HttpRequest req;
+  req.url = url;
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return BoxError(*r, "folders.items");
+  return box::ParseItems(r->body);
+}
+
+absl::StatusOr<v1::CloudFile> BoxAdapter::GetFile(ApiSession& s, const v1::BlobRef& ref) {
+  if (absl::Status st = CheckId(ref.file_id()); !st.ok()) return st;
+  auto j = GetJson(s, absl::StrCat(FileUrl(s, ref.file_id()), "?", Query({{"fields", kFields}})),
+                   "files.get");
+  if (!j.ok()) return j.status();
+  v1::CloudFile file = box::ParseItem(*j);
+  if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
+  auto revs = ListRevisions(s, ref);
+  if (!revs.ok()) return revs.status();
+  for (const v1::Revision& rev : *revs) {
+    if (rev.id() != ref.revision()) continue;
+    v1::BlobMetadata* m = file.mutable_metadata();
+    m->set_revision(rev.id());
+    if (rev.has_size()) m->set_size(rev.size());
+    m->set_digest(rev.digest());
+    *m->mutable_modified_time() = rev.modified_time();
+    return file;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("box: version ", ref.revision(), " of file ", ref.file_id(), " is gone"));
+}
+
+absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& ref,
+                                             v1::LinkKind kind) {
+  auto file = GetFile(s, ref);  // also proves a pinned version exists
+  if (!file.ok()) return file.status();
+  v1::Link link;
+  link.set_kind(kind);
+  switch (kind) {
+    case v1::LINK_KIND_DOWNLOAD: {
+      auto location = ContentLocation(s, ref);
+      if (!location.ok()) return location.status();
+      link.set_url(*location);
+      // dl.boxcloud.com URLs live about 15 minutes.
+      SetTime(s.Now() + absl::Minutes(15), link.mutable_expire_time());
+      return link;
+    }
+    case v1::LINK_KIND_PREVIEW: {
+      auto j = GetJson(
+          s,
+          absl::StrCat(FileUrl(s, ref.file_id()), "?", Query({{"fields", "expiring_embed_link"}})),
+          "files.get expiring_embed_link");
+      if (!j.ok()) return j.status();
+      link.set_url(Str(Member(*j, "expiring_embed_link"), "url"));
+      if (link.url().empty()) return absl::UnavailableError("box gave no expiring_embed_link");
+      SetTime(s.Now() + absl::Seconds(60), link.mutable_expire_time());
+      return link;
+    }
+    case v1::LINK_KIND_EDIT:
+      link.set_url(absl::StrCat(kWebApp, ref.file_id()));
+      return link;
+    case v1::LINK_KIND_PDF:
+    case v1::LINK_KIND_THUMBNAIL:
+      if (kind == v1::LINK_KIND_PDF && file->metadata().mime_type() == "application/pdf") {
+        auto location = ContentLocation(s, ref);
+        if (!location.ok()) return location.status();
+        link.set_url(*location);
+        SetTime(s.Now() + absl::Minutes(15), link.mutable_expire_time());
+        return link;
+      }
+      if (kind == v1::LINK_KIND_PDF) {
+        if (!ref.revision().empty() && ref.revision() != file->metadata().revision()) {
+          return absl::FailedPreconditionError(
+              "box renders representations of the current version only");
+        }
+        auto url = Representation(s, ref.file_id(), "pdf");
+        if (!url.ok()) return url.status();
+        link.set_url(*url);
+      } else {
+        link.set_url(absl::StrCat(FileUrl(s, ref.file_id()), "/thumbnail.jpg?",
+                                  Query({{"min_width", "256"}, {"min_height", "256"}})));
+      }
+      link.set_requires_token(true);
+      return link;
+    default:
+      return absl::FailedPreconditionError(
+          absl::StrCat("box has no ", v1::LinkKind_Name(kind), " link"));
+  }
+}
+
+absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::ContentFormat format,
+                                    int64_t max_bytes, ContentSink& sink) {
+  auto file = GetFile(s, ref);
+  if (!file.ok()) return file.status();
+  if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
+    return absl::FailedPreconditionError("box: a folder has no content");
+  }
+  const std::string mime = file->metadata().mime_type();
+  const bool original = format == v1::CONTENT_FORMAT_ORIGINAL ||
+                        (format == v1::CONTENT_FORMAT_PDF && mime == "application/pdf") ||
+                        (format == v1::CONTENT_FORMAT_TEXT && absl::StartsWith(mime, "text/"));
+  HttpRequest req;
+  req.max_response_bytes = max_bytes;
+  std::string out_mime = mime;
+  if (original) {
+    auto location = ContentLocation(s, ref);
+    if (!location.ok()) return location.status();
+    req.url = *location;
+    auto r = s.SendAnonymous(std::move(req));
+    if (!r.ok()) return r.status();
+    if (!Ok(*r)) return BoxError(*r, "download");
+    return StreamBody(r->body, out_mime, sink);
+  }
+  if (!ref.revision().empty() && ref.revision() != file->metadata().revision()) {
+    return absl::FailedPreconditionError(
+        "box renders representations of the current version only; fetch ORIGINAL");
+  }
+  const std::string rep = format == v1::CONTENT_FORMAT_PDF ? "pdf" : "extracted_text";
+  auto url = Representation(s, ref.file_id(), rep);
+  if (!url.ok()) return url.status();
+  req.url = *url;
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return BoxError(*r, "representation content");
+  return StreamBody(r->body, format == v1::CONTENT_FORMAT_PDF ? "application/pdf" : "text/plain",
+                    sink);
+}
+
+absl::StatusOr<std::vector<v1::Revision>> BoxAdapter::ListRevisions(ApiSession& s,
+                                                                    const v1::BlobRef& ref) {
+  if (absl::Status st = CheckId(ref.file_id()); !st.ok()) return st;
+  auto current = GetJson(
+      s, absl::StrCat(FileUrl(s, ref.file_id()), "?", Query({{"fields", kFields}})), "files.get");
+  if (!current.ok()) return current.status();
+  std::vector<v1::Revision> all;
+  for (int offset = 0; offset < 100000;) {
+    HttpRequest req;
+    req.url = absl::StrCat(FileUrl(s, ref.file_id()), "/versions?",
+                           Query({{"limit", "1000"}, {"offset", std::to_string(offset)}}));
+    auto r = s.Send(std::move(req));
+    if (!r.ok()) return r.status();
+    if (!Ok(*r)) return BoxError(*r, "versions.list");
+    auto page = box::ParseVersions(r->body);
+    if (!page.ok()) return page.status();
+    all.insert(all.begin(), page->begin(), page->end());
+    if (page->size() < 1000) break;
+    offset += 1000;
+  }
+  // Box lists previous versions only; the current one is file_version.
+  v1::CloudFile file = box::ParseItem(*current);
+  v1::Revision head;
+  head.set_id(file.metadata().revision());
+  *head.mutable_modified_time() = file.metadata().modified_time();
+  if (file.metadata().has_size()) head.set_size(file.metadata().size());
+  head.set_digest(file.metadata().digest());
+  head.set_digest_algorithm(file.metadata().digest_algorithm());
+  if (!head.id().empty()) all.push_back(head);
+  return all;
+}
+
+absl::StatusOr<v1::PinRevisionResponse> BoxAdapter::PinRevision(ApiSession& s,
+                                                                const v1::BlobRef& ref) {
+  auto file = GetFile(s, ref);
+  if (!file.ok()) return file.status();
+  if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
+    return absl::FailedPreconditionError("box: a folder has no versions");
+  }
+  v1::PinRevisionResponse out;
+  *out.mutable_blob() = ref;
+  out.mutable_blob()->set_revision(file->metadata().revision());
+  *out.mutable_metadata() = file->metadata();
+  return out;
+}
+
+absl::StatusOr<std::string> BoxAdapter::GetStartCursor(ApiSession& s) {
+  auto j = GetJson(s,
+                   absl::StrCat(s.base_url(), "/2.0/events?",
+                                Query({{"stream_type", "changes"}, {"stream_position", "now"}})),
+                   "events");
+  if (!j.ok()) return j.status();
+  auto page = box::ParseEvents(j->dump(), kEventPage);
+  if (!page.ok()) return page.status();
+  return page->next_cursor;
+}
+
+absl::StatusOr<ChangePage> BoxAdapter::ListChanges(ApiSession& s, const std::string& cursor) {
+  if (absl::Status st = CheckId(cursor); !st.ok()) {
+    return absl::InvalidArgumentError("box: a change cursor is a stream position number");
+  }
+  HttpRequest req;
+  req.url = absl::StrCat(s.base_url(), "/2.0/events?",
+                         Query({{"stream_type", "changes"},
+                                {"stream_position", cursor},
+                                {"limit", std::to_string(kEventPage)}}));
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return BoxError(*r, "events");
+  return box::ParseEvents(r->body, kEventPage);
+}
+
+}  // namespace lc::providers

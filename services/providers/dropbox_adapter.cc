@@ -1,0 +1,437 @@
+#include "providers/dropbox_adapter.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace lc::providers {
+namespace {
+
+constexpr char kProvider[] = "dropbox";
+// Where a signed-in user sees a file on the Dropbox web site (not an API host).
+constexpr char kWebPreview[] = "https://www.dropbox.com/preview";
+
+std::string Extension(std::string_view name) {
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return "";
+  return absl::AsciiStrToLower(std::string(name.substr(dot + 1)));
+}
+
+// Office formats get_preview renders as PDF (Dropbox's list).
+bool PreviewsAsPdf(std::string_view name) {
+  static const char* kExt[] = {"ai",  "doc", "docm", "docx", "eps", "gdoc", "gslides", "odp",
+                               "odt", "pps", "ppsm", "ppsx", "ppt", "pptm", "pptx",    "rtf"};
+  std::string ext = Extension(name);
+  return std::find(std::begin(kExt), std::end(kExt), ext) != std::end(kExt);
+}
+
+bool HasThumbnail(std::string_view name) {
+  static const char* kExt[] = {"jpg", "jpeg", "png", "tiff", "tif", "gif",  "webp", "ppm",
+                               "bmp", "pdf",  "doc", "docx", "ppt", "pptx", "xls",  "xlsx"};
+  std::string ext = Extension(name);
+  return std::find(std::begin(kExt), std::end(kExt), ext) != std::end(kExt);
+}
+
+// Dropbox-API-Arg must be ASCII: non-ASCII characters are \u-escaped.
+std::string ArgHeader(const json& arg) {
+  std::string out;
+  for (unsigned char c : arg.dump()) out += static_cast<char>(c);
+  // nlohmann dumps UTF-8 as is; escape it.
+  std::string escaped;
+  for (size_t i = 0; i < out.size(); ++i) {
+    unsigned char c = out[i];
+    if (c < 0x80) {
+      escaped += static_cast<char>(c);
+      continue;
+    }
+    uint32_t cp = 0;
+    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+    cp = c & (0x3F >> extra);
+    for (int k = 0; k < extra && i + 1 < out.size(); ++k) cp = (cp << 6) | (out[++i] & 0x3F);
+    auto hex4 = [&](uint32_t v) {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\u%04x", v & 0xFFFF);
+      escaped += buf;
+    };
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      hex4(0xD800 + (cp >> 10));
+      hex4(0xDC00 + (cp & 0x3FF));
+    } else {
+      hex4(cp);
+    }
+  }
+  return escaped;
+}
+
+std::string Summary(const HttpResponse& r) {
+  json j = json::parse(r.body, nullptr, false);
+  std::string s = Str(j, "error_summary");
+  if (s.empty() && !j.is_object()) s = r.body.substr(0, 200);  // 400s are plain text
+  return s;
+}
+
+absl::Status DropboxError(const HttpResponse& r, std::string_view what) {
+  const std::string summary = Summary(r);
+  if (r.status == 409) {
+    if (absl::StrContains(summary, "not_found")) {
+      return absl::NotFoundError(
+          absl::StrCat("dropbox ", std::string(what),
+                       ": the file does not exist or this account lost access (", summary, ")"));
+    }
+    if (absl::StrContains(summary, "restricted_content") ||
+        absl::StrContains(summary, "no_permission")) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("dropbox ", std::string(what), ": ", summary));
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("dropbox ", std::string(what), ": ", summary));
+  }
+  if (r.status == 401) {
+    return absl::FailedPreconditionError(
+        "dropbox rejected the account's token even after a refresh: reconnect the account");
+  }
+  return HttpError(kProvider, what, r.status, summary);
+}
+
+absl::StatusOr<HttpResponse> Rpc(ApiSession& s, const std::string& route, const json& arg) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = absl::StrCat(s.base_url(), "/2/", route);
+  req.headers = {{"Content-Type", "application/json"}};
+  req.body = arg.dump();
+  // Every route used here only reads: safe to retry.
+  req.idempotent = true;
+  return s.Send(std::move(req));
+}
+
+absl::StatusOr<json> RpcJson(ApiSession& s, const std::string& route, const json& arg) {
+  auto r = Rpc(s, route, arg);
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return DropboxError(*r, route);
+  return ParseObject(kProvider, route, r->body);
+}
+
+// Content-host routes: argument in Dropbox-API-Arg, bytes in the body.
+absl::StatusOr<HttpResponse> ContentCall(ApiSession& s, const std::string& route, const json& arg,
+                                         int64_t max_bytes) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = absl::StrCat(s.base_url(), "/2/", route);
+  req.headers = {{"Dropbox-API-Arg", ArgHeader(arg)}};
+  req.idempotent = true;
+  req.max_response_bytes = max_bytes;
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return DropboxError(*r, route);
+  return r;
+}
+
+absl::Status CheckId(const v1::BlobRef& ref) {
+  if (!absl::StartsWith(ref.file_id(), "id:")) {
+    return absl::InvalidArgumentError(
+        "dropbox files are referenced by id (\"id:...\"), never by path");
+  }
+  return absl::OkStatus();
+}
+
+std::string PathArg(const v1::BlobRef& ref) {
+  return ref.revision().empty() ? ref.file_id() : "rev:" + ref.revision();
+}
+
+}  // namespace
+
+namespace dropbox {
+
+v1::CloudFile ParseMetadata(const json& m) {
+  v1::CloudFile out;
+  const std::string tag = Str(m, ".tag");
+  out.set_id(Str(m, "id"));
+  out.set_name(Str(m, "name"));
+  out.set_kind(tag == "folder" ? v1::CLOUD_ITEM_KIND_FOLDER : v1::CLOUD_ITEM_KIND_FILE);
+  out.set_deleted(tag == "deleted");
+  v1::BlobMetadata* md = out.mutable_metadata();
+  md->set_filename(out.name());
+  if (tag == "folder") {
+    md->set_mime_type("application/vnd.dropbox.folder");
+    return out;
+  }
+  md->set_mime_type(MimeFromName(out.name()));
+  if (tag != "file") return out;
+  if (auto size = IntOrString(m, "size")) md->set_size(*size);
+  if (std::string hash = Str(m, "content_hash"); !hash.empty()) {
+    md->set_digest(hash);
+    md->set_digest_algorithm(v1::DIGEST_ALGORITHM_DROPBOX_CONTENT_HASH);
+  }
+  md->set_revision(Str(m, "rev"));
+  SetTimestamp(Str(m, "server_modified"), md->mutable_modified_time());
+  // Paper documents and the like cannot be downloaded, only exported.
+  md->set_native_document(!Bool(m, "is_downloadable", true));
+  out.set_has_thumbnail(HasThumbnail(out.name()));
+  return out;
+}
+
+absl::StatusOr<ChangePage> ParseListFolder(std::string_view body) {
+  auto j = ParseObject(kProvider, "files/list_folder", body);
+  if (!j.ok()) return j.status();
+  const json& entries = Member(*j, "entries");
+  std::string cursor = Str(*j, "cursor");
+  if (!entries.is_array() || cursor.empty()) {
+    return absl::UnavailableError("dropbox files/list_folder: the answer has no entries or cursor");
+  }
+  ChangePage page;
+  for (const json& e : entries) {
+    if (!e.is_object()) continue;
+    v1::Change change;
+    if (Str(e, ".tag") == "deleted") {
+      change.set_kind(v1::CHANGE_KIND_DELETED);
+      change.set_deleted_path(Str(e, "path_display", Str(e, "path_lower")));
+    } else {
+      *change.mutable_file() = ParseMetadata(e);
+      change.set_file_id(change.file().id());
+      if (change.file_id().empty()) continue;
+      change.set_kind(v1::CHANGE_KIND_MODIFIED);
+    }
+    page.changes.push_back(std::move(change));
+  }
+  page.next_cursor = cursor;
+  page.has_more = Bool(*j, "has_more");
+  return page;
+}
+
+absl::StatusOr<std::vector<v1::Revision>> ParseRevisions(std::string_view body) {
+  auto j = ParseObject(kProvider, "files/list_revisions", body);
+  if (!j.ok()) return j.status();
+  std::vector<v1::Revision> out;
+  const json& entries = Member(*j, "entries");
+  if (!entries.is_array()) return out;
+  for (const json& e : entries) {
+    v1::Revision rev;
+    rev.set_id(Str(e, "rev"));
+    if (rev.id().empty()) continue;
+    SetTimestamp(Str(e, "server_modified"), rev.mutable_modified_time());
+    if (auto size = IntOrString(e, "size")) rev.set_size(*size);
+    rev.set_digest(Str(e, "content_hash"));
+    if (!rev.digest().empty()) rev.set_digest_algorithm(v1::DIGEST_ALGORITHM_DROPBOX_CONTENT_HASH);
+    out.push_back(std::move(rev));
+  }
+  std::reverse(out.begin(), out.end());  // Dropbox lists newest first
+  return out;
+}
+
+}  // namespace dropbox
+
+std::vector<v1::CapabilityEntry> DropboxAdapter::capabilities() const {
+  auto e = [](v1::Capability c, v1::CapabilitySupport s, std::string note) {
+    v1::CapabilityEntry entry;
+    entry.set_capability(c);
+    entry.set_support(s);
+    entry.set_note(std::move(note));
+    return entry;
+  };
+  const auto N = v1::CAPABILITY_SUPPORT_NATIVE;
+  const auto E = v1::CAPABILITY_SUPPORT_EMULATED;
+  const auto X = v1::CAPABILITY_SUPPORT_NONE;
+  return {
+      e(v1::CAPABILITY_LIST_FOLDER, N, "files/list_folder by id"),
+      e(v1::CAPABILITY_DOWNLOAD, N, "files/get_temporary_link (4 hours), also for a rev"),
+      e(v1::CAPABILITY_PREVIEW, N, "the signed-in Dropbox web preview page (no shared link)"),
+      e(v1::CAPABILITY_PDF, N,
+        "files/get_preview for office formats; the link requires_token (serve with GetContent)"),
+      e(v1::CAPABILITY_THUMBNAIL, N,
+        "files/get_thumbnail_v2; the link requires_token (serve with GetContent)"),
+      e(v1::CAPABILITY_EDIT, X, "Dropbox has no editor link of its own"),
+      e(v1::CAPABILITY_TEXT_EXPORT, E, "text/* files as they are; others by the indexer"),
+      e(v1::CAPABILITY_REVISIONS, N, "files/list_revisions"),
+      e(v1::CAPABILITY_PIN_REVISION, E,
+        "the rev is recorded and resolves to its bytes; Dropbox keeps old revisions for its "
+        "retention period only (30 or 180 days), there is no keep-forever"),
+      e(v1::CAPABILITY_CHANGE_FEED, N,
+        "files/list_folder recursive cursor; deletions carry only their path (deleted_path)"),
+      e(v1::CAPABILITY_NATIVE_DOCUMENTS, X, "Paper documents are not supported"),
+  };
+}
+
+ResponseClass DropboxAdapter::Classify(const HttpResponse& r) const { return DefaultClassify(r); }
+
+absl::StatusOr<FolderPage> DropboxAdapter::ListFolder(ApiSession& s, const std::string& folder_id,
+                                                      const std::string& page_token,
+                                                      int page_size) {
+  if (!folder_id.empty() && !absl::StartsWith(folder_id, "id:")) {
+    return absl::InvalidArgumentError("dropbox folders are referenced by id (\"id:...\")");
+  }
+  absl::StatusOr<HttpResponse> r;
+  if (page_token.empty()) {
+    r = Rpc(s, "files/list_folder",
+            {{"path", folder_id},
+             {"limit", page_size > 0 ? std::min(page_size, 2000) : 100},
+             {"include_deleted", false}});
+  } else {
+    r = Rpc(s, "files/list_folder/continue", {{"cursor", page_token}});
+  }
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return DropboxError(*r, "files/list_folder");
+  auto page = dropbox::ParseListFolder(r->body);
+  if (!page.ok()) return page.status();
+  FolderPage out;
+  for (auto& c : page->changes) {
+    if (c.has_file()) out.items.push_back(std::move(*c.mutable_file()));
+  }
+  if (page->has_more) out.next_page_token = page->next_cursor;
+  return out;
+}
+
+absl::StatusOr<v1::CloudFile> DropboxAdapter::GetFile(ApiSession& s, const v1::BlobRef& ref) {
+  if (absl::Status st = CheckId(ref); !st.ok()) return st;
+  auto j = RpcJson(s, "files/get_metadata", {{"path", ref.file_id()}});
+  if (!j.ok()) return j.status();
+  v1::CloudFile file = dropbox::ParseMetadata(*j);
+  if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
+  auto revs = ListRevisions(s, ref);
+  if (!revs.ok()) return revs.status();
+  for (const v1::Revision& rev : *revs) {
+    if (rev.id() != ref.revision()) continue;
+    v1::BlobMetadata* m = file.mutable_metadata();
+    m->set_revision(rev.id());
+    if (rev.has_size()) m->set_size(rev.size());
+    m->set_digest(rev.digest());
+    *m->mutable_modified_time() = rev.modified_time();
+    return file;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("dropbox: revision ", ref.revision(), " of ", ref.file_id(), " is gone"));
+}
+
+absl::StatusOr<v1::Link> DropboxAdapter::GetLink(ApiSession& s, const v1::BlobRef& ref,
+                                                 v1::LinkKind kind) {
+  if (absl::Status st = CheckId(ref); !st.ok()) return st;
+  auto file = GetFile(s, ref);  // also proves a pinned rev still exists
+  if (!file.ok()) return file.status();
+  if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER && kind != v1::LINK_KIND_PREVIEW) {
+    return absl::FailedPreconditionError("dropbox: a folder has only a PREVIEW link");
+  }
+  v1::Link link;
+  link.set_kind(kind);
+  auto api_link = [&](const std::string& route, const json& arg) {
+    link.set_url(absl::StrCat(s.base_url(), "/2/", route, "?", Query({{"arg", ArgHeader(arg)}})));
+    link.set_requires_token(true);
+    return link;
+  };
+  switch (kind) {
+    case v1::LINK_KIND_DOWNLOAD: {
+      auto j = RpcJson(s, "files/get_temporary_link", {{"path", PathArg(ref)}});
+      if (!j.ok()) return j.status();
+      link.set_url(Str(*j, "link"));
+      if (link.url().empty()) return absl::UnavailableError("dropbox gave no temporary link");
+      SetTime(s.Now() + absl::Hours(4), link.mutable_expire_time());
+      return link;
+    }
+    case v1::LINK_KIND_PREVIEW: {
+      // Dropbox's web pages are addressed by path; the path is read fresh
+      // from the id every time, so renames do not break it.
+      auto j = RpcJson(s, "files/get_metadata", {{"path", ref.file_id()}});
+      if (!j.ok()) return j.status();
+      link.set_url(absl::StrCat(kWebPreview, Str(*j, "path_display")));
+      return link;
+    }
+    case v1::LINK_KIND_PDF:
+      if (file->metadata().mime_type() == "application/pdf") {
+        auto j = RpcJson(s, "files/get_temporary_link", {{"path", PathArg(ref)}});
+        if (!j.ok()) return j.status();
+        link.set_url(Str(*j, "link"));
+        SetTime(s.Now() + absl::Hours(4), link.mutable_expire_time());
+        return link;
+      }
+      if (!PreviewsAsPdf(file->name())) {
+        return absl::FailedPreconditionError("dropbox renders PDF previews of office formats only");
+      }
+      return api_link("files/get_preview", {{"path", PathArg(ref)}});
+    case v1::LINK_KIND_THUMBNAIL:
+      if (!file->has_thumbnail()) {
+        return absl::FailedPreconditionError("dropbox has no thumbnail for this file type");
+      }
+      return api_link("files/get_thumbnail_v2",
+                      {{"resource", {{".tag", "path"}, {"path", ref.file_id()}}},
+                       {"format", {{".tag", "jpeg"}}},
+                       {"size", {{".tag", "w256h256"}}}});
+    default:
+      return absl::FailedPreconditionError(
+          absl::StrCat("dropbox has no ", v1::LinkKind_Name(kind), " link"));
+  }
+}
+
+absl::Status DropboxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
+                                        v1::ContentFormat format, int64_t max_bytes,
+                                        ContentSink& sink) {
+  if (absl::Status st = CheckId(ref); !st.ok()) return st;
+  auto file = GetFile(s, ref);
+  if (!file.ok()) return file.status();
+  if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
+    return absl::FailedPreconditionError("dropbox: a folder has no content");
+  }
+  const std::string mime = file->metadata().mime_type();
+  std::string route = "files/download";
+  std::string out_mime = mime;
+  if (format == v1::CONTENT_FORMAT_PDF && mime != "application/pdf") {
+    if (!PreviewsAsPdf(file->name())) {
+      return absl::FailedPreconditionError("dropbox renders PDF previews of office formats only");
+    }
+    route = "files/get_preview";
+    out_mime = "application/pdf";
+  } else if (format == v1::CONTENT_FORMAT_TEXT && !absl::StartsWith(mime, "text/")) {
+    return absl::FailedPreconditionError("dropbox exports no text; extract it from ORIGINAL");
+  }
+  auto r = ContentCall(s, route, {{"path", PathArg(ref)}}, max_bytes);
+  if (!r.ok()) return r.status();
+  return StreamBody(r->body, out_mime, sink);
+}
+
+absl::StatusOr<std::vector<v1::Revision>> DropboxAdapter::ListRevisions(ApiSession& s,
+                                                                        const v1::BlobRef& ref) {
+  if (absl::Status st = CheckId(ref); !st.ok()) return st;
+  auto r = Rpc(s, "files/list_revisions",
+               {{"path", ref.file_id()}, {"mode", {{".tag", "id"}}}, {"limit", 100}});
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return DropboxError(*r, "files/list_revisions");
+  return dropbox::ParseRevisions(r->body);
+}
+
+absl::StatusOr<v1::PinRevisionResponse> DropboxAdapter::PinRevision(ApiSession& s,
+                                                                    const v1::BlobRef& ref) {
+  auto file = GetFile(s, ref);
+  if (!file.ok()) return file.status();
+  if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
+    return absl::FailedPreconditionError("dropbox: a folder has no revisions");
+  }
+  v1::PinRevisionResponse out;
+  *out.mutable_blob() = ref;
+  out.mutable_blob()->set_revision(file->metadata().revision());
+  *out.mutable_metadata() = file->metadata();
+  return out;
+}
+
+absl::StatusOr<std::string> DropboxAdapter::GetStartCursor(ApiSession& s) {
+  auto j = RpcJson(s, "files/list_folder/get_latest_cursor",
+                   {{"path", ""}, {"recursive", true}, {"include_deleted", true}});
+  if (!j.ok()) return j.status();
+  std::string cursor = Str(*j, "cursor");
+  if (cursor.empty()) return absl::UnavailableError("dropbox gave no cursor");
+  return cursor;
+}
+
+absl::StatusOr<ChangePage> DropboxAdapter::ListChanges(ApiSession& s, const std::string& cursor) {
+  auto r = Rpc(s, "files/list_folder/continue", {{"cursor", cursor}});
+  if (!r.ok()) return r.status();
+  if (r->status == 409 && absl::StrContains(Summary(*r), "reset")) {
+    ChangePage page;
+    page.reset = true;
+    return page;
+  }
+  if (!Ok(*r)) return DropboxError(*r, "files/list_folder/continue");
+  return dropbox::ParseListFolder(r->body);
+}
+
+}  // namespace lc::providers

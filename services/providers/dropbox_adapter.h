@@ -1,0 +1,39 @@
+// Dropbox API v2. Files are addressed by id ("id:..."), revisions by "rev:...",
+// never by path.
+#pragma once
+
+#include "providers/provider_adapter.h"
+#include "providers/provider_http.h"
+
+namespace lc::providers {
+
+class DropboxAdapter : public ProviderAdapter {
+ public:
+  std::string name() const override { return "dropbox"; }
+  std::vector<v1::CapabilityEntry> capabilities() const override;
+  ResponseClass Classify(const HttpResponse& response) const override;
+
+  absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
+                                        const std::string& page_token, int page_size) override;
+  absl::StatusOr<v1::CloudFile> GetFile(ApiSession& session, const v1::BlobRef& ref) override;
+  absl::StatusOr<v1::Link> GetLink(ApiSession& session, const v1::BlobRef& ref,
+                                   v1::LinkKind kind) override;
+  absl::Status GetContent(ApiSession& session, const v1::BlobRef& ref, v1::ContentFormat format,
+                          int64_t max_bytes, ContentSink& sink) override;
+  absl::StatusOr<std::vector<v1::Revision>> ListRevisions(ApiSession& session,
+                                                          const v1::BlobRef& ref) override;
+  absl::StatusOr<v1::PinRevisionResponse> PinRevision(ApiSession& session,
+                                                      const v1::BlobRef& ref) override;
+  absl::StatusOr<std::string> GetStartCursor(ApiSession& session) override;
+  absl::StatusOr<ChangePage> ListChanges(ApiSession& session, const std::string& cursor) override;
+};
+
+namespace dropbox {
+// A Metadata union (file, folder or deleted) → CloudFile.
+v1::CloudFile ParseMetadata(const json& metadata);
+// A list_folder / continue page; deletions carry only their path.
+absl::StatusOr<ChangePage> ParseListFolder(std::string_view body);
+absl::StatusOr<std::vector<v1::Revision>> ParseRevisions(std::string_view body);
+}  // namespace dropbox
+
+}  // namespace lc::providers

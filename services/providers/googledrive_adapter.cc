@@ -1,0 +1,481 @@
+#include "providers/googledrive_adapter.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace lc::providers {
+namespace {
+
+constexpr char kProvider[] = "googledrive";
+constexpr char kFolderMime[] = "application/vnd.google-apps.folder";
+constexpr char kNativePrefix[] = "application/vnd.google-apps.";
+constexpr char kFileFields[] =
+    "id,name,mimeType,size,md5Checksum,sha256Checksum,headRevisionId,version,modifiedTime,"
+    "trashed,parents,hasThumbnail,thumbnailLink,webViewLink,webContentLink,exportLinks";
+constexpr char kRevisionFields[] =
+    "id,mimeType,modifiedTime,keepForever,size,md5Checksum,exportLinks";
+
+std::string FilesUrl(const ApiSession& s, const std::string& id) {
+  return absl::StrCat(s.base_url(), "/drive/v3/files/", UrlEncode(id));
+}
+
+// Maps a final non-2xx answer; Drive's 403 reasons tell lost access from
+// other refusals.
+absl::Status DriveError(const HttpResponse& r, std::string_view what) {
+  auto [message, reason] = googledrive::ParseError(r.body);
+  std::string detail = reason.empty() ? message : absl::StrCat(reason, ": ", message);
+  if (r.status == 404) {
+    return absl::NotFoundError(absl::StrCat("googledrive ", std::string(what),
+                                            ": the file does not exist or is no longer shared "
+                                            "with this account (",
+                                            message, ")"));
+  }
+  if (r.status == 403 && (reason == "fileNotDownloadable" || reason == "fileNotExportable" ||
+                          reason == "exportSizeLimitExceeded")) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("googledrive ", std::string(what), ": ", detail));
+  }
+  if (r.status == 401) {
+    return absl::FailedPreconditionError(
+        "googledrive rejected the account's token even after a refresh: reconnect the account");
+  }
+  return HttpError(kProvider, what, r.status, detail);
+}
+
+absl::StatusOr<json> GetJson(ApiSession& s, const std::string& url, std::string_view what) {
+  HttpRequest req;
+  req.url = url;
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return DriveError(*r, what);
+  return ParseObject(kProvider, what, r->body);
+}
+
+bool IsNative(const std::string& mime) {
+  return absl::StartsWith(mime, kNativePrefix) && mime != kFolderMime;
+}
+
+absl::StatusOr<json> GetRevisionJson(ApiSession& s, const v1::BlobRef& ref) {
+  return GetJson(s,
+                 absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/", UrlEncode(ref.revision()),
+                              "?", Query({{"fields", kRevisionFields}})),
+                 "revisions.get");
+}
+
+absl::Status Download(ApiSession& s, const std::string& url, int64_t max_bytes,
+                      const std::string& fallback_mime, ContentSink& sink, std::string_view what) {
+  HttpRequest req;
+  req.url = url;
+  req.max_response_bytes = max_bytes;
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return DriveError(*r, what);
+  std::string mime = BareMimeType(r->Header("content-type"));
+  return StreamBody(r->body, mime.empty() ? fallback_mime : mime, sink);
+}
+
+}  // namespace
+
+namespace googledrive {
+
+std::pair<std::string, std::string> ParseError(std::string_view body) {
+  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  const json& err = Member(j, "error");
+  std::string message = Str(err, "message");
+  std::string reason;
+  const json& errors = Member(err, "errors");
+  if (errors.is_array() && !errors.empty()) reason = Str(errors[0], "reason");
+  return {message, reason};
+}
+
+v1::CloudFile ParseFile(const json& f) {
+  v1::CloudFile out;
+  out.set_id(Str(f, "id"));
+  out.set_name(Str(f, "name"));
+  const std::string mime = Str(f, "mimeType");
+  out.set_kind(mime == kFolderMime ? v1::CLOUD_ITEM_KIND_FOLDER : v1::CLOUD_ITEM_KIND_FILE);
+  out.set_trashed(Bool(f, "trashed"));
+  out.set_has_thumbnail(!Str(f, "thumbnailLink").empty() || Bool(f, "hasThumbnail"));
+  const json& parents = Member(f, "parents");
+  if (parents.is_array()) {
+    for (const json& p : parents) {
+      if (p.is_string()) out.add_parent_ids(p.get<std::string>());
+    }
+  }
+  v1::BlobMetadata* m = out.mutable_metadata();
+  m->set_filename(out.name());
+  m->set_mime_type(mime);
+  if (auto size = IntOrString(f, "size"); size && !IsNative(mime)) m->set_size(*size);
+  if (std::string md5 = Str(f, "md5Checksum"); !md5.empty()) {
+    m->set_digest(md5);
+    m->set_digest_algorithm(v1::DIGEST_ALGORITHM_MD5);
+  } else if (std::string sha = Str(f, "sha256Checksum"); !sha.empty()) {
+    m->set_digest(sha);
+    m->set_digest_algorithm(v1::DIGEST_ALGORITHM_SHA256);
+  }
+  // Native documents have no head revision; their "version" grows with every edit.
+  std::string rev = Str(f, "headRevisionId");
+  if (rev.empty() && IsNative(mime)) rev = Str(f, "version");
+  m->set_revision(rev);
+  SetTimestamp(Str(f, "modifiedTime"), m->mutable_modified_time());
+  m->set_native_document(IsNative(mime));
+  return out;
+}
+
+absl::StatusOr<FolderPage> ParseFileList(std::string_view body) {
+  auto j = ParseObject(kProvider, "files.list", body);
+  if (!j.ok()) return j.status();
+  FolderPage page;
+  const json& files = Member(*j, "files");
+  if (!files.is_array()) {
+    return absl::UnavailableError("googledrive files.list: the answer has no files array");
+  }
+  for (const json& f : files) {
+    if (!f.is_object() || Str(f, "id").empty()) continue;
+    page.items.push_back(ParseFile(f));
+  }
+  page.next_page_token = Str(*j, "nextPageToken");
+  return page;
+}
+
+absl::StatusOr<ChangePage> ParseChanges(std::string_view body) {
+  auto j = ParseObject(kProvider, "changes.list", body);
+  if (!j.ok()) return j.status();
+  ChangePage page;
+  const json& changes = Member(*j, "changes");
+  if (!changes.is_array()) {
+    return absl::UnavailableError("googledrive changes.list: the answer has no changes array");
+  }
+  for (const json& c : changes) {
+    std::string id = Str(c, "fileId");
+    if (id.empty() || (Str(c, "changeType", "file") != "file")) continue;
+    v1::Change change;
+    change.set_file_id(id);
+    if (Bool(c, "removed")) {
+      // Drive says "removed" both for deletions and for files no longer
+      // visible to the account; a later GetFile tells which (NOT_FOUND either way).
+      change.set_kind(v1::CHANGE_KIND_DELETED);
+    } else {
+      *change.mutable_file() = ParseFile(Member(c, "file"));
+      change.set_kind(change.file().trashed() ? v1::CHANGE_KIND_DELETED : v1::CHANGE_KIND_MODIFIED);
+    }
+    page.changes.push_back(std::move(change));
+  }
+  std::string next = Str(*j, "nextPageToken");
+  std::string start = Str(*j, "newStartPageToken");
+  if (next.empty() && start.empty()) {
+    return absl::UnavailableError("googledrive changes.list: the answer has no next token");
+  }
+  page.has_more = !next.empty();
+  page.next_cursor = page.has_more ? next : start;
+  return page;
+}
+
+absl::StatusOr<std::vector<v1::Revision>> ParseRevisions(std::string_view body,
+                                                         std::string* next_page_token) {
+  auto j = ParseObject(kProvider, "revisions.list", body);
+  if (!j.ok()) return j.status();
+  std::vector<v1::Revision> out;
+  const json& revisions = Member(*j, "revisions");
+  if (revisions.is_array()) {
+    for (const json& r : revisions) {
+      v1::Revision rev;
+      rev.set_id(Str(r, "id"));
+      if (rev.id().empty()) continue;
+      SetTimestamp(Str(r, "modifiedTime"), rev.mutable_modified_time());
+      if (auto size = IntOrString(r, "size")) rev.set_size(*size);
+      if (std::string md5 = Str(r, "md5Checksum"); !md5.empty()) {
+        rev.set_digest(md5);
+        rev.set_digest_algorithm(v1::DIGEST_ALGORITHM_MD5);
+      }
+      rev.set_pinned(Bool(r, "keepForever"));
+      out.push_back(std::move(rev));
+    }
+  }
+  *next_page_token = Str(*j, "nextPageToken");
+  return out;
+}
+
+}  // namespace googledrive
+
+std::vector<v1::CapabilityEntry> GoogleDriveAdapter::capabilities() const {
+  auto e = [](v1::Capability c, v1::CapabilitySupport s, std::string note) {
+    v1::CapabilityEntry entry;
+    entry.set_capability(c);
+    entry.set_support(s);
+    entry.set_note(std::move(note));
+    return entry;
+  };
+  const auto N = v1::CAPABILITY_SUPPORT_NATIVE;
+  return {
+      e(v1::CAPABILITY_LIST_FOLDER, N, "files.list with 'id' in parents"),
+      e(v1::CAPABILITY_DOWNLOAD, N,
+        "webContentLink; native documents download as their PDF export; a pinned revision's "
+        "bytes have no browser link (requires_token: use GetContent)"),
+      e(v1::CAPABILITY_PREVIEW, N, "webViewLink (the signed-in Drive viewer)"),
+      e(v1::CAPABILITY_PDF, N,
+        "export of native documents; PDF files as they are; other "
+        "binary files have no PDF rendition"),
+      e(v1::CAPABILITY_THUMBNAIL, N, "thumbnailLink (short-lived)"),
+      e(v1::CAPABILITY_EDIT, N, "webViewLink opens the editor for native documents"),
+      e(v1::CAPABILITY_TEXT_EXPORT, N,
+        "text/plain export of native documents (10 MB cap); text/* files as they are; others "
+        "are extracted by the indexer from the bytes"),
+      e(v1::CAPABILITY_REVISIONS, N, "revisions.list"),
+      e(v1::CAPABILITY_PIN_REVISION, N,
+        "keepForever on binary files; native documents' revisions cannot be kept forever, the "
+        "revision id is recorded"),
+      e(v1::CAPABILITY_CHANGE_FEED, N, "changes.getStartPageToken + changes.list"),
+      e(v1::CAPABILITY_NATIVE_DOCUMENTS, N,
+        "Docs, Sheets, Slides: no size, exported not "
+        "downloaded"),
+  };
+}
+
+ResponseClass GoogleDriveAdapter::Classify(const HttpResponse& r) const {
+  if (r.status == 403) {
+    std::string reason = googledrive::ParseError(r.body).second;
+    if (reason == "userRateLimitExceeded" || reason == "rateLimitExceeded") {
+      return ResponseClass::kThrottled;
+    }
+  }
+  return DefaultClassify(r);
+}
+
+absl::StatusOr<FolderPage> GoogleDriveAdapter::ListFolder(ApiSession& s,
+                                                          const std::string& folder_id,
+                                                          const std::string& page_token,
+                                                          int page_size) {
+  const std::string parent = folder_id.empty() ? "root" : folder_id;
+  if (parent.find('\'') != std::string::npos || parent.find('\\') != std::string::npos) {
+    return absl::InvalidArgumentError("googledrive: a folder id has no quotes or backslashes");
+  }
+  std::string url = absl::StrCat(
+      s.base_url(), "/drive/v3/files?",
+      Query({{"q", absl::StrCat("'", parent, "' in parents and trashed = false")},
+             {"fields", absl::StrCat("nextPageToken,files(", kFileFields, ")")},
+             {"pageSize", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)}}));
+  if (!page_token.empty()) absl::StrAppend(&url, "&", Query({{"pageToken", page_token}}));
+  HttpRequest req;
+  req.url = url;
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return DriveError(*r, "files.list");
+  return googledrive::ParseFileList(r->body);
+}
+
+absl::StatusOr<v1::CloudFile> GoogleDriveAdapter::GetFile(ApiSession& s, const v1::BlobRef& ref) {
+  auto j =
+      GetJson(s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", Query({{"fields", kFileFields}})),
+              "files.get");
+  if (!j.ok()) return j.status();
+  v1::CloudFile file = googledrive::ParseFile(*j);
+  if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
+  auto rev = GetRevisionJson(s, ref);
+  if (!rev.ok()) return rev.status();
+  v1::BlobMetadata* m = file.mutable_metadata();
+  m->set_revision(Str(*rev, "id"));
+  SetTimestamp(Str(*rev, "modifiedTime"), m->mutable_modified_time());
+  if (auto size = IntOrString(*rev, "size")) m->set_size(*size);
+  m->clear_digest();
+  m->clear_digest_algorithm();
+  if (std::string md5 = Str(*rev, "md5Checksum"); !md5.empty()) {
+    m->set_digest(md5);
+    m->set_digest_algorithm(v1::DIGEST_ALGORITHM_MD5);
+  }
+  return file;
+}
+
+absl::StatusOr<v1::Link> GoogleDriveAdapter::GetLink(ApiSession& s, const v1::BlobRef& ref,
+                                                     v1::LinkKind kind) {
+  auto j =
+      GetJson(s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", Query({{"fields", kFileFields}})),
+              "files.get");
+  if (!j.ok()) return j.status();
+  const std::string mime = Str(*j, "mimeType");
+  const bool native = IsNative(mime);
+  const bool pinned = !ref.revision().empty() && ref.revision() != Str(*j, "headRevisionId") &&
+                      !(native && ref.revision() == Str(*j, "version"));
+  json export_links = Member(*j, "exportLinks");
+  if (pinned) {
+    auto rev = GetRevisionJson(s, ref);  // also proves the revision exists
+    if (!rev.ok()) return rev.status();
+    export_links = Member(*rev, "exportLinks");
+  }
+  v1::Link link;
+  link.set_kind(kind);
+  auto fail = [&](std::string why) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("googledrive has no ", v1::LinkKind_Name(kind), " link for this file: ", why));
+  };
+  switch (kind) {
+    case v1::LINK_KIND_DOWNLOAD:
+    case v1::LINK_KIND_PDF:
+      if (native) {
+        std::string url = Str(export_links, "application/pdf");
+        if (url.empty()) return fail("no PDF export");
+        link.set_url(url);
+        return link;
+      }
+      if (kind == v1::LINK_KIND_PDF && mime != "application/pdf") {
+        return fail("Drive renders no PDF of a binary file; the indexer extracts its text");
+      }
+      if (pinned) {
+        // Drive v3 has no browser link to an old revision's bytes.
+        link.set_url(absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
+                                  UrlEncode(ref.revision()), "?alt=media"));
+        link.set_requires_token(true);
+        return link;
+      }
+      link.set_url(Str(*j, "webContentLink"));
+      if (link.url().empty()) return fail("Drive gave no webContentLink");
+      return link;
+    case v1::LINK_KIND_PREVIEW:
+    case v1::LINK_KIND_EDIT:
+      link.set_url(Str(*j, "webViewLink"));
+      if (link.url().empty()) return fail("Drive gave no webViewLink");
+      return link;
+    case v1::LINK_KIND_THUMBNAIL:
+      link.set_url(Str(*j, "thumbnailLink"));
+      if (link.url().empty()) return fail("no thumbnail");
+      // Drive documents thumbnailLink as short-lived (hours); stay on the safe side.
+      SetTime(s.Now() + absl::Hours(1), link.mutable_expire_time());
+      return link;
+    default:
+      return fail("Drive has no separate app link");
+  }
+}
+
+absl::Status GoogleDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
+                                            v1::ContentFormat format, int64_t max_bytes,
+                                            ContentSink& sink) {
+  auto j =
+      GetJson(s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", Query({{"fields", kFileFields}})),
+              "files.get");
+  if (!j.ok()) return j.status();
+  const std::string mime = Str(*j, "mimeType");
+  if (mime == kFolderMime)
+    return absl::FailedPreconditionError("googledrive: a folder has no content");
+  const bool pinned = !ref.revision().empty() && ref.revision() != Str(*j, "headRevisionId") &&
+                      ref.revision() != Str(*j, "version");
+  if (IsNative(mime)) {
+    if (format == v1::CONTENT_FORMAT_ORIGINAL) {
+      return absl::FailedPreconditionError(
+          "googledrive: a native Google document has no bytes; ask for PDF or TEXT");
+    }
+    const char* target = format == v1::CONTENT_FORMAT_PDF ? "application/pdf" : "text/plain";
+    std::string url;
+    if (pinned) {
+      auto rev = GetRevisionJson(s, ref);
+      if (!rev.ok()) return rev.status();
+      url = Str(Member(*rev, "exportLinks"), target);
+      if (url.empty())
+        return absl::FailedPreconditionError("googledrive: no export of that revision");
+    } else {
+      url = absl::StrCat(FilesUrl(s, ref.file_id()), "/export?", Query({{"mimeType", target}}));
+    }
+    return Download(s, url, max_bytes, target, sink, "files.export");
+  }
+  if (format == v1::CONTENT_FORMAT_PDF && mime != "application/pdf") {
+    return absl::FailedPreconditionError(
+        "googledrive renders no PDF of a binary file; fetch ORIGINAL");
+  }
+  if (format == v1::CONTENT_FORMAT_TEXT && !absl::StartsWith(mime, "text/")) {
+    return absl::FailedPreconditionError(
+        "googledrive exports text of native documents only; extract it from ORIGINAL");
+  }
+  std::string url = pinned ? absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
+                                          UrlEncode(ref.revision()), "?alt=media")
+                           : absl::StrCat(FilesUrl(s, ref.file_id()), "?alt=media");
+  return Download(s, url, max_bytes, mime, sink, "files.get media");
+}
+
+absl::StatusOr<std::vector<v1::Revision>> GoogleDriveAdapter::ListRevisions(
+    ApiSession& s, const v1::BlobRef& ref) {
+  std::vector<v1::Revision> all;
+  std::string token;
+  for (int page = 0; page < 100; ++page) {
+    std::string url = absl::StrCat(
+        FilesUrl(s, ref.file_id()), "/revisions?",
+        Query({{"fields", absl::StrCat("nextPageToken,revisions(", kRevisionFields, ")")},
+               {"pageSize", "1000"}}));
+    if (!token.empty()) absl::StrAppend(&url, "&", Query({{"pageToken", token}}));
+    HttpRequest req;
+    req.url = url;
+    auto r = s.Send(std::move(req));
+    if (!r.ok()) return r.status();
+    if (!Ok(*r)) return DriveError(*r, "revisions.list");
+    auto revs = googledrive::ParseRevisions(r->body, &token);
+    if (!revs.ok()) return revs.status();
+    all.insert(all.end(), revs->begin(), revs->end());
+    if (token.empty()) return all;
+  }
+  return all;
+}
+
+absl::StatusOr<v1::PinRevisionResponse> GoogleDriveAdapter::PinRevision(ApiSession& s,
+                                                                        const v1::BlobRef& ref) {
+  auto file = GetFile(s, ref);
+  if (!file.ok()) return file.status();
+  if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
+    return absl::FailedPreconditionError("googledrive: a folder has no revisions");
+  }
+  v1::PinRevisionResponse out;
+  *out.mutable_blob() = ref;
+  out.mutable_blob()->set_revision(file->metadata().revision());
+  *out.mutable_metadata() = file->metadata();
+  if (file->metadata().native_document()) return out;  // keepForever is for binary files only
+  HttpRequest req;
+  req.method = "PATCH";
+  req.url = absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
+                         UrlEncode(file->metadata().revision()), "?",
+                         Query({{"fields", "id,keepForever"}}));
+  req.headers = {{"Content-Type", "application/json"}};
+  req.body = R"({"keepForever":true})";
+  req.idempotent = true;
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return DriveError(*r, "revisions.update");
+  auto j = ParseObject(kProvider, "revisions.update", r->body);
+  if (!j.ok()) return j.status();
+  if (!Bool(*j, "keepForever")) {
+    return absl::UnavailableError("googledrive revisions.update: the revision is not kept");
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> GoogleDriveAdapter::GetStartCursor(ApiSession& s) {
+  auto j = GetJson(s, absl::StrCat(s.base_url(), "/drive/v3/changes/startPageToken"),
+                   "changes.getStartPageToken");
+  if (!j.ok()) return j.status();
+  std::string token = Str(*j, "startPageToken");
+  if (token.empty()) {
+    return absl::UnavailableError("googledrive changes.getStartPageToken: no token in the answer");
+  }
+  return token;
+}
+
+absl::StatusOr<ChangePage> GoogleDriveAdapter::ListChanges(ApiSession& s,
+                                                           const std::string& cursor) {
+  HttpRequest req;
+  req.url = absl::StrCat(
+      s.base_url(), "/drive/v3/changes?",
+      Query({{"pageToken", cursor},
+             {"pageSize", "1000"},
+             {"includeRemoved", "true"},
+             {"fields", absl::StrCat("nextPageToken,newStartPageToken,changes(changeType,fileId,"
+                                     "removed,file(",
+                                     kFileFields, "))")}}));
+  auto r = s.Send(std::move(req));
+  if (!r.ok()) return r.status();
+  // Drive answers an unusable page token with 400 on the pageToken parameter.
+  if (r->status == 400 && absl::StrContains(r->body, "pageToken")) {
+    ChangePage page;
+    page.reset = true;
+    return page;
+  }
+  if (!Ok(*r)) return DriveError(*r, "changes.list");
+  return googledrive::ParseChanges(r->body);
+}
+
+}  // namespace lc::providers

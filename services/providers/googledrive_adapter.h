@@ -1,0 +1,44 @@
+// Google Drive v3.
+#pragma once
+
+#include "providers/provider_adapter.h"
+#include "providers/provider_http.h"
+
+namespace lc::providers {
+
+class GoogleDriveAdapter : public ProviderAdapter {
+ public:
+  std::string name() const override { return "googledrive"; }
+  std::vector<v1::CapabilityEntry> capabilities() const override;
+  // Drive throttles with 429 and with 403 userRateLimitExceeded/rateLimitExceeded.
+  ResponseClass Classify(const HttpResponse& response) const override;
+
+  absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
+                                        const std::string& page_token, int page_size) override;
+  absl::StatusOr<v1::CloudFile> GetFile(ApiSession& session, const v1::BlobRef& ref) override;
+  absl::StatusOr<v1::Link> GetLink(ApiSession& session, const v1::BlobRef& ref,
+                                   v1::LinkKind kind) override;
+  absl::Status GetContent(ApiSession& session, const v1::BlobRef& ref, v1::ContentFormat format,
+                          int64_t max_bytes, ContentSink& sink) override;
+  absl::StatusOr<std::vector<v1::Revision>> ListRevisions(ApiSession& session,
+                                                          const v1::BlobRef& ref) override;
+  absl::StatusOr<v1::PinRevisionResponse> PinRevision(ApiSession& session,
+                                                      const v1::BlobRef& ref) override;
+  absl::StatusOr<std::string> GetStartCursor(ApiSession& session) override;
+  absl::StatusOr<ChangePage> ListChanges(ApiSession& session, const std::string& cursor) override;
+};
+
+// Response parsers, exposed for unit tests and fuzzing.
+namespace googledrive {
+// A files resource → CloudFile.
+v1::CloudFile ParseFile(const json& file);
+// The error body's message and first reason.
+std::pair<std::string, std::string> ParseError(std::string_view body);
+// A changes.list page.
+absl::StatusOr<ChangePage> ParseChanges(std::string_view body);
+absl::StatusOr<FolderPage> ParseFileList(std::string_view body);
+absl::StatusOr<std::vector<v1::Revision>> ParseRevisions(std::string_view body,
+                                                         std::string* next_page_token);
+}  // namespace googledrive
+
+}  // namespace lc::providers

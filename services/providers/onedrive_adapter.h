@@ -1,0 +1,50 @@
+// OneDrive personal and OneDrive for Business through Microsoft Graph v1.0:
+// one adapter, registered under both names (the tenant is oauth's business).
+#pragma once
+
+#include "providers/provider_adapter.h"
+#include "providers/provider_http.h"
+
+namespace lc::providers {
+
+class OneDriveAdapter : public ProviderAdapter {
+ public:
+  // registry_name: "onedrive" or "onedrive-business".
+  explicit OneDriveAdapter(std::string registry_name) : name_(std::move(registry_name)) {}
+
+  std::string name() const override { return name_; }
+  std::vector<v1::CapabilityEntry> capabilities() const override;
+  ResponseClass Classify(const HttpResponse& response) const override;
+
+  absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
+                                        const std::string& page_token, int page_size) override;
+  absl::StatusOr<v1::CloudFile> GetFile(ApiSession& session, const v1::BlobRef& ref) override;
+  absl::StatusOr<v1::Link> GetLink(ApiSession& session, const v1::BlobRef& ref,
+                                   v1::LinkKind kind) override;
+  absl::Status GetContent(ApiSession& session, const v1::BlobRef& ref, v1::ContentFormat format,
+                          int64_t max_bytes, ContentSink& sink) override;
+  absl::StatusOr<std::vector<v1::Revision>> ListRevisions(ApiSession& session,
+                                                          const v1::BlobRef& ref) override;
+  absl::StatusOr<v1::PinRevisionResponse> PinRevision(ApiSession& session,
+                                                      const v1::BlobRef& ref) override;
+  absl::StatusOr<std::string> GetStartCursor(ApiSession& session) override;
+  absl::StatusOr<ChangePage> ListChanges(ApiSession& session, const std::string& cursor) override;
+
+ private:
+  std::string name_;
+};
+
+namespace graph {
+// A driveItem → CloudFile.
+v1::CloudFile ParseItem(const json& item);
+// A children or delta page: items, @odata.nextLink, @odata.deltaLink.
+struct ItemPage {
+  std::vector<json> items;
+  std::string next_link;
+  std::string delta_link;
+};
+absl::StatusOr<ItemPage> ParsePage(std::string_view body);
+absl::StatusOr<std::vector<v1::Revision>> ParseVersions(std::string_view body);
+}  // namespace graph
+
+}  // namespace lc::providers
