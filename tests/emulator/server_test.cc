@@ -96,6 +96,11 @@ TEST_F(ServerTest, InjectedStatusUsesTheProviderBodyAndRetryAfter) {
   auto again = Client().Get("/drive/v3/about?fields=user", Auth());
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
+  auto log = json::parse(Client().Get("/_emulator/requests?limit=2")->body)["requests"];
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0]["fault"], "status 429");
+  EXPECT_EQ(log[1]["status"], 200);
+  EXPECT_FALSE(log[1].value("user", "").empty()) << "the log says whose call it was";
   auto counters = json::parse(Client().Get("/_emulator/counters")->body);
   EXPECT_EQ(counters["operations"]["about.get"], 2);
   EXPECT_EQ(counters["statuses"]["429"], 1);

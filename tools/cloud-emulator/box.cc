@@ -136,7 +136,10 @@ class Box {
       std::string user_id;
       AuthResult r = s_.oauth().Authenticate(req.get_header_value("Authorization"), &user_id);
       std::optional<User> user;
-      if (r == AuthResult::kOk) user = store_.FindUser(user_id);
+      if (r == AuthResult::kOk) {
+        NoteRequestUser(user_id);
+        user = store_.FindUser(user_id);
+      }
       if (!user) {
         // Box answers 401 with an empty body and the reason in the header.
         res.status = 401;

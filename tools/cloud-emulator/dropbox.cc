@@ -177,6 +177,7 @@ class Dropbox {
     std::string user_id;
     AuthResult r = s_.oauth().Authenticate(req.get_header_value("Authorization"), &user_id);
     if (r == AuthResult::kOk) {
+      NoteRequestUser(user_id);
       if (auto user = store_.FindUser(user_id)) return user;
     }
     std::string tag = r == AuthResult::kExpired ? "expired_access_token" : "invalid_access_token";
@@ -281,18 +282,8 @@ class Dropbox {
         item = store_.GetByPath(u.id, store_.PathOf(*item) + rest);
       }
     } else if (StartsWith(path, "rev:")) {
-      std::string wanted = path.substr(4);
-      // Revisions are looked up through the user's files.
-      auto page = store_.ListSubtree(u.id, u.root_id, "", SIZE_MAX);
-      for (const auto& candidate : page.items) {
-        for (const auto& r : candidate.revisions) {
-          if (r.id == wanted) {
-            if (rev) *rev = wanted;
-            return candidate;
-          }
-        }
-      }
-      return std::nullopt;
+      item = store_.GetByRevision(u.id, path.substr(4));
+      if (item.ok() && rev) *rev = path.substr(4);
     } else if (path[0] == '/') {
       item = store_.GetByPath(u.id, path);
     } else {

@@ -279,6 +279,7 @@ class GoogleDrive {
     }
     AuthResult r = s_.oauth().Authenticate(header, &user_id);
     if (r == AuthResult::kOk) {
+      NoteRequestUser(user_id);
       if (auto user = store_.FindUser(user_id)) return user;
     }
     res.set_header("WWW-Authenticate",

@@ -186,6 +186,7 @@ class OneDrive {
     std::string user_id;
     AuthResult r = s_.oauth().Authenticate(req.get_header_value("Authorization"), &user_id);
     if (r == AuthResult::kOk) {
+      NoteRequestUser(user_id);
       if (auto user = store_.FindUser(user_id)) return user;
     }
     res.set_header("WWW-Authenticate",

@@ -10,6 +10,12 @@ namespace lc::emulator {
 
 using nlohmann::json;
 
+namespace {
+thread_local std::string t_request_user;
+}  // namespace
+
+void NoteRequestUser(const std::string& user_id) { t_request_user = user_id; }
+
 ProviderServer::ProviderServer(std::string name, IdStyle style, OAuthServer::Options oauth,
                                Clock& clock, int64_t token_ttl_seconds, const TlsIdentity* tls)
     : name_(std::move(name)),
@@ -50,6 +56,7 @@ void ProviderServer::Route(const std::string& method, const std::string& pattern
   auto wrapped = [this, op, handler](const httplib::Request& req, httplib::Response& res) {
     auto start = std::chrono::steady_clock::now();
     std::string fault_name;
+    t_request_user.clear();
     bool truncate = false;
     bool handled = false;
     if (auto fault = faults_.Match(req.method, req.path)) {
@@ -95,7 +102,8 @@ void ProviderServer::Route(const std::string& method, const std::string& pattern
     }
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    log_.Record(req.method, req.path, op, res.status, store_.clock().NowMs(), ms, "", fault_name);
+    log_.Record(req.method, req.path, op, res.status, store_.clock().NowMs(), ms, t_request_user,
+                fault_name);
   };
   if (method == "GET") {
     http_->Get(pattern, wrapped);

@@ -80,6 +80,9 @@ void InstallDropbox(ProviderServer& server);
 void InstallBox(ProviderServer& server);
 void InstallOneDrive(ProviderServer& server);
 
+// Records which user the current request acted for (request log).
+void NoteRequestUser(const std::string& user_id);
+
 // Helpers shared by the providers.
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
 // Parses a JSON body; an empty body is an empty object.

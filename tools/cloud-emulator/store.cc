@@ -121,6 +121,16 @@ std::optional<User> Store::FindUser(const std::string& id_or_email) const {
   return std::nullopt;
 }
 
+absl::StatusOr<Item> Store::GetByRevision(const std::string& user_id,
+                                          const std::string& revision_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = revision_owner_.find(revision_id);
+  if (it == revision_owner_.end()) return absl::NotFoundError(revision_id);
+  const Item* item = OwnedConst(user_id, it->second);
+  if (!item) return absl::NotFoundError(revision_id);
+  return *item;
+}
+
 std::optional<std::string> Store::OwnerOf(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = items_.find(id);
@@ -168,6 +178,9 @@ void Store::LogLocked(Item& item, ChangeKind kind, const std::string& old_path) 
   change.old_path = old_path;
   item.seq = change.seq;
   item.version++;
+  if ((kind == ChangeKind::kCreated || kind == ChangeKind::kContent) && !item.revisions.empty()) {
+    revision_owner_[item.revisions.back().id] = item.id;
+  }
   item.modified_ms = change.time_ms;
   log_.push_back(std::move(change));
   changed_.notify_all();

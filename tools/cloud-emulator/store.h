@@ -154,6 +154,9 @@ class Store {
   absl::StatusOr<Item> MakeFolders(const std::string& user_id, const std::string& path);
   absl::StatusOr<Item> Get(const std::string& user_id, const std::string& id) const;
   absl::StatusOr<Item> GetByPath(const std::string& user_id, const std::string& path) const;
+  // The file one of whose revisions has this id.
+  absl::StatusOr<Item> GetByRevision(const std::string& user_id,
+                                     const std::string& revision_id) const;
   // Finds a live child by name (case-insensitive).
   std::optional<Item> FindChild(const std::string& parent_id, const std::string& name) const;
   absl::StatusOr<Item> UpdateContent(const std::string& user_id, const std::string& id,
@@ -224,6 +227,7 @@ class Store {
   // parent id + '/' + lower-case name -> child id.
   std::unordered_map<std::string, std::string> names_;
   std::unordered_map<std::string, std::set<std::string>> user_items_;
+  std::unordered_map<std::string, std::string> revision_owner_;  // revision id -> item id
   std::vector<Change> log_;
   int64_t oldest_valid_seq_ = 0;
   int64_t id_counter_ = 0;
