@@ -84,6 +84,27 @@ TEST_F(ServerTest, BulkSeedAndPagedListing) {
   EXPECT_EQ(pages, 3);
 }
 
+TEST_F(ServerTest, DriveResumableUploadCreatesTheFile) {
+  httplib::Headers headers = Auth();
+  headers.emplace("X-Upload-Content-Type", "text/plain");
+  auto start = Client().Post("/upload/drive/v3/files?uploadType=resumable&fields=id,name,size",
+                             headers, R"({"name":"big.txt"})", "application/json");
+  ASSERT_TRUE(start);
+  ASSERT_EQ(start->status, 200) << start->body;
+  std::string location = start->get_header_value("Location");
+  ASSERT_EQ(location.rfind("http://127.0.0.1:" + std::to_string(port_) + "/", 0), 0u) << location;
+  std::string path = location.substr(location.find('/', 8));
+  auto put = Client().Put(path.c_str(), std::string(100000, 'z'), "text/plain");
+  ASSERT_TRUE(put);
+  ASSERT_EQ(put->status, 200) << put->body;
+  json file = json::parse(put->body);
+  EXPECT_EQ(file["name"], "big.txt");
+  EXPECT_EQ(file["size"], "100000");
+  auto again = Client().Put(path.c_str(), "x", "text/plain");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 404) << "an upload session is used once";
+}
+
 TEST_F(ServerTest, InjectedStatusUsesTheProviderBodyAndRetryAfter) {
   AdminPost("faults",
             {{"path", "^/drive/v3/about"}, {"status", 429}, {"count", 1}, {"retry_after", 7}});
