@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "download_link.h"
 #include "provider_server.h"
 #include "util.h"
 
@@ -106,7 +107,7 @@ class Box {
       bool changed = store_.WaitForChange(user_id, position, 60 * 1000);
       SendJson(res, 200, {{"message", changed ? "new_change" : "reconnect"}});
     });
-    s_.Route("GET", R"(/_dl/box/([A-Za-z0-9]+))", "download.link",
+    s_.Route("GET", R"(/_dl/box/([A-Za-z0-9_.\-]+))", "download.link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
   }
 
@@ -496,10 +497,7 @@ class Box {
   }
 
   std::string NewLink(const User& u, const Item& item, const std::string& rev) {
-    std::string token = RandomToken(40);
-    std::lock_guard<std::mutex> lock(mu_);
-    links_[token] = {u.id, item.id, rev, store_.clock().NowMs() + kShortLinkMs};
-    return token;
+    return SignDownloadLink({u.id, item.id, rev, false, store_.clock().NowMs() + kShortLinkMs});
   }
 
   void Download(const Request& req, Response& res, const User& u) {
@@ -514,24 +512,19 @@ class Box {
   }
 
   void ServeLink(const Request& req, Response& res) {
-    Link link;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = links_.find(req.matches[1]);
-      if (it == links_.end() || it->second.expires_ms < store_.clock().NowMs()) {
-        res.status = 403;
-        res.set_content("Link expired", "text/plain");
-        return;
-      }
-      link = it->second;
+    auto link = VerifyDownloadLink(req.matches[1]);
+    if (!link || link->expires_ms < store_.clock().NowMs()) {
+      res.status = 403;
+      res.set_content("Link expired", "text/plain");
+      return;
     }
-    auto item = store_.Get(link.user_id, link.item_id);
+    auto item = store_.Get(link->user_id, link->item_id);
     if (!item.ok()) {
       res.status = 404;
       return;
     }
     for (const auto& r : item->revisions) {
-      if (r.id == link.rev) {
+      if (r.id == link->revision_id) {
         res.set_header("Content-Disposition", "attachment;filename=\"" + item->name + "\"");
         return SendBytes(req, res, r.content, "application/octet-stream");
       }
@@ -708,15 +701,9 @@ class Box {
               {"entries", entries}});
   }
 
-  struct Link {
-    std::string user_id, item_id, rev;
-    int64_t expires_ms = 0;
-  };
-
   ProviderServer& s_;
   Store& store_;
   std::mutex mu_;
-  std::map<std::string, Link> links_;
   std::set<std::string> generated_;
 };
 

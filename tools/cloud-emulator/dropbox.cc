@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 
+#include "download_link.h"
 #include "provider_server.h"
 #include "util.h"
 
@@ -154,7 +155,7 @@ class Dropbox {
     // notify.dropboxapi.com: no Authorization, the cursor says whose feed.
     s_.Route("POST", "/2/files/list_folder/longpoll", "files/list_folder/longpoll",
              [this](const Request& req, Response& res) { Longpoll(req, res); });
-    s_.Route("GET", R"(/_content/dropbox/([A-Za-z0-9]+))", "temporary_link",
+    s_.Route("GET", R"(/_content/dropbox/([A-Za-z0-9_.\-]+))", "temporary_link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
   }
 
@@ -650,35 +651,27 @@ class Dropbox {
     if (item->folder) {
       return RouteError(res, "path/not_file", {{".tag", "path"}, {"path", {{".tag", "not_file"}}}});
     }
-    std::string token = RandomToken(32);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      links_[token] = {u.id, item->id, item->head()->id, store_.clock().NowMs() + 4 * 3600 * 1000};
-    }
+    std::string token = SignDownloadLink(
+        {u.id, item->id, item->head()->id, false, store_.clock().NowMs() + 4 * 3600 * 1000});
     SendJson(
         res, 200,
         {{"metadata", Metadata(*item)}, {"link", s_.BaseUrl(req) + "/_content/dropbox/" + token}});
   }
 
   void ServeLink(const Request& req, Response& res) {
-    Link link;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = links_.find(req.matches[1]);
-      if (it == links_.end() || it->second.expires_ms < store_.clock().NowMs()) {
-        res.status = 410;
-        res.set_content("This link has expired.", "text/plain");
-        return;
-      }
-      link = it->second;
+    auto link = VerifyDownloadLink(req.matches[1]);
+    if (!link || link->expires_ms < store_.clock().NowMs()) {
+      res.status = 410;
+      res.set_content("This link has expired.", "text/plain");
+      return;
     }
-    auto item = store_.Get(link.user_id, link.item_id);
+    auto item = store_.Get(link->user_id, link->item_id);
     if (!item.ok()) {
       res.status = 404;
       return;
     }
     for (const auto& r : item->revisions) {
-      if (r.id == link.rev) return SendBytes(req, res, r.content, item->mime_type);
+      if (r.id == link->revision_id) return SendBytes(req, res, r.content, item->mime_type);
     }
     res.status = 404;
   }
@@ -724,15 +717,8 @@ class Dropbox {
     SendJson(res, 200, {{"links", links}, {"has_more", false}});
   }
 
-  struct Link {
-    std::string user_id, item_id, rev;
-    int64_t expires_ms = 0;
-  };
-
   ProviderServer& s_;
   Store& store_;
-  std::mutex mu_;
-  std::map<std::string, Link> links_;
 };
 
 }  // namespace

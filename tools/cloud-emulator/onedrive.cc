@@ -4,6 +4,7 @@
 #include <memory>
 #include <regex>
 
+#include "download_link.h"
 #include "provider_server.h"
 #include "util.h"
 
@@ -86,7 +87,7 @@ class OneDrive {
       s_.Route(method, R"(/v1\.0/(.+))", std::string("graph.") + method,
                [this](const Request& req, Response& res) { Dispatch(req, res); });
     }
-    s_.Route("GET", R"(/_dl/onedrive/([A-Za-z0-9]+))", "download.link",
+    s_.Route("GET", R"(/_dl/onedrive/([A-Za-z0-9_.\-]+))", "download.link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
     s_.Route("GET", R"(/_thumbnails/onedrive/([A-Za-z0-9!]+)/(small|medium|large))", "thumbnail",
              [this](const Request& req, Response& res) {
@@ -252,27 +253,19 @@ class OneDrive {
   }
 
   std::string NewLink(const User& u, const Item& item, const std::string& rev, bool pdf) {
-    std::string token = RandomToken(40);
-    std::lock_guard<std::mutex> lock(mu_);
-    links_[token] = {u.id, item.id, rev, pdf, store_.clock().NowMs() + kShortLinkMs};
-    return token;
+    return SignDownloadLink({u.id, item.id, rev, pdf, store_.clock().NowMs() + kShortLinkMs});
   }
 
   void ServeLink(const Request& req, Response& res) {
-    Link link;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = links_.find(req.matches[1]);
-      if (it == links_.end() || it->second.expires_ms < store_.clock().NowMs()) {
-        return Error(res, 401, "unauthenticated", "The download URL has expired.");
-      }
-      link = it->second;
+    auto link = VerifyDownloadLink(req.matches[1]);
+    if (!link || link->expires_ms < store_.clock().NowMs()) {
+      return Error(res, 401, "unauthenticated", "The download URL has expired.");
     }
-    auto item = store_.Get(link.user_id, link.item_id);
+    auto item = store_.Get(link->user_id, link->item_id);
     if (!item.ok()) return NotFound(res);
     for (const auto& r : item->revisions) {
-      if (r.id != link.rev) continue;
-      if (link.pdf) return res.set_content(MakePdf(item->name, r.content), "application/pdf");
+      if (r.id != link->revision_id) continue;
+      if (link->pdf) return res.set_content(MakePdf(item->name, r.content), "application/pdf");
       return SendBytes(req, res, r.content, item->mime_type);
     }
     NotFound(res);
@@ -647,16 +640,8 @@ class OneDrive {
                 {"application", {{"id", "1234"}, {"displayName", "cloud-emulator"}}}}}});
   }
 
-  struct Link {
-    std::string user_id, item_id, rev;
-    bool pdf = false;
-    int64_t expires_ms = 0;
-  };
-
   ProviderServer& s_;
   Store& store_;
-  std::mutex mu_;
-  std::map<std::string, Link> links_;
 };
 
 }  // namespace
