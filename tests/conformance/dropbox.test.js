@@ -193,6 +193,19 @@ test('change feed: cursor, longpoll, continue after outside changes', async () =
   assert.equal(quiet.result.entries.length, 0);
 });
 
+test('a renamed folder is reported with its subtree at the new paths', async () => {
+  const top = `/${uniqueName('tree')}`;
+  await admin('dropbox', 'files', { user, files: [{ path: `${top}/a/deep.txt`, content: 'd' }] });
+  const latest = await dbx.filesListFolderGetLatestCursor({ path: '', recursive: true });
+  const { id } = await admin('dropbox', `files?user=${encodeURIComponent(user)}&path=${encodeURIComponent(`${top}/a`)}`);
+  await admin('dropbox', 'changes', { id, action: 'rename', name: 'b' });
+  const res = await dbx.filesListFolderContinue({ cursor: latest.result.cursor });
+  const byPath = new Map(res.result.entries.map((e) => [e.path_lower, e['.tag']]));
+  assert.equal(byPath.get(`${top}/a`.toLowerCase()), 'deleted');
+  assert.equal(byPath.get(`${top}/b`.toLowerCase()), 'folder');
+  assert.equal(byPath.get(`${top}/b/deep.txt`.toLowerCase()), 'file');
+});
+
 test('an expired cursor answers 409 reset', async () => {
   const latest = await dbx.filesListFolderGetLatestCursor({ path: '', recursive: true });
   await admin('dropbox', 'files', { user, files: [{ path: `${folder}/after.txt`, content: 'x' }] });

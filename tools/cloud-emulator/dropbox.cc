@@ -403,6 +403,15 @@ class Dropbox {
         entries.push_back(Deleted(e.item.deleted ? e.path : store_.PathOf(e.item)));
       } else {
         entries.push_back(Metadata(e.item));
+        // A moved folder moves its subtree: Dropbox lists it at the new paths.
+        if (e.item.folder && e.change.kind == ChangeKind::kMoved && c->recursive) {
+          std::string after;
+          do {
+            ItemPage sub = store_.ListSubtree(u.id, e.item.id, after, 2000);
+            for (const auto& child : sub.items) entries.push_back(Metadata(child));
+            after = sub.next_after;
+          } while (!after.empty());
+        }
       }
     }
     c->seq = page->next_seq;
