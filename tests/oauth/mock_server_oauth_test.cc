@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -99,6 +100,7 @@ class MockServerOAuthTest : public ::testing::Test {
   void SetUp() override {
     LC_REQUIRE_POSTGRES();
     if (!Installed()) {
+      if (std::getenv("CI") != nullptr) FAIL() << "oauth2-mock-server missing in CI: " << kDir;
       GTEST_SKIP() << "oauth2-mock-server is not installed: run `npm ci` in " << kDir;
     }
     mock_ = std::make_unique<MockServer>();
