@@ -310,6 +310,11 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
                                              v1::LinkKind kind) {
   auto file = GetFile(s, ref);  // also proves a pinned version exists
   if (!file.ok()) return file.status();
+  v1::BlobRef live = ref;
+  live.clear_revision();
+  auto current = ref.revision().empty() ? file : GetFile(s, live);
+  if (!current.ok()) return current.status();
+  const bool pinned = !ref.revision().empty() && ref.revision() != current->metadata().revision();
   v1::Link link;
   link.set_kind(kind);
   switch (kind) {
@@ -345,7 +350,7 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
         return link;
       }
       if (kind == v1::LINK_KIND_PDF) {
-        if (!ref.revision().empty() && ref.revision() != file->metadata().revision()) {
+        if (pinned) {
           return absl::FailedPreconditionError(
               "box renders representations of the current version only");
         }
@@ -366,11 +371,16 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
 
 absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::ContentFormat format,
                                     int64_t max_bytes, ContentSink& sink) {
-  auto file = GetFile(s, ref);
+  auto file = GetFile(s, ref);  // also proves a pinned version exists
   if (!file.ok()) return file.status();
   if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
     return absl::FailedPreconditionError("box: a folder has no content");
   }
+  v1::BlobRef live = ref;
+  live.clear_revision();
+  auto current = ref.revision().empty() ? file : GetFile(s, live);
+  if (!current.ok()) return current.status();
+  const bool pinned = !ref.revision().empty() && ref.revision() != current->metadata().revision();
   const std::string mime = file->metadata().mime_type();
   const bool original = format == v1::CONTENT_FORMAT_ORIGINAL ||
                         (format == v1::CONTENT_FORMAT_PDF && mime == "application/pdf") ||
@@ -387,7 +397,7 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
     if (!Ok(*r)) return BoxError(*r, "download");
     return StreamBody(r->body, out_mime, sink);
   }
-  if (!ref.revision().empty() && ref.revision() != file->metadata().revision()) {
+  if (pinned) {
     return absl::FailedPreconditionError(
         "box renders representations of the current version only; fetch ORIGINAL");
   }

@@ -320,12 +320,15 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
 absl::Status OneDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
                                          v1::ContentFormat format, int64_t max_bytes,
                                          ContentSink& sink) {
-  auto file = GetFile(s, ref);
+  v1::BlobRef live = ref;
+  live.clear_revision();
+  auto file = GetFile(s, live);
   if (!file.ok()) return file.status();
   if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
     return absl::FailedPreconditionError(absl::StrCat(name_, ": a folder has no content"));
   }
   const std::string mime = file->metadata().mime_type();
+  // A version id (or a stale cTag) names a version; the current cTag the live item.
   const bool pinned = !ref.revision().empty() && ref.revision() != file->metadata().revision();
   std::string url;
   std::string out_mime = mime;
