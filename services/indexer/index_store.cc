@@ -378,7 +378,7 @@ absl::Status IndexStore::Remove(const std::string& document_id) {
   });
 }
 
-absl::StatusOr<SearchPage> IndexStore::Search(const SearchQuery& query) {
+IndexStore::SearchSql IndexStore::BuildSearchSql(const SearchQuery& query) const {
   const bool has_text = !absl::StripAsciiWhitespace(query.text).empty();
   const bool by_date = query.by_date || !has_text;
   Params p;
@@ -423,7 +423,8 @@ absl::StatusOr<SearchPage> IndexStore::Search(const SearchQuery& query) {
                          snippet_opts, ") ELSE ts_headline(", cfg0, ", left(d.content, ",
                          kSnippetWindow, "), q.q, ", snippet_opts, ") END")
           : "left(d.content, 200)";
-  const std::string sql = absl::StrCat(
+  SearchSql out;
+  out.page = absl::StrCat(
       with, "SELECT d.document_id::text, d.title, d.type, d.provider, d.mime_type, ",
       TimeText("d.modified_time"), ", p.score::text, ", snippet,
       " FROM (SELECT d.document_id, d.modified_time, ", score, " AS score FROM ", from, " WHERE ",
@@ -431,9 +432,20 @@ absl::StatusOr<SearchPage> IndexStore::Search(const SearchQuery& query) {
       ") p JOIN documents d USING (document_id)", has_text ? ", q" : "", " ORDER BY ",
       by_date ? "p.modified_time DESC, p.document_id DESC" : "p.score DESC, p.document_id DESC");
 
+  out.page_params = p.values();
+  out.count = absl::StrCat(with, "SELECT count(*) FROM (SELECT 1 FROM ", from, " WHERE ",
+                           count_where, " LIMIT ", query.count_bound + 1, ") s");
+  out.estimate =
+      absl::StrCat("EXPLAIN (FORMAT JSON) ", with, "SELECT 1 FROM ", from, " WHERE ", count_where);
+  out.count_params = count_params;
+  return out;
+}
+
+absl::StatusOr<SearchPage> IndexStore::Search(const SearchQuery& query) {
+  const SearchSql sql = BuildSearchSql(query);
   SearchPage page;
   absl::Status s = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(p.values()));
+    pqxx::result r = tx.exec_params(sql.page, pqxx::prepare::make_dynamic_params(sql.page_params));
     for (const auto& row : r) {
       if (static_cast<int>(page.hits.size()) == query.limit) {
         page.has_more = true;
@@ -456,17 +468,13 @@ absl::StatusOr<SearchPage> IndexStore::Search(const SearchQuery& query) {
       page.hits.push_back(std::move(hit));
     }
     if (!query.with_count) return absl::OkStatus();
-    const std::string count_sql =
-        absl::StrCat(with, "SELECT count(*) FROM (SELECT 1 FROM ", from, " WHERE ", count_where,
-                     " LIMIT ", query.count_bound + 1, ") s");
-    page.total = tx.exec_params(count_sql, pqxx::prepare::make_dynamic_params(count_params))[0][0]
-                     .as<int64_t>();
+    page.total =
+        tx.exec_params(sql.count, pqxx::prepare::make_dynamic_params(sql.count_params))[0][0]
+            .as<int64_t>();
     if (page.total > query.count_bound) {
       // Past the bound the planner's row estimate stands in for the count.
       pqxx::result plan =
-          tx.exec_params(absl::StrCat("EXPLAIN (FORMAT JSON) ", with, "SELECT 1 FROM ", from,
-                                      " WHERE ", count_where),
-                         pqxx::prepare::make_dynamic_params(count_params));
+          tx.exec_params(sql.estimate, pqxx::prepare::make_dynamic_params(sql.count_params));
       auto json = nlohmann::json::parse(plan[0][0].as<std::string>(), nullptr, false);
       int64_t estimate = 0;
       if (!json.is_discarded() && json.is_array() && !json.empty()) {

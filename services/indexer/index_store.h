@@ -99,6 +99,17 @@ class IndexStore {
 
   absl::StatusOr<SearchPage> Search(const SearchQuery& query);
 
+  // The statements Search runs: the page, the bounded count and, past the
+  // bound, the planner estimate (the bench runs them directly to compare).
+  struct SearchSql {
+    std::string page;
+    std::vector<std::string> page_params;
+    std::string count;
+    std::string estimate;
+    std::vector<std::string> count_params;
+  };
+  SearchSql BuildSearchSql(const SearchQuery& query) const;
+
   // Queue and index figures; with a document id, its state (NOT_FOUND when
   // neither indexed nor queued, or not visible to user unless admin).
   absl::StatusOr<v1::IndexStatusResponse> Status(const std::string& document_id,
