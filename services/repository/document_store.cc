@@ -32,7 +32,9 @@ absl::Status FromJson(const std::string& json, google::protobuf::Message* m) {
 
 // Timestamps travel to PostgreSQL as RFC 3339 text with microseconds.
 std::string PgTime(const google::protobuf::Timestamp& ts) { return TimeUtil::ToString(ts); }
-std::string PgTime(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()); }
+std::string PgTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+}
 
 google::protobuf::Timestamp ProtoTime(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
@@ -240,8 +242,8 @@ absl::StatusOr<v1::Version> PgDocumentStore::GetVersion(const std::string& docum
                                                         const std::string& version_id) {
   v1::Version result;
   absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result r = tx.exec_params(
-        "SELECT body FROM versions WHERE id = $1 AND document_id = $2", version_id, document_id);
+    pqxx::result r = tx.exec_params("SELECT body FROM versions WHERE id = $1 AND document_id = $2",
+                                    version_id, document_id);
     if (r.empty()) {
       return absl::NotFoundError(
           absl::StrCat("version ", version_id, " of document ", document_id, " not found"));
@@ -311,6 +313,96 @@ absl::StatusOr<std::string> PgDocumentStore::HistoryOwner(const std::string& doc
   });
   if (!status.ok()) return status;
   return owner;
+}
+
+absl::StatusOr<std::vector<DocumentStore::ReferencedAccount>>
+PgDocumentStore::ListReferencedAccounts(const std::optional<AccountKey>& after, int limit) {
+  std::vector<ReferencedAccount> result;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params(
+        "SELECT owner, provider, account, count(*) FROM documents "
+        "WHERE NOT $1 OR (owner, provider, account) > ($2, $3, $4) "
+        "GROUP BY owner, provider, account ORDER BY owner, provider, account LIMIT $5",
+        after.has_value(), after ? after->owner : "", after ? after->provider : "",
+        after ? after->account : "", limit);
+    for (const auto& row : r) {
+      result.push_back(ReferencedAccount{
+          AccountKey{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()},
+          row[3].as<int64_t>()});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+namespace {
+
+// A PostgreSQL text[] literal for a list of ids.
+std::string TextArray(const std::vector<std::string>& items) {
+  google::protobuf::RepeatedPtrField<std::string> field(items.begin(), items.end());
+  return TextArray(field);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::Document>> PgDocumentStore::FindByFiles(
+    const AccountKey& account, const std::vector<std::string>& file_ids,
+    const std::string& after_id, int limit) {
+  std::vector<v1::Document> result;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params(
+        "SELECT body, row_version FROM documents "
+        "WHERE owner = $1 AND provider = $2 AND account = $3 "
+        "AND (cardinality($4::text[]) = 0 OR file_id = ANY($4::text[])) "
+        "AND ($5 = '' OR id > NULLIF($5, '')::uuid) ORDER BY id LIMIT $6",
+        account.owner, account.provider, account.account, TextArray(file_ids), after_id, limit);
+    for (const auto& row : r) {
+      auto doc = DocumentFromRow(row);
+      if (!doc.ok()) return doc.status();
+      result.push_back(*std::move(doc));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<DocumentStore::FileMutationResult> PgDocumentStore::MutateByFile(
+    const AccountKey& account, const std::string& file_id, absl::Time now, const FileMutation& fn) {
+  FileMutationResult result;
+  absl::Status status = pool_.Run([&](pqxx::work& tx) -> absl::Status {
+    result = FileMutationResult();
+    pqxx::result r = tx.exec_params(
+        "SELECT id, body, row_version FROM documents "
+        "WHERE owner = $1 AND provider = $2 AND account = $3 AND file_id = $4 "
+        "ORDER BY id FOR UPDATE",
+        account.owner, account.provider, account.account, file_id);
+    for (const auto& row : r) {
+      auto loaded = DocumentFromRow(row);
+      if (!loaded.ok()) return loaded.status();
+      v1::Document doc = *std::move(loaded);
+      MutationEffects effects;
+      absl::StatusOr<bool> changed = fn(doc, effects);
+      if (!changed.ok()) return changed.status();
+      if (!*changed) {
+        result.unchanged++;
+        continue;
+      }
+      int64_t next_version = row["row_version"].as<int64_t>() + 1;
+      *doc.mutable_modified_time() = ProtoTime(now);
+      doc.clear_etag();
+      tx.exec_params(
+          "UPDATE documents SET modified_time = $2, row_version = $3, body = $4::jsonb "
+          "WHERE id = $1",
+          doc.id(), PgTime(now), next_version, ToJson(doc));
+      for (const auto& e : effects.events) InsertEvent(tx, doc.owner(), e);
+      result.changed_ids.push_back(doc.id());
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
 }
 
 }  // namespace lc::repository

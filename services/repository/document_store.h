@@ -74,11 +74,43 @@ class DocumentStore {
                                                                 int after_number, int limit) = 0;
 
   // Events with id > after_id, oldest first.
-  virtual absl::StatusOr<std::vector<v1::HistoryEvent>> ListHistory(
-      const std::string& document_id, int64_t after_id, int limit) = 0;
+  virtual absl::StatusOr<std::vector<v1::HistoryEvent>> ListHistory(const std::string& document_id,
+                                                                    int64_t after_id,
+                                                                    int limit) = 0;
   // The owner recorded in a document's history (it outlives the document),
   // NOT_FOUND when there is none.
   virtual absl::StatusOr<std::string> HistoryOwner(const std::string& document_id) = 0;
+
+  // Accounts referenced by documents, ordered by (owner, provider, account),
+  // strictly after `after` when given.
+  struct AccountKey {
+    std::string owner, provider, account;
+  };
+  struct ReferencedAccount {
+    AccountKey key;
+    int64_t document_count = 0;
+  };
+  virtual absl::StatusOr<std::vector<ReferencedAccount>> ListReferencedAccounts(
+      const std::optional<AccountKey>& after, int limit) = 0;
+
+  // The owner's documents referencing the account, restricted to file_ids
+  // when not empty, ordered by id, after `after_id`.
+  virtual absl::StatusOr<std::vector<v1::Document>> FindByFiles(
+      const AccountKey& account, const std::vector<std::string>& file_ids,
+      const std::string& after_id, int limit) = 0;
+
+  // Locks every document of the owner referencing the file and lets fn
+  // change each; a document for which fn reports a change is stored (new
+  // etag, modified time `now`) with the events fn added. All or nothing.
+  using FileMutation = std::function<absl::StatusOr<bool>(v1::Document&, MutationEffects&)>;
+  struct FileMutationResult {
+    std::vector<std::string> changed_ids;
+    int unchanged = 0;
+  };
+  virtual absl::StatusOr<FileMutationResult> MutateByFile(const AccountKey& account,
+                                                          const std::string& file_id,
+                                                          absl::Time now,
+                                                          const FileMutation& fn) = 0;
 };
 
 class PgDocumentStore : public DocumentStore {
@@ -101,6 +133,15 @@ class PgDocumentStore : public DocumentStore {
   absl::StatusOr<std::vector<v1::HistoryEvent>> ListHistory(const std::string& document_id,
                                                             int64_t after_id, int limit) override;
   absl::StatusOr<std::string> HistoryOwner(const std::string& document_id) override;
+  absl::StatusOr<std::vector<ReferencedAccount>> ListReferencedAccounts(
+      const std::optional<AccountKey>& after, int limit) override;
+  absl::StatusOr<std::vector<v1::Document>> FindByFiles(const AccountKey& account,
+                                                        const std::vector<std::string>& file_ids,
+                                                        const std::string& after_id,
+                                                        int limit) override;
+  absl::StatusOr<FileMutationResult> MutateByFile(const AccountKey& account,
+                                                  const std::string& file_id, absl::Time now,
+                                                  const FileMutation& fn) override;
 
  private:
   PgPool& pool_;

@@ -1,16 +1,16 @@
 #include "repository/repository.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <openssl/rand.h>
 
 #include <cctype>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
-#include <google/protobuf/util/time_util.h>
 
 namespace lc::repository {
 namespace {
@@ -57,8 +57,8 @@ absl::Status ValidateBoundedText(const std::string& s, size_t max, const char* f
 absl::Status ValidateBlobRef(const v1::BlobRef& blob) {
   if (blob.provider().empty()) return Invalid("blob.provider", "required");
   for (char c : blob.provider()) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
       return Invalid("blob.provider", "must be a registry name such as 'googledrive'");
     }
   }
@@ -127,9 +127,9 @@ v1::HistoryEvent Event(const std::string& doc_id, v1::HistoryEventKind kind, con
 
 absl::Status CheckEtag(const std::string& given, const v1::Document& doc) {
   if (!given.empty() && given != doc.etag()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "document ", doc.id(), " changed since etag ", given, " (now ", doc.etag(),
-        "): read it again and retry"));
+    return absl::FailedPreconditionError(absl::StrCat("document ", doc.id(), " changed since etag ",
+                                                      given, " (now ", doc.etag(),
+                                                      "): read it again and retry"));
   }
   return absl::OkStatus();
 }
@@ -144,7 +144,8 @@ absl::Status ValidateUuid(const std::string& value, const char* field) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
       ok = c == '-';
     } else {
-      ok = std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c));
+      ok = std::isxdigit(static_cast<unsigned char>(c)) &&
+           !std::isupper(static_cast<unsigned char>(c));
     }
   }
   if (!ok) return Invalid(field, "not a valid id (expected a lower-case UUID)");
@@ -330,7 +331,8 @@ absl::StatusOr<v1::ListDocumentsResponse> Repository::List(const Principal& who,
     if (auto s = ValidateType(req.type(), "type", false); !s.ok()) return s;
   }
   if (req.all_users() && !who.IsAdmin()) {
-    return absl::PermissionDeniedError("all_users: listing every user's documents needs the admin role");
+    return absl::PermissionDeniedError(
+        "all_users: listing every user's documents needs the admin role");
   }
   DocumentQuery q;
   q.owner = req.all_users() ? "" : who.subject;
@@ -376,41 +378,40 @@ absl::StatusOr<v1::Version> Repository::CreateVersion(const Principal& who,
   absl::Time now = Now();
   auto ts = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   v1::Version version;
-  auto updated =
-      store_.Mutate(req.document_id(), now, [&](v1::Document& doc, MutationEffects& fx) {
-        if (doc.blob_metadata().revision().empty()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "document ", doc.id(),
-              " has no known provider revision, so no version can pin its bytes"));
-        }
-        if (doc.reference_state() != v1::REFERENCE_STATE_OK) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "document ", doc.id(), " references a file that can no longer be read: ",
-              doc.reference_reason()));
-        }
-        version.set_id(NewUuid());
-        version.set_document_id(doc.id());
-        version.set_number(doc.version_count() + 1);
-        version.set_label(req.label());
-        version.set_comment(req.comment());
-        *version.mutable_created_time() = ts;
-        version.set_created_by(who.subject);
-        version.set_type(doc.type());
-        version.set_title(doc.title());
-        version.set_description(doc.description());
-        *version.mutable_properties() = doc.properties();
-        *version.mutable_blob() = doc.blob();
-        version.mutable_blob()->set_revision(doc.blob_metadata().revision());
-        *version.mutable_blob_metadata() = doc.blob_metadata();
-        doc.set_version_count(version.number());
-        auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_VERSIONED, who, ts,
-                        absl::StrCat("version ", version.number(),
-                                     req.label().empty() ? "" : " (" + req.label() + ")"));
-        ev.set_version_id(version.id());
-        fx.events.push_back(std::move(ev));
-        fx.new_version = version;
-        return absl::OkStatus();
-      });
+  auto updated = store_.Mutate(req.document_id(), now, [&](v1::Document& doc, MutationEffects& fx) {
+    if (doc.blob_metadata().revision().empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("document ", doc.id(),
+                       " has no known provider revision, so no version can pin its bytes"));
+    }
+    if (doc.reference_state() != v1::REFERENCE_STATE_OK) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("document ", doc.id(),
+                       " references a file that can no longer be read: ", doc.reference_reason()));
+    }
+    version.set_id(NewUuid());
+    version.set_document_id(doc.id());
+    version.set_number(doc.version_count() + 1);
+    version.set_label(req.label());
+    version.set_comment(req.comment());
+    *version.mutable_created_time() = ts;
+    version.set_created_by(who.subject);
+    version.set_type(doc.type());
+    version.set_title(doc.title());
+    version.set_description(doc.description());
+    *version.mutable_properties() = doc.properties();
+    *version.mutable_blob() = doc.blob();
+    version.mutable_blob()->set_revision(doc.blob_metadata().revision());
+    *version.mutable_blob_metadata() = doc.blob_metadata();
+    doc.set_version_count(version.number());
+    auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_VERSIONED, who, ts,
+                    absl::StrCat("version ", version.number(),
+                                 req.label().empty() ? "" : " (" + req.label() + ")"));
+    ev.set_version_id(version.id());
+    fx.events.push_back(std::move(ev));
+    fx.new_version = version;
+    return absl::OkStatus();
+  });
   if (!updated.ok()) return updated.status();
   return version;
 }
@@ -437,8 +438,8 @@ absl::StatusOr<v1::ListVersionsResponse> Repository::ListVersions(
     *resp.add_versions() = (*versions)[i];
   }
   if (static_cast<int>(versions->size()) > *size) {
-    resp.set_next_page_token(EncodeToken(
-        {"v", req.document_id(), std::to_string(resp.versions(*size - 1).number())}));
+    resp.set_next_page_token(
+        EncodeToken({"v", req.document_id(), std::to_string(resp.versions(*size - 1).number())}));
   }
   return resp;
 }
@@ -499,6 +500,178 @@ absl::StatusOr<v1::Link> Repository::BlobLink(const Principal& who,
   }
   return absl::FailedPreconditionError(
       "links need the providers service, which this deployment does not run yet");
+}
+
+namespace {
+
+absl::Status ValidateAccountKey(const std::string& user, const std::string& provider,
+                                const std::string& account) {
+  if (user.empty()) return Invalid("user", "required");
+  if (provider.empty()) return Invalid("provider", "required");
+  if (account.empty()) return Invalid("account", "required");
+  return absl::OkStatus();
+}
+
+bool SameTime(const v1::BlobMetadata& a, const v1::BlobMetadata& b) {
+  return a.has_modified_time() == b.has_modified_time() &&
+         a.modified_time().seconds() == b.modified_time().seconds() &&
+         a.modified_time().nanos() / 1000 == b.modified_time().nanos() / 1000;
+}
+
+}  // namespace
+
+bool ApplyChangeToDocument(const v1::ApplyFileChangeRequest& change, v1::Document& doc,
+                           std::vector<std::string>* changed) {
+  if (change.kind() == v1::CHANGE_KIND_DELETED || change.kind() == v1::CHANGE_KIND_ACCESS_LOST) {
+    v1::ReferenceState state = change.kind() == v1::CHANGE_KIND_DELETED
+                                   ? v1::REFERENCE_STATE_FILE_DELETED
+                                   : v1::REFERENCE_STATE_ACCESS_LOST;
+    if (doc.reference_state() == state) return false;
+    doc.set_reference_state(state);
+    std::string reason = change.reason();
+    if (reason.empty()) {
+      reason = state == v1::REFERENCE_STATE_FILE_DELETED
+                   ? "the file was deleted in the cloud"
+                   : "the account can no longer read the file";
+    }
+    doc.set_reference_reason(reason);
+    changed->push_back("reference_state");
+    return true;
+  }
+  // Any of digest, revision, size, name or modified time counts: compared
+  // with what is stored, never with a cache.
+  const v1::BlobMetadata& in = change.metadata();
+  v1::BlobMetadata* md = doc.mutable_blob_metadata();
+  bool content_changed = false;
+  if (md->digest() != in.digest() || md->digest_algorithm() != in.digest_algorithm()) {
+    changed->push_back("blob_metadata.digest");
+    content_changed = true;
+  }
+  if (md->revision() != in.revision()) {
+    changed->push_back("blob_metadata.revision");
+    content_changed = true;
+  }
+  if (md->has_size() != in.has_size() || md->size() != in.size()) {
+    changed->push_back("blob_metadata.size");
+    content_changed = true;
+  }
+  if (!SameTime(*md, in)) changed->push_back("blob_metadata.modified_time");
+  if (md->mime_type() != in.mime_type()) changed->push_back("blob_metadata.mime_type");
+  if (md->native_document() != in.native_document()) {
+    changed->push_back("blob_metadata.native_document");
+  }
+  bool renamed = md->filename() != in.filename();
+  if (renamed) changed->push_back("blob_metadata.filename");
+  if (renamed && !doc.title_locked() && !in.filename().empty() && doc.title() != in.filename()) {
+    doc.set_title(in.filename());
+    changed->push_back("title");
+  }
+  if (doc.reference_state() != v1::REFERENCE_STATE_OK) {
+    doc.set_reference_state(v1::REFERENCE_STATE_OK);
+    doc.clear_reference_reason();
+    changed->push_back("reference_state");
+    content_changed = true;
+  }
+  v1::ThumbnailState thumb =
+      change.has_thumbnail() ? v1::THUMBNAIL_STATE_AVAILABLE : v1::THUMBNAIL_STATE_NONE;
+  if (doc.thumbnail_state() != thumb) {
+    doc.set_thumbnail_state(thumb);
+    changed->push_back("thumbnail_state");
+  }
+  if (changed->empty()) return false;
+  *md = in;
+  if (content_changed || renamed) {
+    doc.set_fulltext_state(v1::FULLTEXT_STATE_PENDING);
+    doc.clear_fulltext_reason();
+  }
+  return true;
+}
+
+absl::StatusOr<v1::ListReferencedAccountsResponse> Repository::ReferencedAccounts(
+    const v1::ListReferencedAccountsRequest& req) {
+  auto size = PageSize(req.page_size(), "page_size");
+  if (!size.ok()) return size.status();
+  std::optional<DocumentStore::AccountKey> after;
+  if (!req.page_token().empty()) {
+    auto parts = DecodeToken(req.page_token(), "a", 4, "page_token");
+    if (!parts.ok()) return parts.status();
+    after = DocumentStore::AccountKey{(*parts)[1], (*parts)[2], (*parts)[3]};
+  }
+  auto accounts = store_.ListReferencedAccounts(after, *size + 1);
+  if (!accounts.ok()) return accounts.status();
+  v1::ListReferencedAccountsResponse resp;
+  for (int i = 0; i < static_cast<int>(accounts->size()) && i < *size; ++i) {
+    const auto& a = (*accounts)[i];
+    auto* out = resp.add_accounts();
+    out->set_user(a.key.owner);
+    out->set_provider(a.key.provider);
+    out->set_account(a.key.account);
+    out->set_document_count(a.document_count);
+  }
+  if (static_cast<int>(accounts->size()) > *size) {
+    const auto& last = resp.accounts(*size - 1);
+    resp.set_next_page_token(EncodeToken({"a", last.user(), last.provider(), last.account()}));
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::FindDocumentsByFilesResponse> Repository::FindByFiles(
+    const v1::FindDocumentsByFilesRequest& req) {
+  if (auto s = ValidateAccountKey(req.user(), req.provider(), req.account()); !s.ok()) return s;
+  if (req.file_ids_size() > 1000) return Invalid("file_ids", "at most 1000 per call");
+  auto size = PageSize(req.page_size(), "page_size");
+  if (!size.ok()) return size.status();
+  std::string after;
+  if (!req.page_token().empty()) {
+    auto parts = DecodeToken(req.page_token(), "f", 2, "page_token");
+    if (!parts.ok()) return parts.status();
+    if (auto s = ValidateUuid((*parts)[1], "page_token"); !s.ok()) return s;
+    after = (*parts)[1];
+  }
+  std::vector<std::string> ids(req.file_ids().begin(), req.file_ids().end());
+  auto docs =
+      store_.FindByFiles({req.user(), req.provider(), req.account()}, ids, after, *size + 1);
+  if (!docs.ok()) return docs.status();
+  v1::FindDocumentsByFilesResponse resp;
+  for (int i = 0; i < static_cast<int>(docs->size()) && i < *size; ++i) {
+    *resp.add_documents() = (*docs)[i];
+  }
+  if (static_cast<int>(docs->size()) > *size) {
+    resp.set_next_page_token(EncodeToken({"f", resp.documents(*size - 1).id()}));
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::ApplyFileChangeResponse> Repository::ApplyFileChange(
+    const Principal& who, const v1::ApplyFileChangeRequest& req) {
+  if (auto s = ValidateAccountKey(req.user(), req.provider(), req.account()); !s.ok()) return s;
+  if (req.file_id().empty()) return Invalid("file_id", "required");
+  if (req.kind() == v1::CHANGE_KIND_UNSPECIFIED || !v1::ChangeKind_IsValid(req.kind())) {
+    return Invalid("kind", "required: MODIFIED, RENAMED, DELETED or ACCESS_LOST");
+  }
+  bool lost = req.kind() == v1::CHANGE_KIND_DELETED || req.kind() == v1::CHANGE_KIND_ACCESS_LOST;
+  if (!lost && !req.has_metadata()) {
+    return Invalid("metadata", "required for MODIFIED and RENAMED changes");
+  }
+  absl::Time now = Now();
+  auto ts = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  auto result = store_.MutateByFile(
+      {req.user(), req.provider(), req.account()}, req.file_id(), now,
+      [&](v1::Document& doc, MutationEffects& fx) -> absl::StatusOr<bool> {
+        std::vector<std::string> changed;
+        if (!ApplyChangeToDocument(req, doc, &changed)) return false;
+        auto ev = Event(
+            doc.id(), lost ? v1::HISTORY_EVENT_KIND_REFERENCE_LOST : v1::HISTORY_EVENT_KIND_SYNCED,
+            who, ts, lost ? doc.reference_reason() : absl::StrJoin(changed, ", "));
+        for (auto& c : changed) ev.add_changed_fields(c);
+        fx.events.push_back(std::move(ev));
+        return true;
+      });
+  if (!result.ok()) return result.status();
+  v1::ApplyFileChangeResponse resp;
+  for (auto& id : result->changed_ids) resp.add_updated_document_ids(id);
+  resp.set_unchanged_count(result->unchanged);
+  return resp;
 }
 
 }  // namespace lc::repository

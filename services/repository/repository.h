@@ -46,6 +46,14 @@ class Repository {
                                                  const v1::GetHistoryRequest& req);
   absl::StatusOr<v1::Link> BlobLink(const Principal& who, const v1::GetBlobLinkRequest& req);
 
+  // Internal (service identity; the edge checks it).
+  absl::StatusOr<v1::ListReferencedAccountsResponse> ReferencedAccounts(
+      const v1::ListReferencedAccountsRequest& req);
+  absl::StatusOr<v1::FindDocumentsByFilesResponse> FindByFiles(
+      const v1::FindDocumentsByFilesRequest& req);
+  absl::StatusOr<v1::ApplyFileChangeResponse> ApplyFileChange(
+      const Principal& who, const v1::ApplyFileChangeRequest& req);
+
  private:
   // The document if the caller may see it; NOT_FOUND otherwise, so another
   // user's document is indistinguishable from a missing one.
@@ -61,6 +69,11 @@ class Repository {
 // the field.
 absl::Status ValidateUuid(const std::string& value, const char* field);
 absl::Status ValidateTitle(const std::string& title, const char* field);
+// Applies a cloud-side change to one stored document. Returns whether
+// anything differed from what is stored, and fills the changed field names.
+bool ApplyChangeToDocument(const v1::ApplyFileChangeRequest& change, v1::Document& doc,
+                           std::vector<std::string>* changed_fields);
+
 absl::Status ValidateProperties(const google::protobuf::Map<std::string, std::string>& props,
                                 const char* field);
 

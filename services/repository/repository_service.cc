@@ -11,11 +11,6 @@ absl::Status Answer(absl::StatusOr<T> result, T* resp) {
   return absl::OkStatus();
 }
 
-absl::Status ArrivesWithSync(const char* rpc) {
-  return absl::UnimplementedError(
-      std::string(rpc) + " is served once the sync service is deployed (issue #6)");
-}
-
 }  // namespace
 
 grpc::Status RepositoryServiceImpl::CreateDocument(grpc::ServerContext* ctx,
@@ -90,32 +85,33 @@ grpc::Status RepositoryServiceImpl::GetHistory(grpc::ServerContext* ctx,
 }
 
 grpc::Status RepositoryServiceImpl::GetBlobLink(grpc::ServerContext* ctx,
-                                                const v1::GetBlobLinkRequest* req,
-                                                v1::Link* resp) {
+                                                const v1::GetBlobLinkRequest* req, v1::Link* resp) {
   return edge_.Serve(ctx, "GetBlobLink", Access::kUser, [&](const CallContext& c) {
     return Answer(repo_.BlobLink(c.principal, *req), resp);
   });
 }
 
 grpc::Status RepositoryServiceImpl::ListReferencedAccounts(
-    grpc::ServerContext* ctx, const v1::ListReferencedAccountsRequest*,
-    v1::ListReferencedAccountsResponse*) {
-  return edge_.Serve(ctx, "ListReferencedAccounts", Access::kService,
-                     [&](const CallContext&) { return ArrivesWithSync("ListReferencedAccounts"); });
+    grpc::ServerContext* ctx, const v1::ListReferencedAccountsRequest* req,
+    v1::ListReferencedAccountsResponse* resp) {
+  return edge_.Serve(ctx, "ListReferencedAccounts", Access::kService, [&](const CallContext&) {
+    return Answer(repo_.ReferencedAccounts(*req), resp);
+  });
 }
 
 grpc::Status RepositoryServiceImpl::FindDocumentsByFiles(grpc::ServerContext* ctx,
-                                                         const v1::FindDocumentsByFilesRequest*,
-                                                         v1::FindDocumentsByFilesResponse*) {
+                                                         const v1::FindDocumentsByFilesRequest* req,
+                                                         v1::FindDocumentsByFilesResponse* resp) {
   return edge_.Serve(ctx, "FindDocumentsByFiles", Access::kService,
-                     [&](const CallContext&) { return ArrivesWithSync("FindDocumentsByFiles"); });
+                     [&](const CallContext&) { return Answer(repo_.FindByFiles(*req), resp); });
 }
 
 grpc::Status RepositoryServiceImpl::ApplyFileChange(grpc::ServerContext* ctx,
-                                                    const v1::ApplyFileChangeRequest*,
-                                                    v1::ApplyFileChangeResponse*) {
-  return edge_.Serve(ctx, "ApplyFileChange", Access::kService,
-                     [&](const CallContext&) { return ArrivesWithSync("ApplyFileChange"); });
+                                                    const v1::ApplyFileChangeRequest* req,
+                                                    v1::ApplyFileChangeResponse* resp) {
+  return edge_.Serve(ctx, "ApplyFileChange", Access::kService, [&](const CallContext& c) {
+    return Answer(repo_.ApplyFileChange(c.principal, *req), resp);
+  });
 }
 
 }  // namespace lc::repository

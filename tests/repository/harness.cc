@@ -25,8 +25,8 @@ RepositoryHarness::RepositoryHarness(const std::string& conninfo) {
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_) throw std::runtime_error("cannot start the test server");
-  stub_ = v1::RepositoryService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials()));
+  stub_ = v1::RepositoryService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                                             grpc::InsecureChannelCredentials()));
 }
 
 RepositoryHarness::~RepositoryHarness() {

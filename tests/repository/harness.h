@@ -2,10 +2,10 @@
 // PostgreSQL database, and hands out stubs authenticated as given users.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "liveconnect/v1/repository.grpc.pb.h"
 #include "repository/document_store.h"

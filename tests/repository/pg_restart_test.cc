@@ -2,12 +2,11 @@
 // cleanly with UNAVAILABLE while it is down and succeed again after, without
 // restarting the service. The test runs its own cluster (scripts/lib/pg.sh)
 // so stopping it disturbs no other test.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <cstdlib>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "harness.h"
 #include "testing/pg_fixture.h"
@@ -33,7 +32,9 @@ class OwnCluster {
     Shell("rm -rf " + dir_);
   }
   bool Start() { return Shell("pg_start " + dir_ + "/pg " + port_ + " >/dev/null") == 0; }
-  void Stop() { Shell("pg_as_owner \"$PG_BIN/pg_ctl\" -D " + dir_ + "/pg -m fast -w stop >/dev/null 2>&1"); }
+  void Stop() {
+    Shell("pg_as_owner \"$PG_BIN/pg_ctl\" -D " + dir_ + "/pg -m fast -w stop >/dev/null 2>&1");
+  }
   std::string Conninfo() const {
     return "host=127.0.0.1 port=" + port_ + " user=postgres dbname=postgres";
   }

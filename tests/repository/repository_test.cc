@@ -1,10 +1,11 @@
 // RepositoryService through a real gRPC channel against a real PostgreSQL.
-#include <atomic>
-#include <set>
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
 
 #include "harness.h"
 #include "testing/pg_fixture.h"
@@ -28,7 +29,8 @@ class RepositoryTest : public ::testing::Test {
 
   v1::RepositoryService::Stub& stub() { return harness_->stub(); }
 
-  v1::CreateDocumentRequest NewRequest(const std::string& file_id, const std::string& provider = "googledrive") {
+  v1::CreateDocumentRequest NewRequest(const std::string& file_id,
+                                       const std::string& provider = "googledrive") {
     v1::CreateDocumentRequest req;
     req.mutable_blob()->set_provider(provider);
     req.mutable_blob()->set_account("alice@example.com");
@@ -60,8 +62,7 @@ class RepositoryTest : public ::testing::Test {
   }
 
   grpc::Status Update(const std::string& user, const v1::Document& doc,
-                      std::vector<std::string> paths, const std::string& etag,
-                      v1::Document* out) {
+                      std::vector<std::string> paths, const std::string& etag, v1::Document* out) {
     v1::UpdateDocumentRequest req;
     *req.mutable_document() = doc;
     for (auto& p : paths) req.mutable_update_mask()->add_paths(p);
@@ -135,8 +136,8 @@ TEST_F(RepositoryTest, BadInputNamesTheField) {
     std::string field;
   };
   std::vector<Case> cases = {
-      {"empty title and filename",
-       [](auto& r) { r.mutable_blob_metadata()->clear_filename(); }, "title"},
+      {"empty title and filename", [](auto& r) { r.mutable_blob_metadata()->clear_filename(); },
+       "title"},
       {"blank title", [](auto& r) { r.set_title("   "); }, "title"},
       {"oversize title", [](auto& r) { r.set_title(std::string(513, 'x')); }, "title"},
       {"control char title", [](auto& r) { r.set_title("a\nb"); }, "title"},
@@ -197,8 +198,7 @@ TEST_F(RepositoryTest, UsersAreIsolatedAndAdminsSeeAll) {
 
   v1::Document changed = mine;
   changed.set_title("stolen");
-  EXPECT_EQ(Update("bob", changed, {"title"}, "", &got).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Update("bob", changed, {"title"}, "", &got).error_code(), grpc::StatusCode::NOT_FOUND);
   v1::DeleteDocumentRequest del;
   del.set_id(mine.id());
   v1::DeleteDocumentResponse dresp;
@@ -508,8 +508,8 @@ TEST_F(RepositoryTest, CallsWithoutAValidTokenAreRejected) {
   {
     grpc::ClientContext ctx;
     absl::Time past = absl::Now() - absl::Hours(2);
-    ctx.AddMetadata("authorization", "Bearer " + MintHs256(kJwtSecret, Principal{"alice", {}},
-                                                           past, past + absl::Minutes(5)));
+    ctx.AddMetadata("authorization", "Bearer " + MintHs256(kJwtSecret, Principal{"alice", {}}, past,
+                                                           past + absl::Minutes(5)));
     EXPECT_EQ(stub().ListDocuments(&ctx, req, &resp).error_code(),
               grpc::StatusCode::UNAUTHENTICATED);
   }
@@ -519,6 +519,165 @@ TEST_F(RepositoryTest, CallsWithoutAValidTokenAreRejected) {
   auto ctx = harness_->As("alice", {"admin"});
   EXPECT_EQ(stub().ApplyFileChange(ctx.get(), change, &cresp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+v1::ApplyFileChangeRequest Change(const std::string& user, const std::string& file_id,
+                                  v1::ChangeKind kind) {
+  v1::ApplyFileChangeRequest req;
+  req.set_user(user);
+  req.set_provider("googledrive");
+  req.set_account("alice@example.com");
+  req.set_file_id(file_id);
+  req.set_kind(kind);
+  return req;
+}
+
+TEST_F(RepositoryTest, SyncAppliesAContentOnlyEditOnceAndReplaysHarmlessly) {
+  auto create = NewRequest("sync-content");
+  v1::Document doc = Create("carol", create);
+  v1::Document other = Create("dave", create);  // same file, another user's document
+
+  auto change = Change("carol", "sync-content", v1::CHANGE_KIND_MODIFIED);
+  *change.mutable_metadata() = create.blob_metadata();
+  change.mutable_metadata()->set_digest("new-digest");  // same name, same size: content only
+  change.mutable_metadata()->set_revision("rev-2");
+  change.set_has_thumbnail(true);
+  v1::ApplyFileChangeResponse resp;
+  auto ctx = harness_->As("service:sync", {"service"});
+  grpc::Status s = stub().ApplyFileChange(ctx.get(), change, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.updated_document_ids_size(), 1);
+  EXPECT_EQ(resp.updated_document_ids(0), doc.id());
+
+  v1::Document got;
+  ASSERT_TRUE(Get("carol", doc.id(), &got).ok());
+  EXPECT_EQ(got.blob_metadata().digest(), "new-digest");
+  EXPECT_EQ(got.blob_metadata().revision(), "rev-2");
+  EXPECT_EQ(got.title(), doc.title());
+  EXPECT_EQ(got.fulltext_state(), v1::FULLTEXT_STATE_PENDING);
+  EXPECT_EQ(got.thumbnail_state(), v1::THUMBNAIL_STATE_AVAILABLE);
+  EXPECT_NE(got.etag(), doc.etag());
+  auto events = History("carol", doc.id());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind(), v1::HISTORY_EVENT_KIND_SYNCED);
+  EXPECT_EQ(events[1].actor(), "service:sync");
+  EXPECT_THAT(std::vector<std::string>(events[1].changed_fields().begin(),
+                                       events[1].changed_fields().end()),
+              ::testing::IsSupersetOf({"blob_metadata.digest", "blob_metadata.revision"}));
+
+  // A replay (crash before the cursor was saved) changes nothing.
+  ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().ApplyFileChange(ctx.get(), change, &resp).ok());
+  EXPECT_EQ(resp.updated_document_ids_size(), 0);
+  EXPECT_EQ(resp.unchanged_count(), 1);
+  EXPECT_EQ(History("carol", doc.id()).size(), 2u);
+
+  // dave's document was read with dave's account only: untouched.
+  ASSERT_TRUE(Get("dave", other.id(), &got).ok());
+  EXPECT_EQ(got.blob_metadata().digest(), "abc123");
+}
+
+TEST_F(RepositoryTest, SyncRenameFollowsTheFileNameUnlessTheTitleIsLocked) {
+  auto create = NewRequest("sync-rename");
+  v1::Document follows = Create("erin", create);
+  create.set_title("My own title");
+  v1::Document locked = Create("erin", create);
+
+  auto change = Change("erin", "sync-rename", v1::CHANGE_KIND_RENAMED);
+  *change.mutable_metadata() = create.blob_metadata();
+  change.mutable_metadata()->set_filename("renamed.pdf");
+  v1::ApplyFileChangeResponse resp;
+  auto ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().ApplyFileChange(ctx.get(), change, &resp).ok());
+  EXPECT_EQ(resp.updated_document_ids_size(), 2);
+  v1::Document got;
+  ASSERT_TRUE(Get("erin", follows.id(), &got).ok());
+  EXPECT_EQ(got.title(), "renamed.pdf");
+  EXPECT_EQ(got.blob_metadata().filename(), "renamed.pdf");
+  ASSERT_TRUE(Get("erin", locked.id(), &got).ok());
+  EXPECT_EQ(got.title(), "My own title");
+  EXPECT_EQ(got.blob_metadata().filename(), "renamed.pdf");
+}
+
+TEST_F(RepositoryTest, SyncMarksADeletedFileAndKeepsTheDocument) {
+  auto create = NewRequest("sync-delete");
+  v1::Document doc = Create("frank", create);
+  auto change = Change("frank", "sync-delete", v1::CHANGE_KIND_DELETED);
+  v1::ApplyFileChangeResponse resp;
+  auto ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().ApplyFileChange(ctx.get(), change, &resp).ok());
+  EXPECT_EQ(resp.updated_document_ids_size(), 1);
+  v1::Document got;
+  ASSERT_TRUE(Get("frank", doc.id(), &got).ok());
+  EXPECT_EQ(got.reference_state(), v1::REFERENCE_STATE_FILE_DELETED);
+  EXPECT_THAT(got.reference_reason(), HasSubstr("deleted"));
+  auto events = History("frank", doc.id());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind(), v1::HISTORY_EVENT_KIND_REFERENCE_LOST);
+  ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().ApplyFileChange(ctx.get(), change, &resp).ok());
+  EXPECT_EQ(resp.unchanged_count(), 1);
+  EXPECT_EQ(History("frank", doc.id()).size(), 2u);
+  // A version of a file that can no longer be read is refused.
+  v1::CreateVersionRequest vreq;
+  vreq.set_document_id(doc.id());
+  v1::Version v;
+  ctx = harness_->As("frank");
+  EXPECT_EQ(stub().CreateVersion(ctx.get(), vreq, &v).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  auto bad = Change("frank", "sync-delete", v1::CHANGE_KIND_MODIFIED);  // no metadata
+  ctx = harness_->As("service:sync", {"service"});
+  grpc::Status s = stub().ApplyFileChange(ctx.get(), bad, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("metadata"));
+}
+
+TEST_F(RepositoryTest, SyncFindsReferencedAccountsAndDocumentsByFile) {
+  for (int i = 0; i < 3; ++i) Create("gina", NewRequest("gina-" + std::to_string(i), "box"));
+  Create("gina", NewRequest("gina-d", "dropbox"));
+  std::map<std::string, int64_t> counts;
+  std::string token;
+  do {
+    v1::ListReferencedAccountsRequest req;
+    req.set_page_size(2);
+    req.set_page_token(token);
+    v1::ListReferencedAccountsResponse resp;
+    auto ctx = harness_->As("service:sync", {"service"});
+    ASSERT_TRUE(stub().ListReferencedAccounts(ctx.get(), req, &resp).ok());
+    for (const auto& a : resp.accounts()) {
+      EXPECT_TRUE(counts.emplace(a.user() + "/" + a.provider(), a.document_count()).second);
+    }
+    token = resp.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(counts["gina/box"], 3);
+  EXPECT_EQ(counts["gina/dropbox"], 1);
+
+  v1::FindDocumentsByFilesRequest find;
+  find.set_user("gina");
+  find.set_provider("box");
+  find.set_account("alice@example.com");
+  find.add_file_ids("gina-1");
+  find.add_file_ids("gina-2");
+  find.add_file_ids("not-referenced");
+  v1::FindDocumentsByFilesResponse found;
+  auto ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().FindDocumentsByFiles(ctx.get(), find, &found).ok());
+  std::set<std::string> files;
+  for (const auto& d : found.documents()) files.insert(d.blob().file_id());
+  EXPECT_EQ(files, (std::set<std::string>{"gina-1", "gina-2"}));
+
+  // Without file ids: every referenced file of the account, paged.
+  find.clear_file_ids();
+  find.set_page_size(2);
+  ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().FindDocumentsByFiles(ctx.get(), find, &found).ok());
+  EXPECT_EQ(found.documents_size(), 2);
+  find.set_page_token(found.next_page_token());
+  ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().FindDocumentsByFiles(ctx.get(), find, &found).ok());
+  EXPECT_EQ(found.documents_size(), 1);
+  EXPECT_TRUE(found.next_page_token().empty());
 }
 
 }  // namespace
