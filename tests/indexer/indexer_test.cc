@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +25,8 @@
 #include "indexer/indexing_workers.h"
 #include "indexer/migrations.h"
 #include "indexer/sandboxed_extractor.h"
+#include "indexer_commands.h"
+#include "lcctl.h"
 #include "liveconnect/v1/indexer.grpc.pb.h"
 #include "runtime/jwt.h"
 #include "runtime/pg.h"
@@ -156,13 +159,12 @@ class IndexerTest : public ::testing::Test {
         std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kSecret}));
     service_ = std::make_unique<IndexerServiceImpl>(*indexer_, *edge_);
     grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     stub_ = v1::IndexerService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
@@ -234,7 +236,24 @@ class IndexerTest : public ::testing::Test {
     return resp;
   }
 
+  // Runs lcctl against this server; returns the exit code.
+  int Lcctl(std::vector<std::string> args, const std::string& user, std::vector<std::string> roles,
+            std::string* out) {
+    absl::Time now = absl::Now();
+    std::string token = MintHs256(kSecret, Principal{user, roles}, now, now + absl::Minutes(5));
+    auto env = [&](const std::string& name) -> std::optional<std::string> {
+      if (name == "LC_INDEXER_ADDR") return absl::StrCat("127.0.0.1:", port_);
+      if (name == "LC_TOKEN") return token;
+      return std::nullopt;
+    };
+    std::ostringstream o, e;
+    int code = ::liveconnect::lcctl::RunLcctl(args, env, o, e);
+    *out = o.str() + e.str();
+    return code;
+  }
+
   static std::string* conninfo_;
+  int port_ = 0;
   FakeContentSource source_;
   std::unique_ptr<PgPool> pool_;
   std::unique_ptr<IndexStore> store_;
@@ -754,6 +773,48 @@ TEST_F(IndexerTest, ReindexStreamsProgressUntilDone) {
   while (denied->Read(&p)) {
   }
   EXPECT_EQ(denied->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(SearchTest, LcctlSearchStatusAndReindex) {
+  std::string out;
+  ASSERT_EQ(
+      Lcctl({"search", "fox", "--provider", "box", "--provider", "googledrive", "--order", "date"},
+            "alice", {}, &out),
+      0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("2 matches"));
+  EXPECT_THAT(out, HasSubstr("Kitchen  (" + Uuid(3) + ")"));
+  EXPECT_LT(out.find("Kitchen"), out.find("Zoo"));
+  EXPECT_THAT(out, HasSubstr("<b>fox</b>"));
+  ASSERT_EQ(Lcctl({"search", "fox", "--page-size", "1"}, "alice", {}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("more: --page-token "));
+  ASSERT_EQ(Lcctl({"index", "status", Uuid(1)}, "alice", {}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("indexed"));
+  EXPECT_EQ(Lcctl({"index", "status", Uuid(1)}, "bob", {}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("NOT_FOUND"));
+  EXPECT_EQ(Lcctl({"search", "fox", "--type", "spreadsheet"}, "alice", {}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("--type"));
+  EXPECT_EQ(Lcctl({"search", "fox", "--after", "yesterday"}, "alice", {}, &out), 2);
+  EXPECT_THAT(out, HasSubstr("--after"));
+  workers_->Start();
+  ASSERT_EQ(Lcctl({"reindex", "--provider", "dropbox"}, "root", {"admin"}, &out), 0) << out;
+  workers_->Stop();
+  EXPECT_THAT(out, HasSubstr("3/3 done (finished)"));
+  EXPECT_EQ(Lcctl({"reindex"}, "alice", {}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("PERMISSION_DENIED"));
+}
+
+TEST(LcctlIndexer, ProgressBar) {
+  v1::ReindexProgress p;
+  p.set_queued(10);
+  p.set_done(4);
+  p.set_failed(1);
+  EXPECT_EQ(::liveconnect::lcctl::ProgressBar(p, 10), "[#####-----] 5/10 done, 1 failed");
+  p.set_done(9);
+  p.set_finished(true);
+  EXPECT_EQ(::liveconnect::lcctl::ProgressBar(p, 10),
+            "[##########] 10/10 done, 1 failed (finished)");
+  EXPECT_EQ(::liveconnect::lcctl::ProgressBar(v1::ReindexProgress(), 4), "[####] 0/0 done");
 }
 
 }  // namespace

@@ -136,9 +136,10 @@ absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec, const std::vector<std:
     return absl::InvalidArgumentError(
         absl::StrCat("missing argument ", spec.positionals[parsed.positionals_.size()]));
   }
-  if (parsed.positionals_.size() > spec.positionals.size()) {
+  const size_t most = spec.positionals.size() + spec.optional_positionals.size();
+  if (parsed.positionals_.size() > most) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unexpected argument \"", parsed.positionals_[spec.positionals.size()], "\""));
+        absl::StrCat("unexpected argument \"", parsed.positionals_[most], "\""));
   }
   return parsed;
 }
@@ -146,6 +147,9 @@ absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec, const std::vector<std:
 std::string UsageText(absl::string_view command, const ArgSpec& spec, absl::string_view summary) {
   std::string text = absl::StrCat("usage: lcctl ", command);
   for (const std::string& positional : spec.positionals) absl::StrAppend(&text, " ", positional);
+  for (const std::string& optional : spec.optional_positionals) {
+    absl::StrAppend(&text, " [", optional, "]");
+  }
   for (const FlagSpec& flag : spec.flags) {
     if (flag.name != "help") absl::StrAppend(&text, " ", FlagUsage(flag));
   }

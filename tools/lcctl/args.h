@@ -31,6 +31,8 @@ struct ArgSpec {
   std::vector<FlagSpec> flags;
   // Names of the positional arguments, all required ("ID", "DOC_ID").
   std::vector<std::string> positionals;
+  // Names of positionals that may follow the required ones ("[DOC_ID]").
+  std::vector<std::string> optional_positionals;
 };
 
 class ParsedArgs {

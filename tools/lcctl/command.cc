@@ -19,6 +19,7 @@ struct ServiceAddress {
 constexpr ServiceAddress kServiceAddresses[] = {
     {Service::kRepository, "LC_REPOSITORY_ADDR", "127.0.0.1:50051"},
     {Service::kOAuth, "LC_OAUTH_ADDR", "127.0.0.1:50052"},
+    {Service::kIndexer, "LC_INDEXER_ADDR", "127.0.0.1:50055"},
 };
 
 }  // namespace

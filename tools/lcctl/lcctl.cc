@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "indexer_commands.h"
 #include "oauth_commands.h"
 #include "repository_commands.h"
 
@@ -25,7 +26,8 @@ std::vector<FlagSpec> GlobalFlags() {
   return {
       {"addr", "HOST:PORT",
        "service address (default: $LC_REPOSITORY_ADDR or 127.0.0.1:50051 for docs/versions/"
-       "history/link, $LC_OAUTH_ADDR or 127.0.0.1:50052 for accounts/providers)"},
+       "history/link, $LC_OAUTH_ADDR or 127.0.0.1:50052 for accounts/providers, "
+       "$LC_INDEXER_ADDR or 127.0.0.1:50055 for search/reindex/index)"},
       {"token", "T", "bearer token sent as authorization metadata (default: $LC_TOKEN)"},
       {"json", "", "print the response as one JSON object"},
       {"timeout", "D", "deadline per call: 10s, 500ms, 2m (default 10s)"},
@@ -127,6 +129,7 @@ std::vector<Command> AllCommands() {
   // Each service appends its own file's commands here.
   std::vector<Command> commands = RepositoryCommands();
   for (Command& command : OAuthCommands()) commands.push_back(std::move(command));
+  for (Command& command : IndexerCommands()) commands.push_back(std::move(command));
   return commands;
 }
 
