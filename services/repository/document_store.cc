@@ -397,7 +397,8 @@ absl::StatusOr<DocumentStore::FileMutationResult> PgDocumentStore::MutateByFile(
           "WHERE id = $1",
           doc.id(), PgTime(now), next_version, ToJson(doc));
       for (const auto& e : effects.events) InsertEvent(tx, doc.owner(), e);
-      result.changed_ids.push_back(doc.id());
+      doc.set_etag(std::to_string(next_version));
+      result.changed.push_back(std::move(doc));
     }
     return absl::OkStatus();
   });

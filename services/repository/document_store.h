@@ -104,7 +104,7 @@ class DocumentStore {
   // etag, modified time `now`) with the events fn added. All or nothing.
   using FileMutation = std::function<absl::StatusOr<bool>(v1::Document&, MutationEffects&)>;
   struct FileMutationResult {
-    std::vector<std::string> changed_ids;
+    std::vector<v1::Document> changed;  // as stored, with their new etags
     int unchanged = 0;
   };
   virtual absl::StatusOr<FileMutationResult> MutateByFile(const AccountKey& account,

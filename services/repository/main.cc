@@ -1,8 +1,12 @@
 // repository: documents, versions, history and blob links.
+#include <grpcpp/grpcpp.h>
+
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 #include "absl/time/clock.h"
+#include "repository/collaborators.h"
 #include "repository/document_store.h"
 #include "repository/migrations.h"
 #include "repository/repository.h"
@@ -13,6 +17,11 @@
 
 int main(int argc, char** argv) {
   auto specs = lc::CommonSettingsWithDatabase("0.0.0.0:50051");
+  specs.push_back({.name = "providers-addr",
+                   .help = "host:port of the providers service (empty: client-given metadata, "
+                           "no links; local development only)"});
+  specs.push_back({.name = "indexer-addr",
+                   .help = "host:port of the indexer (empty: nothing is queued for indexing)"});
   lc::Config config = lc::LoadConfigOrDie("repository", specs, argc, argv);
   lc::ServiceRuntime runtime("repository", config);
 
@@ -25,7 +34,19 @@ int main(int argc, char** argv) {
   }
 
   lc::repository::PgDocumentStore store(pool);
-  lc::repository::Repository repo(store, [] { return absl::Now(); });
+  auto token = [&runtime] { return runtime.ServiceToken(); };
+  std::unique_ptr<lc::repository::CloudFiles> cloud;
+  if (const std::string& addr = config.GetString("providers-addr"); !addr.empty()) {
+    cloud = lc::repository::NewGrpcCloudFiles(
+        grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()), token);
+  }
+  std::unique_ptr<lc::repository::IndexQueue> index;
+  if (const std::string& addr = config.GetString("indexer-addr"); !addr.empty()) {
+    index = lc::repository::NewGrpcIndexQueue(
+        grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()), token);
+  }
+  lc::repository::Repository repo(
+      store, [] { return absl::Now(); }, cloud.get(), index.get());
   lc::repository::RepositoryServiceImpl service(repo, runtime.edge());
   runtime.AddService(&service);
   if (auto s = runtime.Start(); !s.ok()) {

@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <cctype>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "runtime/log.h"
 
 namespace lc::repository {
 namespace {
@@ -183,8 +185,17 @@ absl::Status ValidateProperties(const google::protobuf::Map<std::string, std::st
   return absl::OkStatus();
 }
 
-Repository::Repository(DocumentStore& store, std::function<absl::Time()> now)
-    : store_(store), now_(std::move(now)) {}
+Repository::Repository(DocumentStore& store, std::function<absl::Time()> now, CloudFiles* cloud,
+                       IndexQueue* index)
+    : store_(store), now_(std::move(now)), cloud_(cloud), index_(index) {}
+
+void Repository::QueueIndexing(const v1::Document& doc, const char* reason) {
+  if (index_ == nullptr) return;
+  if (auto s = index_->Enqueue(doc, reason); !s.ok()) {
+    LogWarn("could not queue indexing; the document stays pending until a reindex",
+            {{"document", doc.id()}, {"error", s.ToString()}});
+  }
+}
 
 absl::Time Repository::Now() const {
   // PostgreSQL keeps microseconds; so do we, so stored and returned times match.
@@ -206,7 +217,32 @@ absl::StatusOr<v1::Document> Repository::Create(const Principal& who,
                                                 const v1::CreateDocumentRequest& req) {
   if (auto s = ValidateBlobRef(req.blob()); !s.ok()) return s;
   if (auto s = ValidateType(req.type(), "type", true); !s.ok()) return s;
-  std::string title = req.title().empty() ? req.blob_metadata().filename() : req.title();
+  v1::BlobMetadata metadata = req.blob_metadata();
+  v1::ThumbnailState thumbnail = v1::THUMBNAIL_STATE_PENDING;
+  if (cloud_ != nullptr) {
+    // The provider is the source of truth, and asking it with the caller's
+    // own account is the ownership check: a reference never lets one user
+    // use another user's tokens.
+    auto file = cloud_->GetFile(who.subject, req.blob());
+    if (!file.ok()) {
+      if (absl::IsNotFound(file.status())) {
+        return absl::NotFoundError(absl::StrCat("blob.file_id: no file ", req.blob().file_id(),
+                                                " in ", req.blob().provider(), " account ",
+                                                req.blob().account()));
+      }
+      return file.status();
+    }
+    if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
+      return Invalid("blob.file_id", "is a folder; a document references a file");
+    }
+    if (file->trashed() || file->deleted()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("blob.file_id: file ", req.blob().file_id(), " is in the trash"));
+    }
+    metadata = file->metadata();
+    thumbnail = file->has_thumbnail() ? v1::THUMBNAIL_STATE_AVAILABLE : v1::THUMBNAIL_STATE_NONE;
+  }
+  std::string title = req.title().empty() ? metadata.filename() : req.title();
   if (auto s = ValidateTitle(title, "title"); !s.ok()) return s;
   if (auto s = ValidateBoundedText(req.description(), Limits::kDescriptionMax, "description");
       !s.ok()) {
@@ -217,15 +253,14 @@ absl::StatusOr<v1::Document> Repository::Create(const Principal& who,
       HasControl(req.request_id())) {
     return Invalid("request_id", "at most 128 printable characters");
   }
-  if (req.blob_metadata().has_size() && req.blob_metadata().size() < 0) {
+  if (metadata.has_size() && metadata.size() < 0) {
     return Invalid("blob_metadata.size", "must not be negative");
   }
 
   v1::Document doc;
   doc.set_id(NewUuid());
-  doc.set_type(req.type() != v1::DOCUMENT_TYPE_UNSPECIFIED
-                   ? req.type()
-                   : TypeFromMime(req.blob_metadata().mime_type()));
+  doc.set_type(req.type() != v1::DOCUMENT_TYPE_UNSPECIFIED ? req.type()
+                                                           : TypeFromMime(metadata.mime_type()));
   doc.set_title(title);
   doc.set_title_locked(!req.title().empty());
   doc.set_description(req.description());
@@ -235,12 +270,14 @@ absl::StatusOr<v1::Document> Repository::Create(const Principal& who,
   *doc.mutable_created_time() = now;
   *doc.mutable_modified_time() = now;
   *doc.mutable_blob() = req.blob();
-  *doc.mutable_blob_metadata() = req.blob_metadata();
-  doc.set_thumbnail_state(v1::THUMBNAIL_STATE_PENDING);
+  *doc.mutable_blob_metadata() = metadata;
+  doc.set_thumbnail_state(thumbnail);
   doc.set_fulltext_state(v1::FULLTEXT_STATE_PENDING);
   doc.set_reference_state(v1::REFERENCE_STATE_OK);
-  return store_.Create(doc, req.request_id(),
-                       Event(doc.id(), v1::HISTORY_EVENT_KIND_CREATED, who, now, "created"));
+  auto created = store_.Create(
+      doc, req.request_id(), Event(doc.id(), v1::HISTORY_EVENT_KIND_CREATED, who, now, "created"));
+  if (created.ok()) QueueIndexing(*created, "created");
+  return created;
 }
 
 absl::StatusOr<v1::Document> Repository::Get(const Principal& who,
@@ -279,48 +316,58 @@ absl::StatusOr<v1::Document> Repository::Update(const Principal& who,
   }
   if (auto visible = Visible(who, in.id(), "document.id"); !visible.ok()) return visible.status();
   absl::Time now = Now();
-  return store_.Mutate(in.id(), now, [&](v1::Document& doc, MutationEffects& fx) -> absl::Status {
-    if (auto s = CheckEtag(req.etag(), doc); !s.ok()) return s;
-    std::vector<std::string> changed;
-    if (paths.count("title") && doc.title() != in.title()) {
-      doc.set_title(in.title());
-      changed.push_back("title");
-    }
-    if (paths.count("title")) doc.set_title_locked(true);
-    if (paths.count("description") && doc.description() != in.description()) {
-      doc.set_description(in.description());
-      changed.push_back("description");
-    }
-    if (paths.count("properties")) {
-      bool same = doc.properties().size() == in.properties().size();
-      for (const auto& [k, v] : in.properties()) {
-        auto it = doc.properties().find(k);
-        same = same && it != doc.properties().end() && it->second == v;
-      }
-      if (!same) {
-        *doc.mutable_properties() = in.properties();
-        changed.push_back("properties");
-      }
-    }
-    if (paths.count("type") && doc.type() != in.type()) {
-      doc.set_type(in.type());
-      changed.push_back("type");
-    }
-    auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_UPDATED, who,
-                    TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now)),
-                    changed.empty() ? "no change" : absl::StrJoin(changed, ", "));
-    for (auto& c : changed) ev.add_changed_fields(c);
-    fx.events.push_back(std::move(ev));
-    return absl::OkStatus();
-  });
+  auto updated =
+      store_.Mutate(in.id(), now, [&](v1::Document& doc, MutationEffects& fx) -> absl::Status {
+        if (auto s = CheckEtag(req.etag(), doc); !s.ok()) return s;
+        std::vector<std::string> changed;
+        if (paths.count("title") && doc.title() != in.title()) {
+          doc.set_title(in.title());
+          changed.push_back("title");
+        }
+        if (paths.count("title")) doc.set_title_locked(true);
+        if (paths.count("description") && doc.description() != in.description()) {
+          doc.set_description(in.description());
+          changed.push_back("description");
+        }
+        if (paths.count("properties")) {
+          bool same = doc.properties().size() == in.properties().size();
+          for (const auto& [k, v] : in.properties()) {
+            auto it = doc.properties().find(k);
+            same = same && it != doc.properties().end() && it->second == v;
+          }
+          if (!same) {
+            *doc.mutable_properties() = in.properties();
+            changed.push_back("properties");
+          }
+        }
+        if (paths.count("type") && doc.type() != in.type()) {
+          doc.set_type(in.type());
+          changed.push_back("type");
+        }
+        auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_UPDATED, who,
+                        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now)),
+                        changed.empty() ? "no change" : absl::StrJoin(changed, ", "));
+        for (auto& c : changed) ev.add_changed_fields(c);
+        fx.events.push_back(std::move(ev));
+        return absl::OkStatus();
+      });
+  if (updated.ok()) QueueIndexing(*updated, "updated");
+  return updated;
 }
 
 absl::Status Repository::Delete(const Principal& who, const v1::DeleteDocumentRequest& req) {
   if (auto visible = Visible(who, req.id(), "id"); !visible.ok()) return visible.status();
   auto now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(Now()));
-  return store_.Delete(
+  absl::Status deleted = store_.Delete(
       req.id(), [&](const v1::Document& doc) { return CheckEtag(req.etag(), doc); },
       Event(req.id(), v1::HISTORY_EVENT_KIND_DELETED, who, now, "deleted"));
+  if (deleted.ok() && index_ != nullptr) {
+    if (auto s = index_->Remove(req.id()); !s.ok()) {
+      LogWarn("could not remove a deleted document from the index",
+              {{"document", req.id()}, {"error", s.ToString()}});
+    }
+  }
+  return deleted;
 }
 
 absl::StatusOr<v1::ListDocumentsResponse> Repository::List(const Principal& who,
@@ -372,13 +419,29 @@ absl::StatusOr<v1::Version> Repository::CreateVersion(const Principal& who,
   if (auto s = ValidateBoundedText(req.comment(), Limits::kCommentMax, "comment"); !s.ok()) {
     return s;
   }
-  if (auto visible = Visible(who, req.document_id(), "document_id"); !visible.ok()) {
-    return visible.status();
+  auto visible = Visible(who, req.document_id(), "document_id");
+  if (!visible.ok()) return visible.status();
+  // Pin at the provider before writing, so a version always names bytes the
+  // provider keeps. The network call stays outside the transaction.
+  std::optional<v1::PinRevisionResponse> pinned;
+  if (cloud_ != nullptr && visible->reference_state() == v1::REFERENCE_STATE_OK) {
+    auto pin = cloud_->Pin(visible->owner(), visible->blob());
+    if (!pin.ok()) return pin.status();
+    if (pin->blob().revision().empty()) {
+      return absl::InternalError("the providers service pinned no revision");
+    }
+    pinned = *std::move(pin);
   }
   absl::Time now = Now();
   auto ts = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   v1::Version version;
   auto updated = store_.Mutate(req.document_id(), now, [&](v1::Document& doc, MutationEffects& fx) {
+    if (pinned) {
+      // The pinned revision is what the version keeps; the document learns
+      // the provider's current metadata on the way.
+      if (pinned->has_metadata()) *doc.mutable_blob_metadata() = pinned->metadata();
+      doc.mutable_blob_metadata()->set_revision(pinned->blob().revision());
+    }
     if (doc.blob_metadata().revision().empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("document ", doc.id(),
@@ -490,16 +553,28 @@ absl::StatusOr<v1::Link> Repository::BlobLink(const Principal& who,
   if (req.kind() == v1::LINK_KIND_UNSPECIFIED || !v1::LinkKind_IsValid(req.kind())) {
     return Invalid("kind", "required: DOWNLOAD, PREVIEW, PDF, THUMBNAIL, EDIT or APP");
   }
+  auto doc = Visible(who, req.document_id(), "document_id");
+  if (!doc.ok()) return doc.status();
+  v1::BlobRef blob = doc->blob();
   if (!req.version_id().empty()) {
     v1::GetVersionRequest vreq;
     vreq.set_document_id(req.document_id());
     vreq.set_version_id(req.version_id());
-    if (auto v = GetVersion(who, vreq); !v.ok()) return v.status();
-  } else if (auto visible = Visible(who, req.document_id(), "document_id"); !visible.ok()) {
-    return visible.status();
+    auto v = GetVersion(who, vreq);
+    if (!v.ok()) return v.status();
+    blob = v->blob();  // carries the pinned revision: that version's bytes
   }
-  return absl::FailedPreconditionError(
-      "links need the providers service, which this deployment does not run yet");
+  if (cloud_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "links need the providers service, which this deployment does not run");
+  }
+  if (doc->reference_state() != v1::REFERENCE_STATE_OK) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("document ", doc->id(),
+                     " references a file that can no longer be read: ", doc->reference_reason()));
+  }
+  // The owner's connected account reads the file, also when an admin asks.
+  return cloud_->GetLink(doc->owner(), blob, req.kind());
 }
 
 namespace {
@@ -669,7 +744,10 @@ absl::StatusOr<v1::ApplyFileChangeResponse> Repository::ApplyFileChange(
       });
   if (!result.ok()) return result.status();
   v1::ApplyFileChangeResponse resp;
-  for (auto& id : result->changed_ids) resp.add_updated_document_ids(id);
+  for (const auto& doc : result->changed) {
+    resp.add_updated_document_ids(doc.id());
+    if (doc.fulltext_state() == v1::FULLTEXT_STATE_PENDING) QueueIndexing(doc, "synced");
+  }
   resp.set_unchanged_count(result->unchanged);
   return resp;
 }

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "liveconnect/v1/repository.pb.h"
+#include "repository/collaborators.h"
 #include "repository/document_store.h"
 #include "runtime/jwt.h"
 
@@ -29,7 +30,11 @@ struct Limits {
 
 class Repository {
  public:
-  Repository(DocumentStore& store, std::function<absl::Time()> now);
+  // cloud and index may be null: without the providers service the
+  // repository stores the metadata a client gives (local development) and
+  // links are unavailable; without the indexer nothing is queued.
+  Repository(DocumentStore& store, std::function<absl::Time()> now, CloudFiles* cloud = nullptr,
+             IndexQueue* index = nullptr);
 
   absl::StatusOr<v1::Document> Create(const Principal& who, const v1::CreateDocumentRequest& req);
   absl::StatusOr<v1::Document> Get(const Principal& who, const v1::GetDocumentRequest& req);
@@ -60,9 +65,14 @@ class Repository {
   absl::StatusOr<v1::Document> Visible(const Principal& who, const std::string& id,
                                        const char* field);
   absl::Time Now() const;
+  // Best effort: a failure is logged and the document stays PENDING, which
+  // a reindex picks up; the write itself stands.
+  void QueueIndexing(const v1::Document& doc, const char* reason);
 
   DocumentStore& store_;
   std::function<absl::Time()> now_;
+  CloudFiles* cloud_;
+  IndexQueue* index_;
 };
 
 // Input checks, exposed for unit tests. Each returns INVALID_ARGUMENT naming

@@ -7,7 +7,8 @@
 
 namespace lc::testing {
 
-RepositoryHarness::RepositoryHarness(const std::string& conninfo) {
+RepositoryHarness::RepositoryHarness(const std::string& conninfo, repository::CloudFiles* cloud,
+                                     repository::IndexQueue* index) {
   pool_ = std::make_unique<PgPool>(PgOptions{.conninfo = conninfo,
                                              .schema = "repository",
                                              .pool_size = 8,
@@ -16,7 +17,8 @@ RepositoryHarness::RepositoryHarness(const std::string& conninfo) {
   auto s = ApplyMigrations(*pool_, repository::Migrations());
   if (!s.ok()) throw std::runtime_error("migrations: " + s.ToString());
   store_ = std::make_unique<repository::PgDocumentStore>(*pool_);
-  repo_ = std::make_unique<repository::Repository>(*store_, [] { return absl::Now(); });
+  repo_ = std::make_unique<repository::Repository>(
+      *store_, [] { return absl::Now(); }, cloud, index);
   edge_ = std::make_unique<RpcEdge>(
       std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kJwtSecret}));
   service_ = std::make_unique<repository::RepositoryServiceImpl>(*repo_, *edge_);

@@ -22,7 +22,10 @@ inline constexpr char kJwtSecret[] = "test-secret-test-secret-test-secret-0123";
 
 class RepositoryHarness {
  public:
-  explicit RepositoryHarness(const std::string& conninfo);
+  // cloud and index (optional) stand in for the providers service and the
+  // indexer; they must outlive the harness.
+  explicit RepositoryHarness(const std::string& conninfo, repository::CloudFiles* cloud = nullptr,
+                             repository::IndexQueue* index = nullptr);
   ~RepositoryHarness();
 
   // A client context carrying a valid token for `user` (roles optional).
