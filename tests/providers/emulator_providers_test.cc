@@ -11,9 +11,11 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "../oauth/harness.h"
 #include "emulator_process.h"
+#include "lcctl.h"
 #include "providers_harness.h"
 #include "testing/pg_fixture.h"
 
@@ -760,6 +762,41 @@ TEST_P(EmulatorProvidersTest, NativeGoogleDocuments) {
   s = providers_->stub().PinRevision(ctx.get(), pr, &pinned);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_FALSE(pinned.blob().revision().empty());
+}
+
+TEST_P(EmulatorProvidersTest, LcctlBrowsesAndShowsFiles) {
+  auto ids = Seed({{{"path", "/cli/notes.txt"}, {"revisions", {"one", "two"}}}});
+  const std::string addr = "127.0.0.1:" + std::to_string(providers_->port());
+  auto env = [&](const std::string& name) -> std::optional<std::string> {
+    if (name == "LC_PROVIDERS_ADDR") return addr;
+    return std::nullopt;
+  };
+  absl::Time now = absl::Now();
+  const std::string token =
+      MintHs256(kJwtSecret, Principal{user_, {}}, now, now + absl::Minutes(5));
+  auto run = [&](std::vector<std::string> args, std::string* out_text) {
+    std::ostringstream out, err;
+    args.insert(args.begin(), {"--token", token});
+    int code = liveconnect::lcctl::RunLcctl(args, env, out, err);
+    *out_text = out.str() + err.str();
+    return code;
+  };
+  const std::string& p = GetParam();
+  std::string out;
+  ASSERT_EQ(run({"browse", p, kAccount, FolderId("/cli")}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("notes.txt"));
+  EXPECT_THAT(out, HasSubstr(ids["/cli/notes.txt"]));
+  ASSERT_EQ(run({"file", "get", p, kAccount, ids["/cli/notes.txt"]}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("notes.txt"));
+  ASSERT_EQ(run({"file", "link", p, kAccount, ids["/cli/notes.txt"], "--kind", "download"}, &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("http"));
+  ASSERT_EQ(run({"revisions", "list", p, kAccount, ids["/cli/notes.txt"]}, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("REVISION"));
+  EXPECT_EQ(run({"file", "link", p, kAccount, ids["/cli/notes.txt"], "--kind", "bogus"}, &out), 2);
+  EXPECT_EQ(run({"file", "get", p, "someone-else@example.com", ids["/cli/notes.txt"]}, &out), 1);
+  EXPECT_THAT(out, HasSubstr("not one of your connected accounts"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Providers, EmulatorProvidersTest,

@@ -20,6 +20,7 @@ constexpr ServiceAddress kServiceAddresses[] = {
     {Service::kRepository, "LC_REPOSITORY_ADDR", "127.0.0.1:50051"},
     {Service::kOAuth, "LC_OAUTH_ADDR", "127.0.0.1:50052"},
     {Service::kIndexer, "LC_INDEXER_ADDR", "127.0.0.1:50055"},
+    {Service::kProviders, "LC_PROVIDERS_ADDR", "127.0.0.1:50053"},
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "grpcpp/security/credentials.h"
 #include "indexer_commands.h"
 #include "oauth_commands.h"
+#include "providers_commands.h"
 #include "repository_commands.h"
 
 namespace liveconnect::lcctl {
@@ -27,7 +28,8 @@ std::vector<FlagSpec> GlobalFlags() {
       {"addr", "HOST:PORT",
        "service address (default: $LC_REPOSITORY_ADDR or 127.0.0.1:50051 for docs/versions/"
        "history/link, $LC_OAUTH_ADDR or 127.0.0.1:50052 for accounts/providers, "
-       "$LC_INDEXER_ADDR or 127.0.0.1:50055 for search/reindex/index)"},
+       "$LC_INDEXER_ADDR or 127.0.0.1:50055 for search/reindex/index, $LC_PROVIDERS_ADDR or "
+       "127.0.0.1:50053 for browse/file/revisions)"},
       {"token", "T", "bearer token sent as authorization metadata (default: $LC_TOKEN)"},
       {"json", "", "print the response as one JSON object"},
       {"timeout", "D", "deadline per call: 10s, 500ms, 2m (default 10s)"},
@@ -130,6 +132,7 @@ std::vector<Command> AllCommands() {
   std::vector<Command> commands = RepositoryCommands();
   for (Command& command : OAuthCommands()) commands.push_back(std::move(command));
   for (Command& command : IndexerCommands()) commands.push_back(std::move(command));
+  for (Command& command : ProvidersCommands()) commands.push_back(std::move(command));
   return commands;
 }
 

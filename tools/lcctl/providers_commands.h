@@ -1,0 +1,24 @@
+// lcctl subcommands of the ProviderService: browse a connected account
+// (browse), one cloud file's metadata and links (file get, file link) and
+// its revisions (revisions list).
+#ifndef LIVECONNECT_TOOLS_LCCTL_PROVIDERS_COMMANDS_H_
+#define LIVECONNECT_TOOLS_LCCTL_PROVIDERS_COMMANDS_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "args.h"
+#include "command.h"
+#include "liveconnect/v1/providers.pb.h"
+
+namespace liveconnect::lcctl {
+
+std::vector<Command> ProvidersCommands();
+
+// Request builders, exposed so tests check them without a server.
+absl::StatusOr<liveconnect::v1::ListFolderRequest> BuildBrowseRequest(const ParsedArgs& args);
+absl::StatusOr<liveconnect::v1::GetLinkRequest> BuildFileLinkRequest(const ParsedArgs& args);
+
+}  // namespace liveconnect::lcctl
+
+#endif  // LIVECONNECT_TOOLS_LCCTL_PROVIDERS_COMMANDS_H_
