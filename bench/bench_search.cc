@@ -33,6 +33,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "bench_support.h"
 #include "indexer/index_store.h"
 #include "indexer/indexer.h"
 #include "indexer/indexer_service.h"
@@ -47,6 +48,8 @@ namespace {
 
 namespace v1 = ::liveconnect::v1;
 using google::protobuf::util::TimeUtil;
+using lc::bench::Conninfo;
+using lc::bench::EnsurePostgres;
 
 constexpr char kSecret[] = "bench-secret-bench-secret-bench-secret-0";
 constexpr int kVocabulary = 100000;
@@ -60,51 +63,6 @@ struct Options {
   int seconds = 10;   // throughput phase
   bool reuse = false;
 };
-
-std::string Shell(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[256];
-  while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-// A throwaway cluster from scripts/lib/pg.sh, stopped at exit.
-std::string g_pg_dir;
-void StopPostgres() {
-  if (g_pg_dir.empty()) return;
-  Shell(absl::StrCat("bash -c 'source ", LC_SOURCE_DIR, "/scripts/lib/pg.sh && pg_stop ", g_pg_dir,
-                     "/data; rm -rf ", g_pg_dir, "'"));
-}
-
-bool EnsurePostgres() {
-  const char* host = std::getenv("PGHOST");
-  if (host != nullptr && *host != '\0') return true;
-  char tmpl[] = "/tmp/lc-bench-pgXXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return false;
-  g_pg_dir = tmpl;
-  Shell(absl::StrCat("chmod 755 ", g_pg_dir));
-  std::string port =
-      Shell(absl::StrCat("bash -c 'source ", LC_SOURCE_DIR, "/scripts/lib/pg.sh && pg_start ",
-                         g_pg_dir, "/data >&2 && echo $PGPORT'"));
-  if (port.empty()) return false;
-  atexit(StopPostgres);
-  setenv("PGHOST", "127.0.0.1", 1);
-  setenv("PGPORT", port.c_str(), 1);
-  setenv("PGUSER", "postgres", 1);
-  std::cerr << "bench: started a throwaway PostgreSQL on port " << port << "\n";
-  return true;
-}
-
-std::string Conninfo(const std::string& db) {
-  return absl::StrCat("host=", std::getenv("PGHOST"),
-                      " port=", std::getenv("PGPORT") ? std::getenv("PGPORT") : "5432",
-                      " user=", std::getenv("PGUSER") ? std::getenv("PGUSER") : "postgres",
-                      " dbname=", db);
-}
 
 // Pronounceable, distinct, not English stop words.
 std::vector<std::string> Vocabulary(std::mt19937_64& rng) {
@@ -158,9 +116,9 @@ const Mime kMimes[] = {
     {"application/vnd.google-apps.document", "gdoc"}};
 const char* kProviders[] = {"googledrive", "dropbox", "box", "onedrive", "onedrive-business"};
 
-
 std::string PgTime(int64_t seconds) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S+00", absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S+00", absl::FromUnixSeconds(seconds),
+                          absl::UTCTimeZone());
 }
 
 // Phrases seen in generated text, so phrase queries have matches.

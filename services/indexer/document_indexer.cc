@@ -93,7 +93,13 @@ absl::StatusOr<IndexedText> DocumentIndexer::Index(const v1::Document& doc) {
     return MetadataOnly(
         absl::StrCat("no text extractor for ", mime.empty() ? "this file type" : mime));
   }
-  auto extracted = extractor_.Extract(format, bytes->bytes);
+  // Plain text and HTML go through this file's own linear decoders, in
+  // process; the third-party parsers (poppler, libzip, pugixml) run in the
+  // sandbox.
+  auto extracted =
+      format == DocumentFormat::kPlainText || format == DocumentFormat::kHtml
+          ? ExtractText(format, bytes->bytes, ExtractLimits{.max_chars = caps_.max_chars})
+          : extractor_.Extract(format, bytes->bytes);
   if (!extracted.ok()) {
     return MetadataOnly(
         absl::StrCat(FormatName(format), " extraction failed: ", extracted.status().message()));
