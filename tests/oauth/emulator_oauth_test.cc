@@ -5,22 +5,14 @@
 // user, concurrency counted in the emulator's request log, and disconnect.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
-#include "absl/strings/str_split.h"
 #include "harness.h"
 #include "runtime/http_client.h"
+#include "test_processes.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -32,111 +24,11 @@ using json = nlohmann::json;
 constexpr char kUser[] = "alice@example.com";  // the emulator's default user
 constexpr char kGateway[] = "https://gw.example.test";
 
-// The emulator binary as a child process on free loopback ports.
-class EmulatorProcess {
- public:
-  EmulatorProcess() {
-    char dir_template[] = "/tmp/lc-emu-XXXXXX";
-    dir_ = mkdtemp(dir_template);
-    const std::string ports_file = dir_ + "/ports.json";
-    cert_file_ = dir_ + "/cert.pem";
-    pid_ = fork();
-    // LC_CLOUD_EMULATOR overrides the binary built beside this test.
-    const char* override_bin = std::getenv("LC_CLOUD_EMULATOR");
-    const std::string bin = override_bin ? override_bin : LC_CLOUD_EMULATOR_BIN;
-    if (pid_ == 0) {
-      if (freopen("/dev/null", "w", stdout) == nullptr) _exit(126);
-      execl(bin.c_str(), "cloud-emulator", "--ports-file", ports_file.c_str(), "--tls-cert-out",
-            cert_file_.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // Start-up, not a test condition: poll for the ports file (at most 20 s).
-    for (int i = 0; i < 2000; ++i) {
-      std::ifstream in(ports_file);
-      if (in) {
-        std::stringstream buf;
-        buf << in.rdbuf();
-        ports_ = json::parse(buf.str(), nullptr, false);
-        if (ports_.is_object()) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (!ports_.is_object()) throw std::runtime_error("the emulator did not start");
-    http_ = std::make_unique<CurlHttpClient>(
-        CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1}, .ca_file = cert_file_});
-  }
-  ~EmulatorProcess() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-
-  const std::string& ca_file() const { return cert_file_; }
-  // onedrive and onedrive-business share the Graph emulator (TLS only).
-  std::string Base(const std::string& provider) const {
-    const bool graph = provider.rfind("onedrive", 0) == 0;
-    return std::string(graph ? "https" : "http") +
-           "://127.0.0.1:" + std::to_string(ports_[graph ? "onedrive" : provider].get<int>());
-  }
-
-  absl::StatusOr<HttpResponse> Send(const std::string& method, const std::string& url,
-                                    const std::string& body = "") {
-    HttpRequest req;
-    req.method = method;
-    req.url = url;
-    req.body = body;
-    if (!body.empty()) req.headers = {{"Content-Type", "application/json"}};
-    return http_->Send(req);
-  }
-  int64_t TokenCalls(const std::string& provider) {
-    auto resp = Send("GET", Base(provider) + "/_emulator/counters");
-    if (!resp.ok()) return -1;
-    json j = json::parse(resp->body, nullptr, false);
-    return j["operations"].value("oauth.token", 0);
-  }
-
- private:
-  std::string dir_, cert_file_;
-  pid_t pid_ = -1;
-  json ports_;
-  std::unique_ptr<CurlHttpClient> http_;
-};
-
-struct Endpoints {
-  std::string auth, token, revoke;
-};
-
-Endpoints EndpointsOf(const std::string& provider) {
-  if (provider == "googledrive") return {"/o/oauth2/v2/auth", "/token", "/revoke"};
-  if (provider == "dropbox") return {"/oauth2/authorize", "/oauth2/token", "/2/auth/token/revoke"};
-  if (provider == "box") return {"/api/oauth2/authorize", "/oauth2/token", "/oauth2/revoke"};
-  return {"/{tenant}/oauth2/v2.0/authorize", "/{tenant}/oauth2/v2.0/token", ""};
-}
-
-std::map<std::string, std::string> QueryOf(const std::string& url) {
-  std::map<std::string, std::string> out;
-  size_t q = url.find('?');
-  if (q == std::string::npos) return out;
-  for (absl::string_view part : absl::StrSplit(url.substr(q + 1), '&')) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
-    std::string v;
-    for (size_t i = 0; i < kv.second.size(); ++i) {
-      if (kv.second[i] == '%' && i + 2 < kv.second.size()) {
-        v += static_cast<char>(std::stoi(kv.second.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        v += kv.second[i] == '+' ? ' ' : kv.second[i];
-      }
-    }
-    out[kv.first] = v;
-  }
-  return out;
-}
-
 class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
     if (ServerConninfo().empty()) return;
-    emulator_ = new EmulatorProcess;
+    emulator_ = new EmulatorProcess(LC_CLOUD_EMULATOR_BIN);
     conninfo_ = new std::string(CreateTestDatabase());
     harness_ = new OAuthHarness(*conninfo_, kKeyK1, emulator_->ca_file());
   }
@@ -149,7 +41,7 @@ class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     LC_REQUIRE_POSTGRES();
     const std::string& p = GetParam();
-    const Endpoints e = EndpointsOf(p);
+    const EmulatorEndpoints e = EmulatorEndpointsOf(p);
     const std::string base = emulator_->Base(p);
     v1::UpdateServiceProviderRequest req;
     req.mutable_provider()->set_name(p);
@@ -211,26 +103,7 @@ class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
   }
 
   // Calls the provider's account endpoint with the token (is it live?).
-  int ApiStatus(const std::string& token) {
-    const std::string& p = GetParam();
-    const std::string base = emulator_->Base(p);
-    HttpRequest req;
-    req.headers = {{"Authorization", "Bearer " + token}};
-    if (p == "googledrive") {
-      req.url = base + "/drive/v3/about?fields=user";
-    } else if (p == "dropbox") {
-      req.method = "POST";
-      req.url = base + "/2/users/get_current_account";
-    } else if (p == "box") {
-      req.url = base + "/2.0/users/me";
-    } else {
-      req.url = base + "/v1.0/me";
-    }
-    CurlHttpClient http(CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1},
-                                                .ca_file = emulator_->ca_file()});
-    auto resp = http.Send(req);
-    return resp.ok() ? resp->status : -1;
-  }
+  int ApiStatus(const std::string& token) { return emulator_->AccountStatus(GetParam(), token); }
 
   static inline EmulatorProcess* emulator_ = nullptr;
   static inline OAuthHarness* harness_ = nullptr;
@@ -313,7 +186,7 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
   v1::DisconnectResponse dresp;
   auto dc = harness_->As(user);
   ASSERT_TRUE(harness_->stub().Disconnect(dc.get(), dr, &dresp).ok());
-  const bool has_revoke = !EndpointsOf(p).revoke.empty();
+  const bool has_revoke = !EmulatorEndpointsOf(p).revoke.empty();
   EXPECT_EQ(dresp.revoked_at_provider(), has_revoke);
   if (has_revoke) {
     EXPECT_EQ(ApiStatus(t1.access_token()), 401);

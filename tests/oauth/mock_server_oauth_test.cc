@@ -5,12 +5,7 @@
 // provider API).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -20,6 +15,7 @@
 #include "harness.h"
 #include "runtime/http_client.h"
 #include "runtime/jwt.h"
+#include "test_processes.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -27,59 +23,6 @@ namespace {
 
 constexpr char kDir[] = LC_SOURCE_DIR "/tests/oauth/mock-oauth2";
 constexpr char kGateway[] = "https://gw.example.test";
-
-std::map<std::string, std::string> QueryOf(const std::string& url) {
-  std::map<std::string, std::string> out;
-  size_t q = url.find('?');
-  if (q == std::string::npos) return out;
-  for (absl::string_view part : absl::StrSplit(url.substr(q + 1), '&')) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
-    std::string v;
-    for (size_t i = 0; i < kv.second.size(); ++i) {
-      if (kv.second[i] == '%' && i + 2 < kv.second.size()) {
-        v += static_cast<char>(std::stoi(kv.second.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        v += kv.second[i] == '+' ? ' ' : kv.second[i];
-      }
-    }
-    out[kv.first] = v;
-  }
-  return out;
-}
-
-class MockServer {
- public:
-  MockServer() {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      close(fds[0]);
-      if (chdir(kDir) != 0) _exit(126);
-      execlp("node", "node", "server.mjs", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    FILE* out = fdopen(fds[0], "r");
-    char line[512] = {0};
-    if (out == nullptr || fgets(line, sizeof(line), out) == nullptr) {
-      throw std::runtime_error("oauth2-mock-server did not start");
-    }
-    fclose(out);
-    url_ = nlohmann::json::parse(line).at("url").get<std::string>();
-  }
-  ~MockServer() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  pid_t pid_ = -1;
-  std::string url_;
-};
 
 // The "grant" claim server.mjs adds to each token it signs.
 std::string GrantOf(const std::string& jwt) {
@@ -90,20 +33,15 @@ std::string GrantOf(const std::string& jwt) {
   return claims.is_object() ? claims.value("grant", "") : "";
 }
 
-bool Installed() {
-  struct stat st;
-  return stat((std::string(kDir) + "/node_modules/oauth2-mock-server").c_str(), &st) == 0;
-}
-
 class MockServerOAuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
     LC_REQUIRE_POSTGRES();
-    if (!Installed()) {
+    if (!MockServerInstalled(kDir)) {
       if (std::getenv("CI") != nullptr) FAIL() << "oauth2-mock-server missing in CI: " << kDir;
       GTEST_SKIP() << "oauth2-mock-server is not installed: run `npm ci` in " << kDir;
     }
-    mock_ = std::make_unique<MockServer>();
+    mock_ = std::make_unique<MockOAuthServer>(kDir);
     fake_ = std::make_unique<FakeProvider>();
     fake_->AcceptAnyBearerAs("dana@mock.example");
     harness_ = std::make_unique<OAuthHarness>(CreateTestDatabase());
@@ -166,7 +104,7 @@ class MockServerOAuthTest : public ::testing::Test {
     return harness_->stub().GetAccessToken(ctx.get(), req, out);
   }
 
-  std::unique_ptr<MockServer> mock_;
+  std::unique_ptr<MockOAuthServer> mock_;
   std::unique_ptr<FakeProvider> fake_;
   std::unique_ptr<OAuthHarness> harness_;
 };
