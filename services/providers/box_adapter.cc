@@ -75,6 +75,11 @@ absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& re
     std::string location = r->Header("location");
     if (!location.empty()) return location;
   }
+  if (r->status == 200) {
+    // Box answers the bytes themselves to clients that follow redirects
+    // (and so does a proxy in front of it): there is no link to hand out.
+    return absl::UnavailableError("box answered the bytes instead of a download link");
+  }
   if (r->status == 202) {
     return WithRetryAfter(absl::UnavailableError("box: the file is not ready for download yet"),
                           absl::Seconds(1));
@@ -389,9 +394,24 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
   req.max_response_bytes = max_bytes;
   std::string out_mime = mime;
   if (original) {
-    auto location = ContentLocation(s, ref);
-    if (!location.ok()) return location.status();
-    req.url = *location;
+    HttpRequest content;
+    content.url = absl::StrCat(FileUrl(s, ref.file_id()), "/content");
+    if (!ref.revision().empty()) {
+      absl::StrAppend(&content.url, "?", Query({{"version", ref.revision()}}));
+    }
+    content.max_response_bytes = max_bytes;
+    auto first = s.Send(std::move(content));
+    if (!first.ok()) return first.status();
+    // 200: the bytes already (a redirect-following client or proxy).
+    if (first->status == 200) return StreamBody(first->body, out_mime, sink);
+    if (first->status == 202) {
+      return WithRetryAfter(absl::UnavailableError("box: the file is not ready for download yet"),
+                            absl::Seconds(1));
+    }
+    if (first->status != 302 && first->status != 301) return BoxError(*first, "files.content");
+    req.url = first->Header("location");
+    if (req.url.empty())
+      return absl::UnavailableError("box files.content: a redirect without Location");
     auto r = s.SendAnonymous(std::move(req));
     if (!r.ok()) return r.status();
     if (!Ok(*r)) return BoxError(*r, "download");
