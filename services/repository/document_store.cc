@@ -406,4 +406,19 @@ absl::StatusOr<DocumentStore::FileMutationResult> PgDocumentStore::MutateByFile(
   return result;
 }
 
+absl::Status PgDocumentStore::SetFulltextState(const std::string& id, v1::FulltextState state,
+                                               const std::string& reason) {
+  return pool_.Run([&](pqxx::work& tx) -> absl::Status {
+    // jsonb_set keeps the rest of the body; the row version (etag) stays.
+    pqxx::result r = tx.exec_params(
+        "UPDATE documents SET body = jsonb_set(jsonb_set(body, '{fulltext_state}', "
+        "to_jsonb($2::text)), "
+        "'{fulltext_reason}', to_jsonb($3::text)) WHERE id = $1",
+        id, v1::FulltextState_Name(state), reason);
+    if (r.affected_rows() == 0)
+      return absl::NotFoundError(absl::StrCat("document ", id, " not found"));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace lc::repository

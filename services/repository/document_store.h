@@ -107,6 +107,11 @@ class DocumentStore {
     std::vector<v1::Document> changed;  // as stored, with their new etags
     int unchanged = 0;
   };
+  // Sets the full-text state in place (no new etag, no history). NOT_FOUND
+  // when the document is gone.
+  virtual absl::Status SetFulltextState(const std::string& id, v1::FulltextState state,
+                                        const std::string& reason) = 0;
+
   virtual absl::StatusOr<FileMutationResult> MutateByFile(const AccountKey& account,
                                                           const std::string& file_id,
                                                           absl::Time now,
@@ -139,6 +144,8 @@ class PgDocumentStore : public DocumentStore {
                                                         const std::vector<std::string>& file_ids,
                                                         const std::string& after_id,
                                                         int limit) override;
+  absl::Status SetFulltextState(const std::string& id, v1::FulltextState state,
+                                const std::string& reason) override;
   absl::StatusOr<FileMutationResult> MutateByFile(const AccountKey& account,
                                                   const std::string& file_id, absl::Time now,
                                                   const FileMutation& fn) override;

@@ -752,4 +752,13 @@ absl::StatusOr<v1::ApplyFileChangeResponse> Repository::ApplyFileChange(
   return resp;
 }
 
+absl::Status Repository::RecordFulltextState(const v1::RecordFulltextStateRequest& req) {
+  if (auto s = ValidateUuid(req.document_id(), "document_id"); !s.ok()) return s;
+  if (req.state() != v1::FULLTEXT_STATE_INDEXED &&
+      req.state() != v1::FULLTEXT_STATE_METADATA_ONLY) {
+    return Invalid("state", "INDEXED or METADATA_ONLY");
+  }
+  return store_.SetFulltextState(req.document_id(), req.state(), req.reason());
+}
+
 }  // namespace lc::repository

@@ -56,6 +56,7 @@ class Repository {
       const v1::ListReferencedAccountsRequest& req);
   absl::StatusOr<v1::FindDocumentsByFilesResponse> FindByFiles(
       const v1::FindDocumentsByFilesRequest& req);
+  absl::Status RecordFulltextState(const v1::RecordFulltextStateRequest& req);
   absl::StatusOr<v1::ApplyFileChangeResponse> ApplyFileChange(
       const Principal& who, const v1::ApplyFileChangeRequest& req);
 

@@ -114,4 +114,11 @@ grpc::Status RepositoryServiceImpl::ApplyFileChange(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status RepositoryServiceImpl::RecordFulltextState(grpc::ServerContext* ctx,
+                                                        const v1::RecordFulltextStateRequest* req,
+                                                        v1::RecordFulltextStateResponse*) {
+  return edge_.Serve(ctx, "RecordFulltextState", Access::kService,
+                     [&](const CallContext&) { return repo_.RecordFulltextState(*req); });
+}
+
 }  // namespace lc::repository

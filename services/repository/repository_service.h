@@ -39,6 +39,9 @@ class RepositoryServiceImpl final : public v1::RepositoryService::Service {
                                     v1::FindDocumentsByFilesResponse* resp) override;
   grpc::Status ApplyFileChange(grpc::ServerContext* ctx, const v1::ApplyFileChangeRequest* req,
                                v1::ApplyFileChangeResponse* resp) override;
+  grpc::Status RecordFulltextState(grpc::ServerContext* ctx,
+                                   const v1::RecordFulltextStateRequest* req,
+                                   v1::RecordFulltextStateResponse* resp) override;
 
  private:
   Repository& repo_;

@@ -680,5 +680,29 @@ TEST_F(RepositoryTest, SyncFindsReferencedAccountsAndDocumentsByFile) {
   EXPECT_TRUE(found.next_page_token().empty());
 }
 
+TEST_F(RepositoryTest, IndexerRecordsTheFulltextStateWithoutANewEtag) {
+  v1::Document doc = Create("hana", NewRequest("fulltext"));
+  v1::RecordFulltextStateRequest req;
+  req.set_document_id(doc.id());
+  req.set_state(v1::FULLTEXT_STATE_METADATA_ONLY);
+  req.set_reason("unsupported format: application/x-foo");
+  v1::RecordFulltextStateResponse resp;
+  auto ctx = harness_->As("hana");
+  EXPECT_EQ(stub().RecordFulltextState(ctx.get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ctx = harness_->As("service:indexer", {"service"});
+  ASSERT_TRUE(stub().RecordFulltextState(ctx.get(), req, &resp).ok());
+  v1::Document got;
+  ASSERT_TRUE(Get("hana", doc.id(), &got).ok());
+  EXPECT_EQ(got.fulltext_state(), v1::FULLTEXT_STATE_METADATA_ONLY);
+  EXPECT_EQ(got.fulltext_reason(), "unsupported format: application/x-foo");
+  EXPECT_EQ(got.etag(), doc.etag());
+  EXPECT_EQ(History("hana", doc.id()).size(), 1u);
+  req.set_document_id("00000000-0000-4000-8000-000000000000");
+  ctx = harness_->As("service:indexer", {"service"});
+  EXPECT_EQ(stub().RecordFulltextState(ctx.get(), req, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace lc::testing
