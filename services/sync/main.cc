@@ -54,6 +54,11 @@ int main(int argc, char** argv) {
                    .type = lc::SettingType::kDuration,
                    .default_value = "2m",
                    .help = "how long an account's lease lasts unless renewed (renewed per page)"});
+  specs.push_back({.name = "reconcile-interval",
+                   .type = lc::SettingType::kDuration,
+                   .default_value = "24h",
+                   .help = "a full reconciliation of each account at least this often (0s: only "
+                           "on the first run and on an expired cursor)"});
   specs.push_back({.name = "call-budget",
                    .type = lc::SettingType::kInt,
                    .default_value = "20000",
@@ -89,6 +94,9 @@ int main(int argc, char** argv) {
     auto parsed = lc::syncsvc::CronSchedule::Parse(schedule_text);
     if (!parsed.ok()) return Fail("schedule", std::string(parsed.status().message()));
     schedule = *parsed;
+  }
+  if (config.GetDuration("reconcile-interval") < absl::ZeroDuration()) {
+    return Fail("reconcile-interval", "must not be negative");
   }
   for (const char* d : {"lease-ttl", "call-timeout"}) {
     if (config.GetDuration(d) <= absl::ZeroDuration()) return Fail(d, "must be more than 0s");
@@ -126,6 +134,7 @@ int main(int argc, char** argv) {
       config.GetString("replica-id").empty() ? DefaultReplicaId() : config.GetString("replica-id");
   options.lease_ttl = config.GetDuration("lease-ttl");
   options.call_budget = config.GetInt("call-budget");
+  options.reconcile_interval = config.GetDuration("reconcile-interval");
   options.workers = static_cast<int>(config.GetInt("workers"));
   options.file_parallelism = static_cast<int>(config.GetInt("file-parallelism"));
   if (const std::string pause = config.GetString("debug-pause-before-cursor-save");

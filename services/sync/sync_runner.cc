@@ -163,7 +163,11 @@ absl::StatusOr<RunCounters> SyncRunner::Run(const std::optional<AccountKey>& onl
     auto task = std::make_unique<Task>();
     task->key = key;
     task->cursor = (*row)->cursor;
-    task->phase = task->cursor.empty() ? Phase::kStartCursor : Phase::kFeed;
+    const absl::Time now = now_();
+    const bool reconcile_due =
+        options_.reconcile_interval > absl::ZeroDuration() &&
+        (!(*row)->reconciled_time || now - *(*row)->reconciled_time >= options_.reconcile_interval);
+    task->phase = task->cursor.empty() || reconcile_due ? Phase::kStartCursor : Phase::kFeed;
     queue.push_back(std::move(task));
   }
   run.counters.accounts_total = static_cast<int32_t>(queue.size());
@@ -297,7 +301,7 @@ absl::Status SyncRunner::ReconcileStep(Task& task, RunState& run) {
   if (task.reconcile_started && task.reconcile_token.empty()) {
     // Every referenced file reconciled: the start cursor covers them.
     if (options_.before_cursor_save) options_.before_cursor_save(task.key);
-    if (auto s = SaveCursor(task, task.pending_cursor); !s.ok()) return s;
+    if (auto s = SaveCursor(task, task.pending_cursor, /*reconciled=*/true); !s.ok()) return s;
     task.phase = Phase::kFeed;
     return absl::OkStatus();
   }
@@ -545,8 +549,10 @@ absl::Status SyncRunner::ResolveDeletedPaths(Task& task, RunState& run,
   return ApplyCurrentState(task, run, candidates);
 }
 
-absl::Status SyncRunner::SaveCursor(Task& task, const std::string& cursor) {
-  if (auto s = store_.SaveCursor(task.key, options_.holder, cursor, now_()); !s.ok()) return s;
+absl::Status SyncRunner::SaveCursor(Task& task, const std::string& cursor, bool reconciled) {
+  if (auto s = store_.SaveCursor(task.key, options_.holder, cursor, now_(), reconciled); !s.ok()) {
+    return s;
+  }
   task.cursor = cursor;
   return absl::OkStatus();
 }

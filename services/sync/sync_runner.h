@@ -33,6 +33,10 @@ struct SyncOptions {
   int workers = 4;
   // Files fetched and applied at the same time within one page.
   int file_parallelism = 8;
+  // A full reconciliation at least this often per account (0: only on the
+  // first run and on an expired cursor), for feeds that can drop events
+  // without saying so (Box clamps an expired stream position).
+  absl::Duration reconcile_interval = absl::Hours(24);
   // Documents per reconciliation batch.
   int reconcile_page_size = 200;
   // Debug: runs after a page's changes are applied, just before its cursor
@@ -77,7 +81,7 @@ class SyncRunner {
   absl::Status StartCursorStep(Task& task, RunState& run);
   absl::Status ReconcileStep(Task& task, RunState& run);
   absl::Status FeedStep(Task& task, RunState& run);
-  absl::Status SaveCursor(Task& task, const std::string& cursor);
+  absl::Status SaveCursor(Task& task, const std::string& cursor, bool reconciled = false);
   // Fetches each file and applies what the provider says now.
   absl::Status ApplyCurrentState(Task& task, RunState& run,
                                  const std::vector<std::string>& file_ids);

@@ -20,7 +20,8 @@ constexpr char kAccountColumns[] =
     "(extract(epoch from cursor_time) * 1000000)::bigint, documents, "
     "(extract(epoch from last_sync_time) * 1000000)::bigint, last_error, "
     "(extract(epoch from last_error_time) * 1000000)::bigint, lease_holder, "
-    "(extract(epoch from lease_expires) * 1000000)::bigint";
+    "(extract(epoch from lease_expires) * 1000000)::bigint, "
+    "(extract(epoch from reconciled_time) * 1000000)::bigint";
 
 AccountRow ReadAccount(const pqxx::row& r) {
   AccountRow a;
@@ -33,6 +34,7 @@ AccountRow ReadAccount(const pqxx::row& r) {
   a.last_error_time = OptTime(r[8]);
   a.lease_holder = OptText(r[9]);
   a.lease_expires = OptTime(r[10]);
+  a.reconciled_time = OptTime(r[11]);
   return a;
 }
 
@@ -84,6 +86,9 @@ CREATE TABLE runs (
   provider_calls bigint NOT NULL DEFAULT 0,
   last_error text NOT NULL DEFAULT ''
 );
+)sql"},
+      {2, "when each account was last fully reconciled", R"sql(
+ALTER TABLE accounts ADD COLUMN reconciled_time timestamptz;
 )sql"},
   };
   return *migrations;
@@ -157,15 +162,18 @@ absl::Status PgSyncStore::RenewLease(const AccountKey& key, const std::string& h
 }
 
 absl::Status PgSyncStore::SaveCursor(const AccountKey& key, const std::string& holder,
-                                     const std::string& cursor, absl::Time cursor_time) {
+                                     const std::string& cursor, absl::Time cursor_time,
+                                     bool reconciled) {
   return pool_.Run([&](pqxx::work& tx) -> absl::Status {
     pqxx::result r = tx.exec_params(
         "UPDATE accounts SET cursor = NULLIF($5, ''), "
         "cursor_time = CASE WHEN $5 = '' THEN NULL "
-        "ELSE to_timestamp($6::double precision / 1000000) END "
+        "ELSE to_timestamp($6::double precision / 1000000) END, "
+        "reconciled_time = CASE WHEN $5 = '' THEN NULL "
+        "WHEN $7 THEN to_timestamp($6::double precision / 1000000) ELSE reconciled_time END "
         "WHERE " +
             std::string(kKey) + " AND lease_holder = $4",
-        key.user, key.provider, key.account, holder, cursor, Micros(cursor_time));
+        key.user, key.provider, key.account, holder, cursor, Micros(cursor_time), reconciled);
     if (r.affected_rows() == 0) {
       return absl::AbortedError("the account's lease was taken over; cursor not saved");
     }

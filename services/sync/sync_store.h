@@ -32,6 +32,8 @@ struct AccountRow {
   // Empty when no cursor is saved (first run, or after access was lost).
   std::string cursor;
   std::optional<absl::Time> cursor_time;
+  // When the last full reconciliation of the referenced files finished.
+  std::optional<absl::Time> reconciled_time;
   int64_t documents = 0;
   std::optional<absl::Time> last_sync_time;
   std::string last_error;
@@ -87,9 +89,10 @@ class SyncStore {
                                   absl::Duration ttl) = 0;
   // Saves the cursor (empty clears it) while holding the lease; ABORTED
   // when the lease was lost, so a replica that lost it never moves the
-  // cursor.
+  // cursor. reconciled: the cursor ends a full reconciliation.
   virtual absl::Status SaveCursor(const AccountKey& key, const std::string& holder,
-                                  const std::string& cursor, absl::Time cursor_time) = 0;
+                                  const std::string& cursor, absl::Time cursor_time,
+                                  bool reconciled) = 0;
   // Releases the lease and records the outcome (error empty: success).
   virtual absl::Status ReleaseLease(const AccountKey& key, const std::string& holder,
                                     absl::Time now, const std::string& error) = 0;
@@ -115,7 +118,8 @@ class PgSyncStore : public SyncStore {
   absl::Status RenewLease(const AccountKey& key, const std::string& holder, absl::Time now,
                           absl::Duration ttl) override;
   absl::Status SaveCursor(const AccountKey& key, const std::string& holder,
-                          const std::string& cursor, absl::Time cursor_time) override;
+                          const std::string& cursor, absl::Time cursor_time,
+                          bool reconciled) override;
   absl::Status ReleaseLease(const AccountKey& key, const std::string& holder, absl::Time now,
                             const std::string& error) override;
   absl::StatusOr<int64_t> StartRun(const std::string& holder, const std::string& trigger,

@@ -275,9 +275,10 @@ std::string SyncStack::DiffWithCloud(const std::string& user, const std::string&
   return "metadata differs: " + report;
 }
 
-std::unique_ptr<syncsvc::SyncRunner> SyncStack::NewRunner(syncsvc::SyncOptions options) {
-  return std::make_unique<syncsvc::SyncRunner>(
-      *store_, *documents_, *cloud_, nullptr, [] { return absl::Now(); }, std::move(options));
+std::unique_ptr<syncsvc::SyncRunner> SyncStack::NewRunner(syncsvc::SyncOptions options,
+                                                          std::function<absl::Time()> now) {
+  return std::make_unique<syncsvc::SyncRunner>(*store_, *documents_, *cloud_, nullptr,
+                                               std::move(now), std::move(options));
 }
 
 }  // namespace lc::testing

@@ -71,7 +71,8 @@ class SyncStack {
   std::string DiffWithCloud(const std::string& user, const std::string& id);
 
   // A sync runner in this process on the shared sync schema.
-  std::unique_ptr<syncsvc::SyncRunner> NewRunner(syncsvc::SyncOptions options);
+  std::unique_ptr<syncsvc::SyncRunner> NewRunner(
+      syncsvc::SyncOptions options, std::function<absl::Time()> now = [] { return absl::Now(); });
   syncsvc::SyncStore& store() { return *store_; }
 
   std::string ServiceToken() const;

@@ -35,8 +35,8 @@ TEST_F(SyncStoreTest, OneHolderAtATimeUntilTheLeaseExpires) {
   auto b = store_->AcquireLease(key_, "replica-b", t0_ + absl::Minutes(1), ttl_);
   ASSERT_TRUE(b.ok());
   EXPECT_FALSE(b->has_value()) << "b must not take a live lease";
-  ASSERT_TRUE(store_->SaveCursor(key_, "replica-a", "c1", t0_).ok());
-  EXPECT_TRUE(absl::IsAborted(store_->SaveCursor(key_, "replica-b", "cx", t0_)));
+  ASSERT_TRUE(store_->SaveCursor(key_, "replica-a", "c1", t0_, false).ok());
+  EXPECT_TRUE(absl::IsAborted(store_->SaveCursor(key_, "replica-b", "cx", t0_, false)));
   EXPECT_TRUE(absl::IsAborted(store_->RenewLease(key_, "replica-b", t0_, ttl_)));
 
   // replica-a crashes; once its lease expired, b takes over and sees c1.
@@ -44,7 +44,7 @@ TEST_F(SyncStoreTest, OneHolderAtATimeUntilTheLeaseExpires) {
   ASSERT_TRUE(late.ok() && late->has_value());
   EXPECT_EQ((*late)->cursor, "c1");
   // The old holder can no longer move the cursor.
-  EXPECT_TRUE(absl::IsAborted(store_->SaveCursor(key_, "replica-a", "c-stale", t0_)));
+  EXPECT_TRUE(absl::IsAborted(store_->SaveCursor(key_, "replica-a", "c-stale", t0_, false)));
   ASSERT_TRUE(store_->ReleaseLease(key_, "replica-b", t0_ + ttl_ + absl::Seconds(2), "").ok());
 
   auto leases = store_->ListLeases();
@@ -67,7 +67,7 @@ TEST_F(SyncStoreTest, RenewKeepsTheLeaseAndTheSameReplicaTakesItBack) {
 
 TEST_F(SyncStoreTest, ReleaseRecordsTheOutcomeAndClearingTheCursor) {
   ASSERT_TRUE(store_->AcquireLease(key_, "a", t0_, ttl_)->has_value());
-  ASSERT_TRUE(store_->SaveCursor(key_, "a", "c1", t0_).ok());
+  ASSERT_TRUE(store_->SaveCursor(key_, "a", "c1", t0_, true).ok());
   ASSERT_TRUE(store_->ReleaseLease(key_, "a", t0_ + absl::Seconds(5), "boom").ok());
   auto rows = store_->ListAccounts("alice");
   ASSERT_TRUE(rows.ok());
@@ -76,15 +76,17 @@ TEST_F(SyncStoreTest, ReleaseRecordsTheOutcomeAndClearingTheCursor) {
   EXPECT_EQ((*rows)[0].last_error_time, t0_ + absl::Seconds(5));
   EXPECT_FALSE((*rows)[0].last_sync_time.has_value());
   EXPECT_EQ((*rows)[0].cursor_time, t0_);
+  EXPECT_EQ((*rows)[0].reconciled_time, t0_) << "a cursor that ends a reconciliation";
   EXPECT_TRUE((*rows)[0].lease_holder.empty());
 
   ASSERT_TRUE(store_->AcquireLease(key_, "a", t0_ + absl::Seconds(6), ttl_)->has_value());
-  ASSERT_TRUE(store_->SaveCursor(key_, "a", "", t0_ + absl::Seconds(6)).ok());
+  ASSERT_TRUE(store_->SaveCursor(key_, "a", "", t0_ + absl::Seconds(6), false).ok());
   ASSERT_TRUE(store_->ReleaseLease(key_, "a", t0_ + absl::Seconds(7), "").ok());
   rows = store_->ListAccounts("");
   ASSERT_TRUE(rows.ok());
   EXPECT_TRUE((*rows)[0].cursor.empty());
   EXPECT_FALSE((*rows)[0].cursor_time.has_value());
+  EXPECT_FALSE((*rows)[0].reconciled_time.has_value()) << "no cursor: reconcile again";
   EXPECT_EQ((*rows)[0].last_sync_time, t0_ + absl::Seconds(7));
   EXPECT_EQ((*rows)[0].last_error, "");
   EXPECT_TRUE(store_->ListAccounts("bob")->empty());
