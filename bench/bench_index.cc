@@ -173,7 +173,7 @@ int Main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   const double fetch_rate = docs / absl::ToDoubleSeconds(absl::Now() - start);
 
-  IndexStore store(pool, {"simple", "english"}, QueueSettings{});
+  IndexStore store(pool, {"english", "simple"}, QueueSettings{});
   for (int64_t n = 0; n < docs; ++n) {
     if (auto id = store.Enqueue(doc_for(n), "created"); !id.ok()) {
       std::cerr << "bench: enqueue: " << id.status() << "\n";

@@ -308,7 +308,7 @@ int Main(int argc, char** argv) {
     std::cerr << "bench: " << s << "\n";
     return 1;
   }
-  IndexStore store(pool, {"simple", "english"}, QueueSettings{});
+  IndexStore store(pool, {"english", "simple"}, QueueSettings{});
 
   bool loaded = false;
   if (opt.reuse) {

@@ -16,7 +16,7 @@ std::vector<SettingSpec> IndexerSettingSpecs() {
        .default_value = "127.0.0.1:50053",
        .help = "ProviderService address"});
   add({.name = "text-search-configs",
-       .default_value = "simple,english",
+       .default_value = "english,simple",
        .help = "PostgreSQL text-search configurations indexed and queried (comma-separated; "
                "the first also makes the snippets)"});
   add({.name = "text-export-providers",

@@ -83,7 +83,7 @@ class EmulatorExtractionTest : public ::testing::Test {
                       return absl::OkStatus();
                     })
                     .ok());
-    store_ = std::make_unique<IndexStore>(*pool_, std::vector<std::string>{"simple", "english"},
+    store_ = std::make_unique<IndexStore>(*pool_, std::vector<std::string>{"english", "simple"},
                                           QueueSettings{});
     source_ = std::make_unique<GrpcContentSource>(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", providers_->port()),

@@ -134,7 +134,7 @@ class IndexerTest : public ::testing::Test {
                     })
                     .ok());
     store_ = std::make_unique<IndexStore>(
-        *pool_, std::vector<std::string>{"simple", "english"},
+        *pool_, std::vector<std::string>{"english", "simple"},
         QueueSettings{.max_attempts = 3, .backoff_base = absl::ZeroDuration()});
     ASSERT_TRUE(store_->CheckConfigs().ok());
     SandboxLimits limits;
@@ -699,7 +699,7 @@ TEST_F(IndexerTest, RemoveDropsTheDocumentAndARunningJobCannotBringItBack) {
 TEST_F(IndexerTest, TwoWorkerProcessesDoEachJobOnce) {
   // Two worker pools with their own connection pools, as two replicas.
   PgPool other_pool(PgOptions{.conninfo = *conninfo_, .schema = "search"});
-  IndexStore other_store(other_pool, {"simple", "english"}, QueueSettings{});
+  IndexStore other_store(other_pool, {"english", "simple"}, QueueSettings{});
   const int kDocs = 120;
   for (int i = 0; i < kDocs; ++i) {
     Add(Doc(300 + i, "alice", "Batch", absl::StrCat("b", i, ".txt"), "text/plain"),
