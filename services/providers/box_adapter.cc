@@ -387,6 +387,27 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
   if (!current.ok()) return current.status();
   const bool pinned = !ref.revision().empty() && ref.revision() != current->metadata().revision();
   const std::string mime = file->metadata().mime_type();
+  if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
+    HttpRequest thumb;
+    thumb.url = absl::StrCat(FileUrl(s, ref.file_id()), "/thumbnail.jpg?",
+                             Query({{"min_width", "256"}, {"min_height", "256"}}));
+    thumb.max_response_bytes = max_bytes;
+    auto r = s.Send(std::move(thumb));
+    if (!r.ok()) return r.status();
+    if (r->status == 302 && !r->Header("location").empty()) {
+      HttpRequest follow;
+      follow.url = r->Header("location");
+      follow.max_response_bytes = max_bytes;
+      r = s.SendAnonymous(std::move(follow));
+      if (!r.ok()) return r.status();
+    }
+    if (r->status == 202) {
+      return WithRetryAfter(absl::UnavailableError("box: the thumbnail is being made; retry"),
+                            absl::Seconds(1));
+    }
+    if (!Ok(*r)) return BoxError(*r, "thumbnail");
+    return StreamBody(r->body, "image/jpeg", sink);
+  }
   const bool original = format == v1::CONTENT_FORMAT_ORIGINAL ||
                         (format == v1::CONTENT_FORMAT_PDF && mime == "application/pdf") ||
                         (format == v1::CONTENT_FORMAT_TEXT && absl::StartsWith(mime, "text/"));

@@ -373,6 +373,18 @@ absl::Status DropboxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
     return absl::FailedPreconditionError("dropbox: a folder has no content");
   }
   const std::string mime = file->metadata().mime_type();
+  if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
+    if (!file->has_thumbnail()) {
+      return absl::FailedPreconditionError("dropbox has no thumbnail for this file type");
+    }
+    auto r = ContentCall(s, "files/get_thumbnail_v2",
+                         {{"resource", {{".tag", "path"}, {"path", ref.file_id()}}},
+                          {"format", {{".tag", "jpeg"}}},
+                          {"size", {{".tag", "w256h256"}}}},
+                         max_bytes);
+    if (!r.ok()) return r.status();
+    return StreamBody(r->body, "image/jpeg", sink);
+  }
   std::string route = "files/download";
   std::string out_mime = mime;
   if (format == v1::CONTENT_FORMAT_PDF && mime != "application/pdf") {

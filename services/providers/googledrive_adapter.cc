@@ -354,8 +354,24 @@ absl::Status GoogleDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& re
               "files.get");
   if (!j.ok()) return j.status();
   const std::string mime = Str(*j, "mimeType");
-  if (mime == kFolderMime)
+  if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
+    // thumbnailLink is a short-lived URL that needs no token.
+    const std::string url = Str(*j, "thumbnailLink");
+    if (url.empty()) {
+      return absl::FailedPreconditionError("googledrive has no thumbnail of this file");
+    }
+    HttpRequest req;
+    req.url = url;
+    req.max_response_bytes = max_bytes;
+    auto r = s.SendAnonymous(std::move(req));
+    if (!r.ok()) return r.status();
+    if (!Ok(*r)) return DriveError(*r, "thumbnail");
+    std::string type = BareMimeType(r->Header("content-type"));
+    return StreamBody(r->body, type.empty() ? "image/png" : type, sink);
+  }
+  if (mime == kFolderMime) {
     return absl::FailedPreconditionError("googledrive: a folder has no content");
+  }
   const bool pinned = !ref.revision().empty() && ref.revision() != Str(*j, "headRevisionId") &&
                       ref.revision() != Str(*j, "version");
   if (IsNative(mime)) {

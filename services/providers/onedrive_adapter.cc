@@ -328,6 +328,18 @@ absl::Status OneDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
     return absl::FailedPreconditionError(absl::StrCat(name_, ": a folder has no content"));
   }
   const std::string mime = file->metadata().mime_type();
+  if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
+    auto link = GetLink(s, live, v1::LINK_KIND_THUMBNAIL);
+    if (!link.ok()) return link.status();
+    HttpRequest req;
+    req.url = link->url();
+    req.max_response_bytes = max_bytes;
+    auto r = s.SendAnonymous(std::move(req));
+    if (!r.ok()) return r.status();
+    if (!Ok(*r)) return GraphError(name_, *r, "thumbnail");
+    std::string type = BareMimeType(r->Header("content-type"));
+    return StreamBody(r->body, type.empty() ? "image/jpeg" : type, sink);
+  }
   // A version id (or a stale cTag) names a version; the current cTag the live item.
   const bool pinned = !ref.revision().empty() && ref.revision() != file->metadata().revision();
   std::string url;

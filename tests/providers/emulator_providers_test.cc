@@ -404,12 +404,25 @@ TEST_P(EmulatorProvidersTest, ContentLinksAndErrors) {
       EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << v1::LinkKind_Name(kind);
     }
   }
+  // Thumbnail bytes, for the links that need the account's token.
+  if (GetParam() != "dropbox") {  // Dropbox has no thumbnails of .txt files
+    s = Content(a, v1::CONTENT_FORMAT_THUMBNAIL, &bytes, &mime);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_FALSE(bytes.empty());
+    EXPECT_EQ(mime.rfind("image/", 0), 0u) << mime;
+  }
   // PDF of an office file where the provider renders one.
   if (GetParam() != "googledrive") {
     s = Content(Ref(ids["/report.docx"]), v1::CONTENT_FORMAT_PDF, &bytes, &mime);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(bytes.substr(0, 5), "%PDF-");
     EXPECT_EQ(mime, "application/pdf");
+    if (GetParam() == "dropbox") {
+      s = Content(Ref(ids["/report.docx"]), v1::CONTENT_FORMAT_THUMBNAIL, &bytes, &mime);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      EXPECT_EQ(mime, "image/jpeg");
+      EXPECT_FALSE(bytes.empty());
+    }
     s = Link(Ref(ids["/report.docx"]), v1::LINK_KIND_PDF, &link);
     ASSERT_TRUE(s.ok()) << s.error_message();
     if (!link.requires_token()) {
