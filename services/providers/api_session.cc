@@ -58,6 +58,11 @@ void CircuitBreaker::RecordSuccess() {
   trial_in_flight_ = false;
 }
 
+void CircuitBreaker::Release() {
+  absl::MutexLock lock(&mu_);
+  trial_in_flight_ = false;
+}
+
 void CircuitBreaker::RecordFailure(absl::Time now) {
   absl::MutexLock lock(&mu_);
   ++failures_;
@@ -171,7 +176,7 @@ absl::StatusOr<HttpResponse> ResilientSession::SendImpl(HttpRequest request, boo
     }
     absl::Time send_at = limiter.Reserve(state_.clock().now());
     if (!WaitUntil(send_at)) {
-      breaker.RecordSuccess();  // the trial (if any) did not run; do not hold the breaker
+      breaker.Release();  // nothing was sent: no verdict on the provider
       absl::Duration wait = send_at - state_.clock().now();
       return WithRetryAfter(absl::UnavailableError(absl::StrCat(
                                 provider, " is rate limiting this account; retry after ",

@@ -76,6 +76,9 @@ class CircuitBreaker {
   absl::Status Allow(absl::Time now);
   void RecordSuccess();
   void RecordFailure(absl::Time now);
+  // The call Allow let through sent nothing (it gave up before): a half-open
+  // trial slot is freed without a verdict.
+  void Release();
 
  private:
   absl::Mutex mu_;

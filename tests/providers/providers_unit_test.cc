@@ -213,6 +213,25 @@ TEST_F(SessionTest, CircuitOpensAfterRepeatedFailuresAndRecovers) {
   EXPECT_EQ(ok->status, 200);
 }
 
+TEST_F(SessionTest, AThrottledCallThatSendsNothingLeavesTheBreakerAlone) {
+  CircuitBreaker breaker(1, absl::Seconds(10));
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  ASSERT_TRUE(breaker.Allow(t0).ok());
+  breaker.RecordFailure(t0);
+  EXPECT_FALSE(breaker.Allow(t0 + absl::Seconds(1)).ok());
+  // Half-open: one trial; releasing it without a verdict keeps the circuit
+  // open for the next caller's trial, it does not close it.
+  ASSERT_TRUE(breaker.Allow(t0 + absl::Seconds(11)).ok());
+  EXPECT_FALSE(breaker.Allow(t0 + absl::Seconds(11)).ok());
+  breaker.Release();
+  ASSERT_TRUE(breaker.Allow(t0 + absl::Seconds(11)).ok());
+  breaker.RecordFailure(t0 + absl::Seconds(11));
+  EXPECT_FALSE(breaker.Allow(t0 + absl::Seconds(12)).ok());
+  ASSERT_TRUE(breaker.Allow(t0 + absl::Seconds(22)).ok());
+  breaker.RecordSuccess();
+  EXPECT_TRUE(breaker.Allow(t0 + absl::Seconds(22)).ok());
+}
+
 TEST_F(SessionTest, DeadlineBoundsRetries) {
   auto s = Open("box", absl::Milliseconds(120));
   http_.answers = {Answer(500), Answer(500), Answer(500), Answer(500)};
