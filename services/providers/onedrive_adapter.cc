@@ -391,27 +391,25 @@ absl::StatusOr<v1::PinRevisionResponse> OneDriveAdapter::PinRevision(ApiSession&
   if (current->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
     return absl::FailedPreconditionError(absl::StrCat(name_, ": a folder has no versions"));
   }
-  v1::BlobRef pinned = ref;
+  v1::PinRevisionResponse out;
   if (ref.revision().empty() || ref.revision() == current->metadata().revision()) {
-    // The current version is the newest entry of the version list.
+    // The current version is the newest entry of the version list. The
+    // metadata stays the live item's (revision = cTag, as GetFile reports
+    // it), so a document pinned now does not look changed to sync.
     auto versions = ListRevisions(s, live);
     if (!versions.ok()) return versions.status();
     if (versions->empty()) {
       return absl::UnavailableError(absl::StrCat(name_, ": the item lists no versions"));
     }
-    pinned.set_revision(versions->back().id());
+    *out.mutable_blob() = live;
+    out.mutable_blob()->set_revision(versions->back().id());
+    *out.mutable_metadata() = current->metadata();
+    return out;
   }
-  auto file = GetFile(s, pinned);  // that version's size and time; proves it exists
+  auto file = GetFile(s, ref);  // that version's size and time; proves it exists
   if (!file.ok()) return file.status();
-  v1::PinRevisionResponse out;
-  *out.mutable_blob() = pinned;
+  *out.mutable_blob() = ref;
   *out.mutable_metadata() = file->metadata();
-  out.mutable_metadata()->set_revision(pinned.revision());
-  if (out.metadata().digest().empty() && ref.revision().empty()) {
-    // The live item's hash is this version's hash.
-    out.mutable_metadata()->set_digest(current->metadata().digest());
-    out.mutable_metadata()->set_digest_algorithm(current->metadata().digest_algorithm());
-  }
   return out;
 }
 

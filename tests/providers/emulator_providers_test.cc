@@ -518,6 +518,14 @@ TEST_P(EmulatorProvidersTest, RevisionsAndPinnedReferences) {
     EXPECT_TRUE(kept) << item.dump();
   }
 
+  {
+    // Pinning the current revision reports the live metadata, so a document
+    // pinned now does not look changed to sync.
+    v1::CloudFile now;
+    ASSERT_TRUE(GetFile(live, &now).ok());
+    EXPECT_EQ(now.metadata().revision(), pinned.metadata().revision());
+    EXPECT_EQ(now.metadata().digest(), pinned.metadata().digest());
+  }
   // The file changes outside; the pinned reference keeps resolving to v2.
   Outside({{"id", live.file_id()}, {"action", "content"}, {"content", "version three!"}});
   std::string bytes;
