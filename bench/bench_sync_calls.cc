@@ -21,6 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "bench_support.h"
+#include "runtime/log.h"
 #include "sync_stack.h"
 
 namespace {

@@ -148,9 +148,7 @@ int main(int argc, char** argv) {
   auto now = [] { return absl::Now(); };
   lc::syncsvc::SyncRunner runner(store, *documents, *cloud, index.get(), now, options);
 
-  // "off": a schedule that never fires, so GetStatus shows no next run.
-  auto cron = schedule ? *schedule : *lc::syncsvc::CronSchedule::Parse("0 0 0 1 1 ? 1970");
-  lc::syncsvc::SyncScheduler scheduler(cron, now, [&runner] {
+  lc::syncsvc::SyncScheduler scheduler(schedule, now, [&runner] {
     auto r = runner.Run(std::nullopt, "schedule", nullptr);
     if (!r.ok()) lc::LogWarn("scheduled sync failed", {{"error", r.status().ToString()}});
   });

@@ -2,7 +2,7 @@
 
 namespace lc::syncsvc {
 
-SyncScheduler::SyncScheduler(CronSchedule schedule, std::function<absl::Time()> now,
+SyncScheduler::SyncScheduler(std::optional<CronSchedule> schedule, std::function<absl::Time()> now,
                              std::function<void()> run)
     : schedule_(std::move(schedule)), now_(std::move(now)), run_(std::move(run)) {}
 
@@ -20,11 +20,13 @@ void SyncScheduler::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-absl::Time SyncScheduler::NextRun() const { return schedule_.Next(now_()); }
+absl::Time SyncScheduler::NextRun() const {
+  return schedule_ ? schedule_->Next(now_()) : absl::InfiniteFuture();
+}
 
 void SyncScheduler::Loop() {
   for (;;) {
-    const absl::Time at = schedule_.Next(now_());
+    const absl::Time at = schedule_->Next(now_());
     {
       absl::MutexLock lock(&mu_);
       // Wake at the fire time or when stopped.

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -12,20 +14,23 @@ namespace lc::syncsvc {
 
 class SyncScheduler {
  public:
-  // run is called on the scheduler's thread at each fire time.
-  SyncScheduler(CronSchedule schedule, std::function<absl::Time()> now, std::function<void()> run);
+  // run is called on the scheduler's thread at each fire time. Without a
+  // schedule nothing fires (runs happen only on demand).
+  SyncScheduler(std::optional<CronSchedule> schedule, std::function<absl::Time()> now,
+                std::function<void()> run);
   ~SyncScheduler();
 
   void Start();
   void Stop();
-  // The next fire time after now.
+  // The next fire time after now (InfiniteFuture when none).
   absl::Time NextRun() const;
-  const CronSchedule& schedule() const { return schedule_; }
+  // The cron expression, or "off".
+  std::string expression() const { return schedule_ ? schedule_->expression() : "off"; }
 
  private:
   void Loop();
 
-  CronSchedule schedule_;
+  std::optional<CronSchedule> schedule_;
   std::function<absl::Time()> now_;
   std::function<void()> run_;
   mutable absl::Mutex mu_;

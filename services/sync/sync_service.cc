@@ -73,7 +73,7 @@ grpc::Status SyncServiceImpl::GetStatus(grpc::ServerContext* context,
 absl::StatusOr<v1::SyncStatus> SyncServiceImpl::Status(const Principal& who) {
   v1::SyncStatus out;
   const absl::Time now = now_();
-  out.set_schedule(scheduler_.schedule().expression());
+  out.set_schedule(scheduler_.expression());
   if (absl::Time next = scheduler_.NextRun(); next != absl::InfiniteFuture()) {
     *out.mutable_next_run() = Ts(next);
   }
