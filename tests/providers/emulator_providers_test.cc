@@ -8,10 +8,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "../oauth/harness.h"
 #include "emulator_process.h"
@@ -676,6 +678,49 @@ TEST_P(EmulatorProvidersTest, ThrottledCallWaitsForRetryAfter) {
   s = providers_->stub().GetFile(ctx2.get(), req, &file);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(Requests()["requests"].size(), 1u) << Requests().dump();
+}
+
+TEST_P(EmulatorProvidersTest, ConcurrentCallsShareTheAccountsRetryAfter) {
+  auto ids = Seed({{{"path", "/c.txt"}, {"content", "shared"}}});
+  ResetRequests();
+  Fault({{"kind", "status"}, {"status", 429}, {"retry_after", 1}, {"count", 1}});
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  const absl::Time start = absl::Now();
+  auto call = [&] {
+    v1::CloudFile file;
+    if (GetFile(Ref(ids["/c.txt"]), &file).ok() && file.name() == "c.txt") ++ok;
+  };
+  // The first call meets the 429; the others start while it waits, so every
+  // one of them is issued after the 429 reached the service.
+  threads.emplace_back(call);
+  for (int i = 0; i < 100 && Requests()["requests"].empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 7; ++i) threads.emplace_back(call);
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  json log = Requests()["requests"];
+  int64_t throttled_at = -1;
+  int after = 0;
+  for (const json& r : log) {
+    if (r["status"] == 429) throttled_at = r["time_ms"].get<int64_t>();
+  }
+  ASSERT_GE(throttled_at, 0) << log.dump();
+  for (const json& r : log) {
+    if (r["status"] == 429) continue;
+    const double started = r["time_ms"].get<int64_t>() - r["duration_ms"].get<double>();
+    if (started > throttled_at) {
+      ++after;
+      EXPECT_GE(started, throttled_at + 1000 - 2)
+          << "a request started " << (started - throttled_at) << " ms after the 429";
+    }
+  }
+  std::cout << "[ measured ] " << GetParam()
+            << ": 8 concurrent calls, one 429 (Retry-After 1 s): " << after
+            << " requests after it, all >= 1 s later; total "
+            << absl::ToInt64Milliseconds(absl::Now() - start) << " ms\n";
 }
 
 TEST_P(EmulatorProvidersTest, BurstsOf500And503AreRetried) {
