@@ -21,6 +21,7 @@ constexpr ServiceAddress kServiceAddresses[] = {
     {Service::kOAuth, "LC_OAUTH_ADDR", "127.0.0.1:50052"},
     {Service::kIndexer, "LC_INDEXER_ADDR", "127.0.0.1:50055"},
     {Service::kProviders, "LC_PROVIDERS_ADDR", "127.0.0.1:50053"},
+    {Service::kSync, "LC_SYNC_ADDR", "127.0.0.1:50054"},
 };
 
 }  // namespace

@@ -22,7 +22,7 @@
 namespace liveconnect::lcctl {
 
 // The service a command talks to; decides the default address.
-enum class Service { kRepository, kOAuth, kIndexer, kProviders };
+enum class Service { kRepository, kOAuth, kIndexer, kProviders, kSync };
 
 // Reads an environment variable; injected so tests do not touch the process
 // environment.

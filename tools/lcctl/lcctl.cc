@@ -16,6 +16,7 @@
 #include "oauth_commands.h"
 #include "providers_commands.h"
 #include "repository_commands.h"
+#include "sync_commands.h"
 
 namespace liveconnect::lcctl {
 namespace {
@@ -29,7 +30,7 @@ std::vector<FlagSpec> GlobalFlags() {
        "service address (default: $LC_REPOSITORY_ADDR or 127.0.0.1:50051 for docs/versions/"
        "history/link, $LC_OAUTH_ADDR or 127.0.0.1:50052 for accounts/providers, "
        "$LC_INDEXER_ADDR or 127.0.0.1:50055 for search/reindex/index, $LC_PROVIDERS_ADDR or "
-       "127.0.0.1:50053 for browse/file/revisions)"},
+       "127.0.0.1:50053 for browse/file/revisions, $LC_SYNC_ADDR or 127.0.0.1:50054 for sync)"},
       {"token", "T", "bearer token sent as authorization metadata (default: $LC_TOKEN)"},
       {"json", "", "print the response as one JSON object"},
       {"timeout", "D", "deadline per call: 10s, 500ms, 2m (default 10s)"},
@@ -133,6 +134,7 @@ std::vector<Command> AllCommands() {
   for (Command& command : OAuthCommands()) commands.push_back(std::move(command));
   for (Command& command : IndexerCommands()) commands.push_back(std::move(command));
   for (Command& command : ProvidersCommands()) commands.push_back(std::move(command));
+  for (Command& command : SyncCommands()) commands.push_back(std::move(command));
   return commands;
 }
 
