@@ -69,7 +69,6 @@ struct SyncRunner::Task {
   std::string cursor;          // the saved cursor
   std::string pending_cursor;  // start cursor taken, saved after reconciliation
   std::string reconcile_token;
-  bool reconcile_started = false;
   // Files reported live by the feed in this run (Dropbox deletions by path).
   std::set<std::string> seen_live;
   std::string error;
@@ -167,7 +166,14 @@ absl::StatusOr<RunCounters> SyncRunner::Run(const std::optional<AccountKey>& onl
     const bool reconcile_due =
         options_.reconcile_interval > absl::ZeroDuration() &&
         (!(*row)->reconciled_time || now - *(*row)->reconciled_time >= options_.reconcile_interval);
-    task->phase = task->cursor.empty() || reconcile_due ? Phase::kStartCursor : Phase::kFeed;
+    if (!(*row)->pending_cursor.empty()) {
+      // Resume the reconciliation an earlier run left (call budget).
+      task->phase = Phase::kReconcile;
+      task->pending_cursor = (*row)->pending_cursor;
+      task->reconcile_token = (*row)->reconcile_token;
+    } else {
+      task->phase = task->cursor.empty() || reconcile_due ? Phase::kStartCursor : Phase::kFeed;
+    }
     queue.push_back(std::move(task));
   }
   run.counters.accounts_total = static_cast<int32_t>(queue.size());
@@ -292,30 +298,31 @@ absl::Status SyncRunner::StartCursorStep(Task& task, RunState& run) {
   }
   task.pending_cursor = *cursor;
   task.reconcile_token.clear();
-  task.reconcile_started = false;
   task.phase = Phase::kReconcile;
-  return absl::OkStatus();
+  return store_.SaveReconcileProgress(task.key, options_.holder, task.pending_cursor, "");
 }
 
 absl::Status SyncRunner::ReconcileStep(Task& task, RunState& run) {
-  if (task.reconcile_started && task.reconcile_token.empty()) {
-    // Every referenced file reconciled: the start cursor covers them.
-    if (options_.before_cursor_save) options_.before_cursor_save(task.key);
-    if (auto s = SaveCursor(task, task.pending_cursor, /*reconciled=*/true); !s.ok()) return s;
-    task.phase = Phase::kFeed;
-    return absl::OkStatus();
-  }
   auto page = documents_.FindDocumentsByFiles(task.key, {}, options_.reconcile_page_size,
                                               task.reconcile_token);
   if (!page.ok()) return page.status();
-  task.reconcile_started = true;
   std::vector<std::string> ids;
   std::set<std::string> unique;
   for (const auto& doc : page->documents()) {
     if (unique.insert(doc.blob().file_id()).second) ids.push_back(doc.blob().file_id());
   }
   if (auto s = ApplyCurrentState(task, run, ids); !s.ok()) return s;
+  if (task.phase == Phase::kDone) return absl::OkStatus();  // the account was lost meanwhile
   task.reconcile_token = page->next_page_token();
+  if (!task.reconcile_token.empty()) {
+    // Progress survives a run that stops here (call budget, crash).
+    return store_.SaveReconcileProgress(task.key, options_.holder, task.pending_cursor,
+                                        task.reconcile_token);
+  }
+  // Every referenced file reconciled: the start cursor covers them.
+  if (options_.before_cursor_save) options_.before_cursor_save(task.key);
+  if (auto s = SaveCursor(task, task.pending_cursor, /*reconciled=*/true); !s.ok()) return s;
+  task.phase = Phase::kFeed;
   return absl::OkStatus();
 }
 

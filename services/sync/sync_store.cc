@@ -21,7 +21,7 @@ constexpr char kAccountColumns[] =
     "(extract(epoch from last_sync_time) * 1000000)::bigint, last_error, "
     "(extract(epoch from last_error_time) * 1000000)::bigint, lease_holder, "
     "(extract(epoch from lease_expires) * 1000000)::bigint, "
-    "(extract(epoch from reconciled_time) * 1000000)::bigint";
+    "(extract(epoch from reconciled_time) * 1000000)::bigint, pending_cursor, reconcile_token";
 
 AccountRow ReadAccount(const pqxx::row& r) {
   AccountRow a;
@@ -35,6 +35,8 @@ AccountRow ReadAccount(const pqxx::row& r) {
   a.lease_holder = OptText(r[9]);
   a.lease_expires = OptTime(r[10]);
   a.reconciled_time = OptTime(r[11]);
+  a.pending_cursor = OptText(r[12]);
+  a.reconcile_token = OptText(r[13]);
   return a;
 }
 
@@ -89,6 +91,10 @@ CREATE TABLE runs (
 )sql"},
       {2, "when each account was last fully reconciled", R"sql(
 ALTER TABLE accounts ADD COLUMN reconciled_time timestamptz;
+)sql"},
+      {3, "a reconciliation in progress survives the call budget", R"sql(
+ALTER TABLE accounts ADD COLUMN pending_cursor text;
+ALTER TABLE accounts ADD COLUMN reconcile_token text;
 )sql"},
   };
   return *migrations;
@@ -170,12 +176,29 @@ absl::Status PgSyncStore::SaveCursor(const AccountKey& key, const std::string& h
         "cursor_time = CASE WHEN $5 = '' THEN NULL "
         "ELSE to_timestamp($6::double precision / 1000000) END, "
         "reconciled_time = CASE WHEN $5 = '' THEN NULL "
-        "WHEN $7 THEN to_timestamp($6::double precision / 1000000) ELSE reconciled_time END "
+        "WHEN $7 THEN to_timestamp($6::double precision / 1000000) ELSE reconciled_time END, "
+        "pending_cursor = NULL, reconcile_token = NULL "
         "WHERE " +
             std::string(kKey) + " AND lease_holder = $4",
         key.user, key.provider, key.account, holder, cursor, Micros(cursor_time), reconciled);
     if (r.affected_rows() == 0) {
       return absl::AbortedError("the account's lease was taken over; cursor not saved");
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgSyncStore::SaveReconcileProgress(const AccountKey& key, const std::string& holder,
+                                                const std::string& pending_cursor,
+                                                const std::string& token) {
+  return pool_.Run([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params(
+        "UPDATE accounts SET pending_cursor = NULLIF($5, ''), reconcile_token = NULLIF($6, '') "
+        "WHERE " +
+            std::string(kKey) + " AND lease_holder = $4",
+        key.user, key.provider, key.account, holder, pending_cursor, token);
+    if (r.affected_rows() == 0) {
+      return absl::AbortedError("the account's lease was taken over; progress not saved");
     }
     return absl::OkStatus();
   });

@@ -34,6 +34,10 @@ struct AccountRow {
   std::optional<absl::Time> cursor_time;
   // When the last full reconciliation of the referenced files finished.
   std::optional<absl::Time> reconciled_time;
+  // A reconciliation in progress (stopped by the call budget): its start
+  // cursor and the next batch of documents.
+  std::string pending_cursor;
+  std::string reconcile_token;
   int64_t documents = 0;
   std::optional<absl::Time> last_sync_time;
   std::string last_error;
@@ -93,6 +97,10 @@ class SyncStore {
   virtual absl::Status SaveCursor(const AccountKey& key, const std::string& holder,
                                   const std::string& cursor, absl::Time cursor_time,
                                   bool reconciled) = 0;
+  // Records how far a reconciliation got, so the next run resumes it.
+  virtual absl::Status SaveReconcileProgress(const AccountKey& key, const std::string& holder,
+                                             const std::string& pending_cursor,
+                                             const std::string& token) = 0;
   // Releases the lease and records the outcome (error empty: success).
   virtual absl::Status ReleaseLease(const AccountKey& key, const std::string& holder,
                                     absl::Time now, const std::string& error) = 0;
@@ -120,6 +128,9 @@ class PgSyncStore : public SyncStore {
   absl::Status SaveCursor(const AccountKey& key, const std::string& holder,
                           const std::string& cursor, absl::Time cursor_time,
                           bool reconciled) override;
+  absl::Status SaveReconcileProgress(const AccountKey& key, const std::string& holder,
+                                     const std::string& pending_cursor,
+                                     const std::string& token) override;
   absl::Status ReleaseLease(const AccountKey& key, const std::string& holder, absl::Time now,
                             const std::string& error) override;
   absl::StatusOr<int64_t> StartRun(const std::string& holder, const std::string& trigger,

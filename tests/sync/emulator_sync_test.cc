@@ -290,6 +290,43 @@ TEST_P(EmulatorSyncTest, TwentyPercentOfProviderCallsFailingConverges) {
   EXPECT_GT(failed, 0) << counters.dump();
 }
 
+TEST_P(EmulatorSyncTest, CallBudgetStopsARunAndTheNextRunsContinue) {
+  json files = json::array();
+  for (int i = 0; i < 12; ++i) {
+    files.push_back({{"path", "/b/f" + std::to_string(i) + ".txt"}, {"content", "x"}});
+  }
+  auto ids = Seed(files);
+  std::vector<v1::Document> docs;
+  for (const auto& [path, id] : ids) {
+    if (path.find(".txt") != std::string::npos) {
+      docs.push_back(stack_->CreateDocument(user_, GetParam(), email_, id));
+    }
+  }
+  ASSERT_EQ(docs.size(), 12u);
+  syncsvc::SyncOptions small;
+  small.call_budget = 5;
+  small.reconcile_page_size = 4;
+  small.file_parallelism = 1;
+  // The start cursor and one batch of 4 fit; the reconciliation stops and
+  // is resumed by the next runs, never restarted.
+  RunCounters first = Sync(small);
+  EXPECT_EQ(first.provider_calls, 5);
+  auto rows = stack_->store().ListAccounts(user_);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_TRUE((*rows)[0].cursor.empty());
+  EXPECT_FALSE((*rows)[0].pending_cursor.empty());
+  EXPECT_FALSE((*rows)[0].reconcile_token.empty());
+  RunCounters second = Sync(small);
+  EXPECT_EQ(second.provider_calls, 8) << "two batches of 4, no new start cursor";
+  rows = stack_->store().ListAccounts(user_);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_FALSE((*rows)[0].cursor.empty()) << "the reconciliation finished";
+  EXPECT_TRUE((*rows)[0].pending_cursor.empty());
+  Outside({{"id", docs[0].blob().file_id()}, {"action", "rename"}, {"name", "budget.txt"}});
+  Sync(small);
+  ExpectMatchesCloud(docs);
+}
+
 INSTANTIATE_TEST_SUITE_P(Providers, EmulatorSyncTest,
                          ::testing::Values("googledrive", "dropbox", "box", "onedrive"),
                          [](const auto& info) { return info.param; });
