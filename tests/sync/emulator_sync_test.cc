@@ -9,6 +9,7 @@
 
 #include <set>
 
+#include "sync/sync_service.h"
 #include "sync_stack.h"
 #include "testing/pg_fixture.h"
 
@@ -325,6 +326,46 @@ TEST_P(EmulatorSyncTest, CallBudgetStopsARunAndTheNextRunsContinue) {
   Outside({{"id", docs[0].blob().file_id()}, {"action", "rename"}, {"name", "budget.txt"}});
   Sync(small);
   ExpectMatchesCloud(docs);
+}
+
+TEST_P(EmulatorSyncTest, StatusShowsAUserTheirAccountsAndAnAdminAll) {
+  auto ids = Seed({{{"path", "/s/a.txt"}, {"content", "a"}}});
+  stack_->CreateDocument(user_, GetParam(), email_, ids["/s/a.txt"]);
+  syncsvc::SyncOptions options;
+  options.holder = "status-replica";
+  auto runner = stack_->NewRunner(options);
+  ASSERT_TRUE(runner->Run(Key(), "test", nullptr).ok());
+  auto schedule = syncsvc::CronSchedule::Parse("0 0/5 * * * ?");
+  ASSERT_TRUE(schedule.ok());
+  syncsvc::SyncScheduler scheduler(
+      *schedule, [] { return absl::Now(); }, [] {});
+  RpcEdge edge(std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kJwtSecret}));
+  syncsvc::SyncServiceImpl service(*runner, stack_->store(), scheduler, edge,
+                                   [] { return absl::Now(); });
+
+  auto mine = service.Status(Principal{user_, {}});
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  EXPECT_EQ(mine->schedule(), "0 0/5 * * * ?");
+  ASSERT_TRUE(mine->has_next_run());
+  EXPECT_EQ(mine->next_run().seconds() % 300, 0);
+  ASSERT_EQ(mine->accounts_size(), 1);
+  EXPECT_EQ(mine->accounts(0).user(), user_);
+  EXPECT_EQ(mine->accounts(0).documents(), 1);
+  EXPECT_TRUE(mine->accounts(0).has_cursor());
+  EXPECT_TRUE(mine->accounts(0).has_last_sync_time());
+  EXPECT_EQ(mine->accounts(0).lease_holder(), "") << "released after the run";
+  EXPECT_EQ(mine->totals().runs(), 1);
+  EXPECT_GE(mine->totals().provider_calls(), 2);
+  EXPECT_TRUE(mine->has_last_run_start());
+
+  auto stranger = service.Status(Principal{"someone-else", {}});
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_EQ(stranger->accounts_size(), 0);
+  auto admin = service.Status(Principal{"root", {"admin"}});
+  ASSERT_TRUE(admin.ok());
+  auto all = stack_->store().ListAccounts("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(static_cast<size_t>(admin->accounts_size()), all->size()) << "every account";
 }
 
 INSTANTIATE_TEST_SUITE_P(Providers, EmulatorSyncTest,
