@@ -34,6 +34,16 @@ TEST(LcctlSyncTest, RunNowForEveryAccountOrExactlyOne) {
   EXPECT_NE(partial.status().message().find("--user"), std::string::npos);
 }
 
+TEST(LcctlSyncTest, AddressFromLcSyncAddr) {
+  EXPECT_EQ(DefaultAddress(Service::kSync, [](const std::string&) { return std::nullopt; }),
+            "127.0.0.1:50054");
+  EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "LC_SYNC_ADDR") return "sync:7000";
+    return std::nullopt;
+  };
+  EXPECT_EQ(DefaultAddress(Service::kSync, env), "sync:7000");
+}
+
 TEST(LcctlSyncTest, ProgressLine) {
   v1::SyncProgress p;
   p.set_accounts_total(3);
