@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ class EmulatorProcess {
     const std::string bin = override_bin ? override_bin : LC_CLOUD_EMULATOR_BIN;
     pid_ = fork();
     if (pid_ == 0) {
+      // Dies with the test process, even when that one is killed.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (freopen("/dev/null", "w", stdout) == nullptr) _exit(126);
       execl(bin.c_str(), "cloud-emulator", "--ports-file", ports_file.c_str(), "--tls-cert-out",
             cert_file_.c_str(), static_cast<char*>(nullptr));

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +68,7 @@ class PrismProcess {
     const std::string bin = dir + "/node_modules/.bin/prism";
     pid_ = fork();
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (freopen(log_.c_str(), "w", stdout) == nullptr) _exit(126);
       dup2(fileno(stdout), 2);
       const std::string port = std::to_string(port_);
