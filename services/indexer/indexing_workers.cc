@@ -61,6 +61,11 @@ absl::StatusOr<bool> IndexingWorkers::RunOne(const std::string& worker) {
   if (!*done) {
     LogWarn("lease lost before the job finished; result dropped",
             {{"document_id", job.document.id()}, {"job_id", std::to_string(job.id)}});
+  } else if (settings_.report) {
+    if (auto s = settings_.report(job.document, *result); !s.ok()) {
+      LogWarn("could not report the full-text state to the repository",
+              {{"document_id", job.document.id()}, {"error", s.ToString()}});
+    }
   }
   return true;
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,6 +27,9 @@ struct WorkerSettings {
   absl::Duration keep_done = absl::Hours(24);
   // Prefix of the worker ids ("host:pid").
   std::string name;
+  // Told each stored result (the repository keeps the document's full-text
+  // state); best effort: a failure is logged, the index stands.
+  std::function<absl::Status(const v1::Document&, const IndexedText&)> report;
 };
 
 class IndexingWorkers {

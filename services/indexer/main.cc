@@ -1,7 +1,9 @@
 // indexer: text extraction, the full-text index and search.
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <iostream>
+#include <memory>
 
 #include "indexer/content_source.h"
 #include "indexer/document_indexer.h"
@@ -12,9 +14,11 @@
 #include "indexer/migrations.h"
 #include "indexer/sandboxed_extractor.h"
 #include "indexer/settings.h"
+#include "liveconnect/v1/repository.grpc.pb.h"
 #include "runtime/log.h"
 #include "runtime/pg.h"
 #include "runtime/server.h"
+#include "runtime/status.h"
 
 int main(int argc, char** argv) {
   lc::Config config =
@@ -43,6 +47,23 @@ int main(int argc, char** argv) {
   lc::indexer::SandboxedExtractor extractor(settings->extractor_path, settings->sandbox);
   lc::indexer::DocumentIndexer document_indexer(source, extractor, settings->caps,
                                                 settings->text_export_providers);
+  std::unique_ptr<liveconnect::v1::RepositoryService::Stub> repository;
+  if (!settings->repository_addr.empty()) {
+    repository = liveconnect::v1::RepositoryService::NewStub(
+        grpc::CreateChannel(settings->repository_addr, grpc::InsecureChannelCredentials()));
+    settings->workers.report = [&runtime, &repository](const liveconnect::v1::Document& doc,
+                                                       const lc::indexer::IndexedText& result) {
+      liveconnect::v1::RecordFulltextStateRequest req;
+      req.set_document_id(doc.id());
+      req.set_state(result.state);
+      req.set_reason(result.reason);
+      liveconnect::v1::RecordFulltextStateResponse resp;
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + runtime.ServiceToken());
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      return lc::FromGrpcStatus(repository->RecordFulltextState(&ctx, req, &resp));
+    };
+  }
   lc::indexer::IndexingWorkers workers(store, document_indexer, settings->workers);
   lc::indexer::Indexer indexer(store, [&workers] { workers.Notify(); });
   lc::indexer::IndexerServiceImpl service(indexer, runtime.edge());

@@ -15,6 +15,9 @@ std::vector<SettingSpec> IndexerSettingSpecs() {
        .type = SettingType::kHostPort,
        .default_value = "127.0.0.1:50053",
        .help = "ProviderService address"});
+  add({.name = "repository-addr",
+       .help =
+           "RepositoryService address, told each document's full-text state (empty: not told)"});
   add({.name = "text-search-configs",
        .default_value = "english,simple",
        .help = "PostgreSQL text-search configurations indexed and queried (comma-separated; "
@@ -79,6 +82,7 @@ std::vector<SettingSpec> IndexerSettingSpecs() {
 absl::StatusOr<IndexerSettings> ReadIndexerSettings(const Config& config) {
   IndexerSettings s;
   s.providers_addr = config.GetString("providers-addr");
+  s.repository_addr = config.GetString("repository-addr");
   for (absl::string_view c :
        absl::StrSplit(config.GetString("text-search-configs"), ',', absl::SkipWhitespace())) {
     s.text_search_configs.emplace_back(absl::StripAsciiWhitespace(c));

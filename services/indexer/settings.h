@@ -18,6 +18,7 @@ std::vector<SettingSpec> IndexerSettingSpecs();
 
 struct IndexerSettings {
   std::string providers_addr;
+  std::string repository_addr;
   std::vector<std::string> text_search_configs;
   std::set<std::string> text_export_providers;
   IndexCaps caps;

@@ -147,13 +147,18 @@ class IndexerTest : public ::testing::Test {
         IndexCaps{
             .max_fetch_bytes = 1 << 20, .max_chars = 200000, .fetch_timeout = absl::Seconds(5)},
         std::set<std::string>{"box"});
-    workers_ =
-        std::make_unique<IndexingWorkers>(*store_, *doc_indexer_,
-                                          WorkerSettings{.workers = 2,
-                                                         .lease = absl::Seconds(30),
-                                                         .poll_interval = absl::Milliseconds(20),
-                                                         .max_attempts = 3,
-                                                         .name = "test"});
+    workers_ = std::make_unique<IndexingWorkers>(
+        *store_, *doc_indexer_,
+        WorkerSettings{.workers = 2,
+                       .lease = absl::Seconds(30),
+                       .poll_interval = absl::Milliseconds(20),
+                       .max_attempts = 3,
+                       .name = "test",
+                       .report = [this](const v1::Document& d, const IndexedText& r) {
+                         std::lock_guard<std::mutex> l(reported_mu_);
+                         reported_[d.id()] = r.state;
+                         return absl::OkStatus();
+                       }});
     indexer_ = std::make_unique<Indexer>(*store_, nullptr, absl::Milliseconds(20));
     edge_ = std::make_unique<RpcEdge>(
         std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kSecret}));
@@ -260,6 +265,9 @@ class IndexerTest : public ::testing::Test {
   std::unique_ptr<SandboxedExtractor> extractor_;
   std::unique_ptr<DocumentIndexer> doc_indexer_;
   std::unique_ptr<IndexingWorkers> workers_;
+  // What the workers told the repository, by document id.
+  std::mutex reported_mu_;
+  std::map<std::string, v1::FulltextState> reported_;
   std::unique_ptr<Indexer> indexer_;
   std::unique_ptr<RpcEdge> edge_;
   std::unique_ptr<IndexerServiceImpl> service_;
@@ -597,6 +605,11 @@ TEST_F(IndexerTest, HostileFilesAreCappedAndMarkedAndTheQueueMoves) {
   EXPECT_EQ(totals.pending_jobs(), 0);
   EXPECT_EQ(totals.metadata_only_documents(), 6);
   EXPECT_EQ(totals.indexed_documents(), 1);
+  // The repository is told each outcome, so documents show it too.
+  std::lock_guard<std::mutex> lock(reported_mu_);
+  EXPECT_EQ(reported_.size(), 7u);
+  EXPECT_EQ(reported_[Uuid(6)], v1::FULLTEXT_STATE_INDEXED);
+  EXPECT_EQ(reported_[Uuid(1)], v1::FULLTEXT_STATE_METADATA_ONLY);
 }
 
 TEST_F(IndexerTest, NewerJobSupersedesPendingOne) {
