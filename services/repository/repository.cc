@@ -436,13 +436,12 @@ absl::StatusOr<v1::Version> Repository::CreateVersion(const Principal& who,
   auto ts = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
   v1::Version version;
   auto updated = store_.Mutate(req.document_id(), now, [&](v1::Document& doc, MutationEffects& fx) {
-    if (pinned) {
-      // The pinned revision is what the version keeps; the document learns
-      // the provider's current metadata on the way.
-      if (pinned->has_metadata()) *doc.mutable_blob_metadata() = pinned->metadata();
-      doc.mutable_blob_metadata()->set_revision(pinned->blob().revision());
-    }
-    if (doc.blob_metadata().revision().empty()) {
+    // The version keeps the pinned revision (for OneDrive a version id, not
+    // the cTag the document stores) and the pin's metadata as they come. The
+    // document itself is left to sync, so no cloud change slips in unseen.
+    const std::string revision =
+        pinned ? pinned->blob().revision() : doc.blob_metadata().revision();
+    if (revision.empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("document ", doc.id(),
                        " has no known provider revision, so no version can pin its bytes"));
@@ -464,8 +463,9 @@ absl::StatusOr<v1::Version> Repository::CreateVersion(const Principal& who,
     version.set_description(doc.description());
     *version.mutable_properties() = doc.properties();
     *version.mutable_blob() = doc.blob();
-    version.mutable_blob()->set_revision(doc.blob_metadata().revision());
-    *version.mutable_blob_metadata() = doc.blob_metadata();
+    version.mutable_blob()->set_revision(revision);
+    *version.mutable_blob_metadata() =
+        pinned && pinned->has_metadata() ? pinned->metadata() : doc.blob_metadata();
     doc.set_version_count(version.number());
     auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_VERSIONED, who, ts,
                     absl::StrCat("version ", version.number(),
