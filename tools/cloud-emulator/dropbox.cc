@@ -596,6 +596,15 @@ class Dropbox {
     res.set_content(body, type);
   }
 
+  // The head, or the revision a "rev:" path names; null when it names none.
+  static const Revision* PickRevision(const Item& item, const std::string& rev) {
+    if (rev.empty()) return item.head();
+    for (const auto& candidate : item.revisions) {
+      if (candidate.id == rev) return &candidate;
+    }
+    return nullptr;
+  }
+
   void Download(const Request& req, Response& res, const User& u, const json& arg) {
     std::string rev = arg.value("rev", "");
     auto item = Resolve(u, arg.value("path", ""), &rev);
@@ -603,16 +612,8 @@ class Dropbox {
     if (item->folder) {
       return RouteError(res, "path/not_file", {{".tag", "path"}, {"path", {{".tag", "not_file"}}}});
     }
-    const Revision* r = item->head();
-    if (!rev.empty()) {
-      r = nullptr;
-      for (const auto& candidate : item->revisions) {
-        if (candidate.id == rev) r = &candidate;
-      }
-      if (!r) {
-        return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
-      }
-    }
+    const Revision* r = PickRevision(*item, rev);
+    if (!r) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
     res.set_header("Dropbox-API-Result", HeaderSafeJson(Metadata(*item, r)));
     SendBytes(req, res, r->content, "application/octet-stream");
   }
@@ -643,7 +644,9 @@ class Dropbox {
     if (item->folder) {
       return RouteError(res, "unsupported_content", {{".tag", "unsupported_content"}});
     }
-    const std::string& text = item->head()->content;
+    const Revision* r = PickRevision(*item, rev);
+    if (!r) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+    const std::string& text = r->content;
     if (PreviewAsPdf(item->name)) {
       return SendContent(res, Metadata(*item), MakePdf(item->name, text), "application/pdf");
     }
@@ -655,13 +658,16 @@ class Dropbox {
   }
 
   void TemporaryLink(const Request& req, Response& res, const User& u, const json& arg) {
-    auto item = Resolve(u, arg.value("path", ""));
+    std::string rev = arg.value("rev", "");
+    auto item = Resolve(u, arg.value("path", ""), &rev);
     if (!item) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
     if (item->folder) {
       return RouteError(res, "path/not_file", {{".tag", "path"}, {"path", {{".tag", "not_file"}}}});
     }
+    const Revision* r = PickRevision(*item, rev);
+    if (!r) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
     std::string token = SignDownloadLink(
-        {u.id, item->id, item->head()->id, false, store_.clock().NowMs() + 4 * 3600 * 1000});
+        {u.id, item->id, r->id, false, store_.clock().NowMs() + 4 * 3600 * 1000});
     SendJson(
         res, 200,
         {{"metadata", Metadata(*item)}, {"link", s_.BaseUrl(req) + "/_content/dropbox/" + token}});
