@@ -551,10 +551,6 @@ TEST_P(EmulatorProvidersTest, RevisionsAndPinnedReferences) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   if (link.requires_token()) {
     EXPECT_EQ(GetParam(), "googledrive");
-  } else if (GetParam() == "dropbox" && Follow(link) == "version three!") {
-    // Known emulator defect (reported): files/get_temporary_link ignores the
-    // "rev:" path form Dropbox's ReadPath allows and links the head revision.
-    std::cout << "[ emulator ] dropbox get_temporary_link(rev:...) served the head revision\n";
   } else {
     EXPECT_EQ(Follow(link), "version two") << link.url();
   }
