@@ -60,9 +60,8 @@ class PrismProcess {
     tmp_ = mkdtemp(tmp);
     spec_ = tmp_ + "/box-openapi.patched.json";
     log_ = tmp_ + "/prism.log";
-    const std::string patch = "node " + dir + "/patch-spec.js " + LC_SOURCE_DIR +
-                              "/../shared/specs/box-openapi.json " + spec_ + " 2>" + tmp_ +
-                              "/patch.log";
+    const std::string patch = "node " + dir + "/patch-spec.js " + dir +
+                              "/spec/box-openapi.json " + spec_ + " 2>" + tmp_ + "/patch.log";
     if (std::system(patch.c_str()) != 0) throw std::runtime_error("patch-spec.js failed");
     port_ = FreePort();
     const std::string bin = dir + "/node_modules/.bin/prism";
@@ -319,37 +318,21 @@ TEST_F(PrismBoxTest, EveryAdapterCallConformsToBoxOpenApi) {
   v1::ListRevisionsResponse revs;
   c = providers_->As(kUser);
   s = stub.ListRevisions(c.get(), lr, &revs);
-  if (!s.ok()) {
-    const std::string violations = Violations("/2.0/files/" + a + "/versions?limit=1000&offset=0");
-    // Known emulator defect (reported): file versions carry "trashed_by": null
-    // and "restored_by": null where Box's document requires an object.
-    json v = json::parse(violations, nullptr, false);
-    bool only_known = v.is_array() && !v.empty();
-    for (const json& e : v) {
-      const std::string where = e.dump();
-      only_known &= where.find("trashed_by") != std::string::npos ||
-                    where.find("restored_by") != std::string::npos;
-    }
-    EXPECT_TRUE(only_known) << s.error_message() << "\n" << violations;
-    std::cout << "[ emulator ] box versions: " << violations << "\n";
-  } else {
-    EXPECT_EQ(revs.revisions_size(), 2);
-  }
+  ASSERT_TRUE(s.ok()) << s.error_message() << "\n"
+                      << Violations("/2.0/files/" + a + "/versions?limit=1000&offset=0");
+  EXPECT_EQ(revs.revisions_size(), 2);
 
-  // Prism refused nothing else.
+  // Prism refused nothing.
   const std::string log = prism_->log();
   size_t refused = 0;
   for (size_t at = log.find("Request terminated with error"); at != std::string::npos;
        at = log.find("Request terminated with error", at + 1)) {
     size_t line = log.rfind('\n', at);
     const std::string text = log.substr(line + 1, log.find('\n', at) - line - 1);
-    if (text.find("/versions") == std::string::npos) {
-      ADD_FAILURE() << "prism refused: " << text;
-    }
+    ADD_FAILURE() << "prism refused: " << text;
     ++refused;
   }
-  std::cout << "[ measured ] prism refused " << refused
-            << " request(s), all GET /files/{id}/versions (emulator defect)\n";
+  std::cout << "[ measured ] prism refused " << refused << " request(s)\n";
   // Prism does not know the short-lived download host; the adapter never
   // sent a request Prism could not route.
   EXPECT_EQ(log.find("NO_PATH_MATCHED_ERROR"), std::string::npos) << log.substr(0, 2000);

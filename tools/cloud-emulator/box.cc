@@ -550,10 +550,10 @@ class Box {
             {"created_at", BoxTime(r.modified_ms)},
             {"modified_at", BoxTime(r.modified_ms)},
             {"modified_by", UserJson(u, false)},
+            // Box's document types trashed_by/restored_by as a user object
+            // (not nullable): a version never trashed or restored omits them.
             {"trashed_at", nullptr},
-            {"trashed_by", nullptr},
             {"restored_at", nullptr},
-            {"restored_by", nullptr},
             {"purged_at", nullptr},
             {"uploader_display_name", u.name},
             {"version_number", std::to_string(r.number)}};
