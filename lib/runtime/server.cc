@@ -1,12 +1,5 @@
 #include "runtime/server.h"
 
-#include <signal.h>
-
-#include <cctype>
-#include <cstdio>
-#include <cstdlib>
-#include <random>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/server_interceptor.h>
@@ -14,6 +7,12 @@
 #include <prometheus/exposer.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <signal.h>
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -235,17 +234,18 @@ grpc::Status RpcEdge::Serve(grpc::ServerContext* context, const char* method, Ac
 ServiceRuntime::ServiceRuntime(std::string service_name, const Config& config)
     : name_(std::move(service_name)), config_(config) {
   if (config.GetString("jwt-secret").size() < 32) {
-    std::fprintf(stderr, "%s: invalid setting --jwt-secret (LC_JWT_SECRET): must be at least 32 bytes\n",
+    std::fprintf(stderr,
+                 "%s: invalid setting --jwt-secret (LC_JWT_SECRET): must be at least 32 bytes\n",
                  name_.c_str());
     std::exit(2);
   }
   LogLevel level = LogLevel::kInfo;
   ParseLogLevel(config.GetString("log-level"), &level);
   InitLogging(name_, level);
-  verifier_ = std::make_shared<Hs256Verifier>(Hs256Verifier::Options{
-      .secret = config.GetString("jwt-secret"),
-      .issuer = config.GetString("jwt-issuer"),
-      .audience = config.GetString("jwt-audience")});
+  verifier_ = std::make_shared<Hs256Verifier>(
+      Hs256Verifier::Options{.secret = config.GetString("jwt-secret"),
+                             .issuer = config.GetString("jwt-issuer"),
+                             .audience = config.GetString("jwt-audience")});
   edge_ = std::make_unique<RpcEdge>(verifier_);
   // Signals are taken synchronously by Wait(); block them before any thread
   // starts so no other thread receives them.
@@ -269,6 +269,10 @@ std::string ServiceRuntime::ServiceToken() const {
 }
 
 void ServiceRuntime::AddService(grpc::Service* service) { services_.push_back(service); }
+
+void ServiceRuntime::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
+  collectables_.push_back(std::move(collectable));
+}
 
 absl::Status ServiceRuntime::Start() {
   grpc::EnableDefaultHealthCheckService(true);
@@ -297,6 +301,7 @@ absl::Status ServiceRuntime::Start() {
     try {
       exposer_ = std::make_unique<prometheus::Exposer>(absl::StrCat(host, ":", metrics_port));
       exposer_->RegisterCollectable(registry_);
+      for (const auto& c : collectables_) exposer_->RegisterCollectable(c);
       auto ports = exposer_->GetListeningPorts();
       metrics_port_ = ports.empty() ? 0 : ports.front();
     } catch (const std::exception& e) {

@@ -4,19 +4,20 @@
 // once) and graceful shutdown on SIGTERM/SIGINT.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/status/status.h"
 #include "runtime/config.h"
 #include "runtime/jwt.h"
 
 namespace prometheus {
+class Collectable;
 class Registry;
 class Exposer;
 }  // namespace prometheus
@@ -78,6 +79,10 @@ class ServiceRuntime {
 
   void AddService(grpc::Service* service);
 
+  // Service-specific Prometheus metrics, served beside the RPC metrics on
+  // the metrics port. Call before Start.
+  void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
+
   // Starts the gRPC server (with health and reflection) and the metrics
   // endpoint; marks every registered service SERVING.
   absl::Status Start();
@@ -97,6 +102,7 @@ class ServiceRuntime {
   std::shared_ptr<const TokenVerifier> verifier_;
   std::unique_ptr<RpcEdge> edge_;
   std::vector<grpc::Service*> services_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> server_;

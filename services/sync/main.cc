@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,7 @@
 #include "sync/clients.h"
 #include "sync/cron.h"
 #include "sync/scheduler.h"
+#include "sync/sync_metrics.h"
 #include "sync/sync_runner.h"
 #include "sync/sync_service.h"
 #include "sync/sync_store.h"
@@ -147,6 +149,7 @@ int main(int argc, char** argv) {
   }
   auto now = [] { return absl::Now(); };
   lc::syncsvc::SyncRunner runner(store, *documents, *cloud, index.get(), now, options);
+  runtime.AddCollectable(std::make_shared<lc::syncsvc::SyncMetrics>(runner));
 
   lc::syncsvc::SyncScheduler scheduler(schedule, now, [&runner] {
     auto r = runner.Run(std::nullopt, "schedule", nullptr);

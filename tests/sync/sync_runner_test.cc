@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "sync/sync_metrics.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::syncsvc {
@@ -149,6 +150,17 @@ TEST_F(SyncRunnerTest, AccountsTakeTurnsPageByPage) {
                                                      "a@2", "b@2", "c@2"}));
   for (const char* a : {"a", "b", "c"}) EXPECT_EQ(Cursor(a), "3");
   EXPECT_GT(progress.size(), 9u) << "progress after every page";
+
+  // The same totals reach Prometheus at each scrape.
+  std::map<std::string, double> metrics;
+  for (const auto& family : SyncMetrics(runner).Collect()) {
+    metrics[family.name] = family.metric.at(0).counter.value;
+  }
+  EXPECT_EQ(metrics["lc_sync_runs_total"], 1);
+  EXPECT_EQ(metrics["lc_sync_changes_seen_total"], 18);
+  EXPECT_EQ(metrics["lc_sync_documents_updated_total"], 18);
+  EXPECT_EQ(metrics["lc_sync_provider_calls_total"], static_cast<double>(r->provider_calls));
+  EXPECT_EQ(metrics["lc_sync_account_failures_total"], 0);
 }
 
 TEST_F(SyncRunnerTest, CallBudgetStopsTheRunAndTheNextContinuesFromTheCursors) {
