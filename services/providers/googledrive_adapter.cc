@@ -199,13 +199,7 @@ absl::StatusOr<std::vector<v1::Revision>> ParseRevisions(std::string_view body,
 }  // namespace googledrive
 
 std::vector<v1::CapabilityEntry> GoogleDriveAdapter::capabilities() const {
-  auto e = [](v1::Capability c, v1::CapabilitySupport s, std::string note) {
-    v1::CapabilityEntry entry;
-    entry.set_capability(c);
-    entry.set_support(s);
-    entry.set_note(std::move(note));
-    return entry;
-  };
+  const auto e = &CapabilityOf;
   const auto N = v1::CAPABILITY_SUPPORT_NATIVE;
   return {
       e(v1::CAPABILITY_LIST_FOLDER, N, "files.list with 'id' in parents"),

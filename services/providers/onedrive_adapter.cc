@@ -140,13 +140,7 @@ absl::StatusOr<std::vector<v1::Revision>> ParseVersions(std::string_view body) {
 }  // namespace graph
 
 std::vector<v1::CapabilityEntry> OneDriveAdapter::capabilities() const {
-  auto e = [](v1::Capability c, v1::CapabilitySupport s, std::string note) {
-    v1::CapabilityEntry entry;
-    entry.set_capability(c);
-    entry.set_support(s);
-    entry.set_note(std::move(note));
-    return entry;
-  };
+  const auto e = &CapabilityOf;
   const auto N = v1::CAPABILITY_SUPPORT_NATIVE;
   const auto E = v1::CAPABILITY_SUPPORT_EMULATED;
   const auto X = v1::CAPABILITY_SUPPORT_NONE;

@@ -72,6 +72,16 @@ struct ChangePage {
   bool reset = false;
 };
 
+// One row of an adapter's capability matrix.
+inline v1::CapabilityEntry CapabilityOf(v1::Capability capability, v1::CapabilitySupport support,
+                                        std::string note) {
+  v1::CapabilityEntry entry;
+  entry.set_capability(capability);
+  entry.set_support(support);
+  entry.set_note(std::move(note));
+  return entry;
+}
+
 class ProviderAdapter {
  public:
   virtual ~ProviderAdapter() = default;
