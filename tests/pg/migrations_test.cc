@@ -42,7 +42,11 @@ class MigrationsTest : public ::testing::Test {
   long Count(const std::string& sql) { return QueryLong(conninfo_, sql); }
   long AppliedCount() { return Count("SELECT count(*) FROM svc.schema_migrations"); }
   long AdvisoryLocks() {
-    return Count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'");
+    // Only this test's database: other test binaries run migrations on the
+    // same server at the same time.
+    return Count(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())");
   }
 
   std::string conninfo_;
