@@ -23,7 +23,7 @@ lc_wait_healthy() {
   for i in $(seq 1 150); do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "$name exited during start-up; its log:" >&2
-      tail -n 20 "$LC_ROOT/.run/$name.log" >&2
+      tail -n 20 "${LC_RUN_DIR:-$LC_ROOT/.run}/$name.log" >&2
       return 1
     fi
     if "$LC_BUILD_DIR/tools/devtool/lc-devtool" health "$addr" --timeout-ms 500 >/dev/null 2>&1; then
