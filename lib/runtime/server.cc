@@ -141,6 +141,11 @@ std::vector<SettingSpec> CommonSettingsWithDatabase(const std::string& default_l
                .help = "PostgreSQL connections per process",
                .min = 1,
                .max = 200});
+  s.push_back({.name = "migrate-only",
+               .type = SettingType::kBool,
+               .default_value = "false",
+               .help = "apply the schema migrations, then exit 0 without serving "
+                       "(the Kubernetes migration Job)"});
   return s;
 }
 

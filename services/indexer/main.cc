@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
     lc::LogError("cannot migrate the search schema", {{"error", s.ToString()}});
     return 1;
   }
+  if (config.GetBool("migrate-only")) {
+    lc::LogInfo("migrations applied; exiting (--migrate-only)");
+    return 0;
+  }
   lc::indexer::IndexStore store(pool, settings->text_search_configs, settings->queue);
   if (auto s = store.CheckConfigs(); !s.ok()) {
     std::cerr << "indexer: --text-search-configs (LC_TEXT_SEARCH_CONFIGS): " << s.message() << "\n";

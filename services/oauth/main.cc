@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
     lc::LogError("cannot migrate the oauth schema", {{"error", s.ToString()}});
     return 1;
   }
+  if (config.GetBool("migrate-only")) {
+    lc::LogInfo("migrations applied; exiting (--migrate-only)");
+    return 0;
+  }
 
   lc::CurlHttpClient http(lc::CurlHttpClient::Options{.ca_file = config.GetString("http-ca-file")});
   lc::oauth::ProviderClient client(

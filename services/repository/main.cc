@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
     lc::LogError("cannot migrate the repository schema", {{"error", s.ToString()}});
     return 1;
   }
+  if (config.GetBool("migrate-only")) {
+    lc::LogInfo("migrations applied; exiting (--migrate-only)");
+    return 0;
+  }
 
   lc::repository::PgDocumentStore store(pool);
   auto token = [&runtime] { return runtime.ServiceToken(); };

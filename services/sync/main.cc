@@ -116,6 +116,10 @@ int main(int argc, char** argv) {
     lc::LogError("cannot migrate the sync schema", {{"error", s.ToString()}});
     return 1;
   }
+  if (config.GetBool("migrate-only")) {
+    lc::LogInfo("migrations applied; exiting (--migrate-only)");
+    return 0;
+  }
   lc::syncsvc::PgSyncStore store(pool);
   auto token = [&runtime] { return runtime.ServiceToken(); };
   const absl::Duration timeout = config.GetDuration("call-timeout");
