@@ -22,6 +22,11 @@ std::pair<time_t, time_t> SecondsAndMicros(absl::Duration d) {
   return {static_cast<time_t>(micros / 1000000), static_cast<time_t>(micros % 1000000)};
 }
 
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& addr) {
+  if (addr.empty()) return nullptr;
+  return grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+}
+
 std::string BindHost(const std::string& host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     return host.substr(1, host.size() - 2);
@@ -58,6 +63,42 @@ Gateway::Gateway(Options options, std::shared_ptr<const TokenVerifier> verifier,
                                {"X-Frame-Options", "DENY"}});
   RegisterProbes(router_);
   oauth_routes_.Register(router_);
+  upstreams_ = Upstreams{.oauth = oauth_channel_,
+                         .repository = ChannelTo(options_.repository_addr),
+                         .providers = ChannelTo(options_.providers_addr),
+                         .indexer = ChannelTo(options_.indexer_addr),
+                         .sync = ChannelTo(options_.sync_addr)};
+  api_options_ = ApiOptions{.public_url = options_.public_url,
+                            .upstream_timeout = options_.upstream_timeout,
+                            .stream_timeout = options_.stream_timeout};
+  // The browser URLs first: their paths are more specific than the JSON ones.
+  browser_links_ = std::make_unique<BrowserLinks>(
+      BrowserLinks::Options{.public_url = options_.public_url,
+                            .upstream_timeout = options_.upstream_timeout,
+                            .content_timeout = options_.content_timeout,
+                            .cache = options_.link_cache},
+      upstreams_.repository == nullptr
+          ? nullptr
+          : std::make_shared<liveconnect::v1::RepositoryService::Stub>(upstreams_.repository),
+      upstreams_.providers == nullptr
+          ? nullptr
+          : std::make_shared<liveconnect::v1::ProviderService::Stub>(upstreams_.providers),
+      auth_, registry, [] { return absl::Now(); });
+  browser_links_->Register(router_);
+  RegisterApiRoutes(router_, api_options_, upstreams_, auth_);
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>>
+Gateway::ConfiguredUpstreams() const {
+  std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>> all = {
+      {"oauth", upstreams_.oauth},         {"repository", upstreams_.repository},
+      {"providers", upstreams_.providers}, {"indexer", upstreams_.indexer},
+      {"sync", upstreams_.sync}};
+  std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>> configured;
+  for (auto& entry : all) {
+    if (entry.second != nullptr) configured.push_back(std::move(entry));
+  }
+  return configured;
 }
 
 Gateway::~Gateway() { Stop(); }
@@ -71,19 +112,23 @@ void Gateway::RegisterProbes(Router& router) {
       WriteJson(res, 200, R"({"status":"ok"})");
     }
   });
-  // Readiness: the upstreams answer their gRPC health checks.
+  // Readiness: every configured upstream answers its gRPC health check.
   router.Get("/readyz", "/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    auto stub = grpc::health::v1::Health::NewStub(oauth_channel_);
-    grpc::Status status = stub->Check(&context, request, &response);
-    const bool oauth_ok =
-        status.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-    const bool ready = oauth_ok && !draining_.load();
-    nlohmann::json body = {{"status", ready ? "ok" : "unavailable"},
-                           {"upstreams", {{"oauth", oauth_ok ? "SERVING" : "NOT_SERVING"}}}};
+    bool ready = !draining_.load();
+    nlohmann::json upstreams = nlohmann::json::object();
+    for (const auto& [name, channel] : ConfiguredUpstreams()) {
+      grpc::health::v1::HealthCheckRequest request;
+      grpc::health::v1::HealthCheckResponse response;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      grpc::Status status =
+          grpc::health::v1::Health::NewStub(channel)->Check(&context, request, &response);
+      const bool ok =
+          status.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+      upstreams[name] = ok ? "SERVING" : "NOT_SERVING";
+      ready = ready && ok;
+    }
+    nlohmann::json body = {{"status", ready ? "ok" : "unavailable"}, {"upstreams", upstreams}};
     WriteJson(res, ready ? 200 : 503, body.dump());
   });
 }

@@ -11,9 +11,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gateway/api_routes.h"
+#include "gateway/browser_links.h"
+#include "gateway/link_cache.h"
 #include "gateway/oauth_routes.h"
 #include "gateway/public_url.h"
 #include "gateway/request_auth.h"
@@ -34,7 +39,15 @@ class Gateway {
     int listen_port = 8080;  // 0 picks a free port
     PublicUrl public_url;
     std::string oauth_addr;  // host:port of OAuthService
+    // host:port of the other services; empty: their routes answer 503.
+    std::string repository_addr;
+    std::string providers_addr;
+    std::string indexer_addr;
+    std::string sync_addr;
     absl::Duration upstream_timeout = absl::Seconds(10);
+    absl::Duration stream_timeout = absl::Minutes(30);   // sync run, reindex
+    absl::Duration content_timeout = absl::Minutes(5);   // bytes streamed through
+    LinkCache::Options link_cache;
     absl::Duration read_timeout = absl::Seconds(10);
     absl::Duration write_timeout = absl::Seconds(10);
     absl::Duration idle_timeout = absl::Seconds(5);  // keep-alive
@@ -61,6 +74,8 @@ class Gateway {
 
  private:
   void RegisterProbes(Router& router);
+  // The upstreams that are configured, by name, for /readyz.
+  std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>> ConfiguredUpstreams() const;
 
   Options options_;
   std::shared_ptr<grpc::Channel> oauth_channel_;
@@ -69,6 +84,9 @@ class Gateway {
   httplib::Server server_;
   Router router_;
   OAuthRoutes oauth_routes_;
+  Upstreams upstreams_;
+  ApiOptions api_options_;
+  std::unique_ptr<BrowserLinks> browser_links_;
   std::thread thread_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> loop_exited_{false};

@@ -1,4 +1,4 @@
-// gateway: the only HTTP edge (OAuth pages now, the REST mirror later).
+// gateway: the only HTTP edge (OAuth pages, the REST mirror, browser URLs).
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 #include <signal.h>

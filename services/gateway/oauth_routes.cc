@@ -15,17 +15,6 @@ namespace {
 // Registry names are lower-case words ("googledrive", "onedrive-business").
 constexpr char kProviderPattern[] = "([A-Za-z0-9][A-Za-z0-9_.-]{0,63})";
 
-// The authorization URL comes from our own service, but it ends up in a
-// Location header: it must be a plain http(s) URL.
-bool IsUsableProviderUrl(const std::string& url) {
-  if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) return false;
-  for (char c : url) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 OAuthRoutes::OAuthRoutes(Options options, liveconnect::v1::OAuthService::StubInterface& oauth,
@@ -76,7 +65,7 @@ void OAuthRoutes::Authorize(const httplib::Request& req, httplib::Response& res)
     WriteError(res, UpstreamError(status, "oauth"), format);
     return;
   }
-  if (!IsUsableProviderUrl(response.authorization_url())) {
+  if (!IsPlainHttpUrl(response.authorization_url())) {
     LogError("oauth returned an unusable authorization URL", {{"provider", provider}});
     WriteError(res, absl::InternalError("the oauth service returned an unusable authorization URL"),
                format);

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace lc::gateway {
@@ -126,6 +127,15 @@ bool PublicUrl::IsOwnOrigin(std::string_view target) const {
   AbsoluteUrl parsed;
   if (!ParseAbsolute(target, &parsed)) return false;
   return parsed.scheme == scheme_ && parsed.host == host_ && parsed.port == port_;
+}
+
+bool IsPlainHttpUrl(std::string_view url) {
+  if (url.substr(0, 8) != "https://" && url.substr(0, 7) != "http://") return false;
+  for (char c : url) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return false;
+  }
+  return true;
 }
 
 }  // namespace lc::gateway

@@ -41,4 +41,9 @@ class PublicUrl {
   std::string prefix_;  // "" or "/prefix" without a trailing slash
 };
 
+// A URL the gateway may put in a Location header for a provider: http(s)
+// and no control characters (links come from our own services, but they
+// end up in a header).
+bool IsPlainHttpUrl(std::string_view url);
+
 }  // namespace lc::gateway

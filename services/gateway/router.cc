@@ -8,6 +8,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -32,7 +33,12 @@ std::string MethodLabel(const std::string& method) {
 }  // namespace
 
 bool IsLoggableQueryParam(const std::string& name) {
-  return name == "error" || name == "return_to" || name == "page_size";
+  static const char* kLoggable[] = {"error", "return_to", "page_size", "pageSize", "provider",
+                                    "type", "order", "allUsers", "all_users"};
+  for (const char* allowed : kLoggable) {
+    if (name == allowed) return true;
+  }
+  return false;
 }
 
 class Router::Metrics {
@@ -159,6 +165,24 @@ Router::Handler Router::Wrap(const std::string& route, Handler handler) const {
 
 void Router::Get(const std::string& pattern, const std::string& route, Handler handler) {
   server_.Get(pattern, Wrap(route, std::move(handler)));
+}
+
+void Router::Handle(const std::string& method, const std::string& pattern,
+                    const std::string& route, Handler handler) {
+  Handler wrapped = Wrap(route, std::move(handler));
+  if (method == "GET") {
+    server_.Get(pattern, std::move(wrapped));
+  } else if (method == "POST") {
+    server_.Post(pattern, std::move(wrapped));
+  } else if (method == "PUT") {
+    server_.Put(pattern, std::move(wrapped));
+  } else if (method == "PATCH") {
+    server_.Patch(pattern, std::move(wrapped));
+  } else if (method == "DELETE") {
+    server_.Delete(pattern, std::move(wrapped));
+  } else {
+    throw std::invalid_argument("Router::Handle: unsupported method " + method);
+  }
 }
 
 }  // namespace lc::gateway

@@ -1,5 +1,5 @@
-// Routes HTTP requests to the handlers of each area (OAuth pages now, the
-// REST mirror later) and gives every request the same edge: a request id
+// Routes HTTP requests to the handlers of each area (OAuth pages, the REST
+// mirror, the browser URLs) and gives every request the same edge: a request id
 // (X-Request-Id, echoed), one JSON access-log line, Prometheus metrics, and
 // a JSON error for unknown paths and unexpected exceptions.
 #pragma once
@@ -41,6 +41,9 @@ class Router {
   // Registers a GET route. `pattern` is an httplib regex over the path;
   // `route` names it in logs and metrics ("/oauth2/{provider}/authorize").
   void Get(const std::string& pattern, const std::string& route, Handler handler);
+  // Registers a route for any of GET, POST, PUT, PATCH, DELETE.
+  void Handle(const std::string& method, const std::string& pattern, const std::string& route,
+              Handler handler);
 
   // The request being served on this thread.
   static RequestInfo& Current();

@@ -21,6 +21,32 @@ std::vector<SettingSpec> GatewaySettings() {
                .type = SettingType::kHostPort,
                .help = "host:port of the oauth gRPC service",
                .required = true});
+  for (const char* service : {"repository", "providers", "indexer", "sync"}) {
+    s.push_back({.name = absl::StrCat(service, "-addr"),
+                 .type = SettingType::kHostPort,
+                 .help = absl::StrCat("host:port of the ", service, " gRPC service"),
+                 .required = true});
+  }
+  s.push_back({.name = "stream-timeout",
+               .type = SettingType::kDuration,
+               .default_value = "30m",
+               .help = "deadline of streaming calls (sync run, reindex)"});
+  s.push_back({.name = "content-timeout",
+               .type = SettingType::kDuration,
+               .default_value = "5m",
+               .help = "deadline of a file the gateway streams itself (links that need the "
+                       "account's token)"});
+  s.push_back({.name = "link-cache-ttl",
+               .type = SettingType::kDuration,
+               .default_value = "30s",
+               .help = "how long a browser link is reused for the same user, document and kind "
+                       "(never past the link's own expiry; 0s: off)"});
+  s.push_back({.name = "link-cache-entries",
+               .type = SettingType::kInt,
+               .default_value = "100000",
+               .help = "links kept per gateway replica (least recently used dropped)",
+               .min = 0,
+               .max = 10000000});
   s.push_back({.name = "upstream-timeout",
                .type = SettingType::kDuration,
                .default_value = "10s",
@@ -68,14 +94,23 @@ absl::StatusOr<Gateway::Options> GatewayOptionsFromConfig(const Config& config) 
   }
   options.public_url = *std::move(public_url);
   options.oauth_addr = config.GetString("oauth-addr");
+  options.repository_addr = config.GetString("repository-addr");
+  options.providers_addr = config.GetString("providers-addr");
+  options.indexer_addr = config.GetString("indexer-addr");
+  options.sync_addr = config.GetString("sync-addr");
   options.upstream_timeout = config.GetDuration("upstream-timeout");
+  options.stream_timeout = config.GetDuration("stream-timeout");
+  options.content_timeout = config.GetDuration("content-timeout");
+  options.link_cache.ttl = config.GetDuration("link-cache-ttl");
+  options.link_cache.max_entries = static_cast<size_t>(config.GetInt("link-cache-entries"));
   options.read_timeout = config.GetDuration("http-read-timeout");
   options.write_timeout = config.GetDuration("http-write-timeout");
   options.idle_timeout = config.GetDuration("http-idle-timeout");
   options.max_request_bytes = static_cast<size_t>(config.GetInt("http-max-request-bytes"));
   options.threads = static_cast<int>(config.GetInt("http-threads"));
   for (const char* name :
-       {"upstream-timeout", "http-read-timeout", "http-write-timeout", "http-idle-timeout"}) {
+       {"upstream-timeout", "stream-timeout", "content-timeout", "http-read-timeout",
+        "http-write-timeout", "http-idle-timeout"}) {
     if (config.GetDuration(name) <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(absl::StrCat("invalid setting --", name, " (",
                                                      Config::EnvName(name), "): must be positive"));

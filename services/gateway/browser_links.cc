@@ -1,0 +1,258 @@
+#include "gateway/browser_links.h"
+
+#include <grpcpp/client_context.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/api_routes.h"
+#include "gateway/http_errors.h"
+#include "gateway/upstream.h"
+#include "runtime/log.h"
+
+namespace lc::gateway {
+namespace {
+
+namespace v1 = liveconnect::v1;
+
+constexpr char kKinds[] = "(download|preview|pdf|thumbnail|edit)";
+
+v1::LinkKind KindOf(const std::string& text) {
+  if (text == "download") return v1::LINK_KIND_DOWNLOAD;
+  if (text == "preview") return v1::LINK_KIND_PREVIEW;
+  if (text == "pdf") return v1::LINK_KIND_PDF;
+  if (text == "thumbnail") return v1::LINK_KIND_THUMBNAIL;
+  return v1::LINK_KIND_EDIT;
+}
+
+// A media type as the provider gave it, if it is one; octet-stream else.
+std::string SafeMediaType(const std::string& mime) {
+  if (mime.empty() || mime.size() > 200) return "application/octet-stream";
+  int slashes = 0;
+  for (char c : mime) {
+    if (c == '/') {
+      ++slashes;
+    } else if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+               absl::string_view("!#$&^_.+-;= ").find(c) == absl::string_view::npos) {
+      return "application/octet-stream";
+    }
+  }
+  return slashes == 1 ? mime : "application/octet-stream";
+}
+
+// RFC 6266: an ASCII fallback and the UTF-8 name percent-encoded.
+std::string ContentDisposition(absl::string_view disposition, absl::string_view filename) {
+  if (filename.empty()) return std::string(disposition);
+  std::string fallback;
+  std::string encoded;
+  for (char c : filename) {
+    const auto u = static_cast<unsigned char>(c);
+    fallback += (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') ? c : '_';
+    if (absl::ascii_isalnum(u) || absl::string_view("-._~").find(c) != absl::string_view::npos) {
+      encoded += c;
+    } else {
+      absl::StrAppend(&encoded, "%", absl::AsciiStrToUpper(absl::StrCat(absl::Hex(u, absl::kZeroPad2))));
+    }
+  }
+  return absl::StrCat(disposition, "; filename=\"", fallback, "\"; filename*=UTF-8''", encoded);
+}
+
+struct OpenContent {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::ContentChunk>> reader;
+  v1::ContentChunk next;
+  bool finished = false;
+  ~OpenContent() {
+    if (reader == nullptr || finished) return;
+    context.TryCancel();
+    v1::ContentChunk ignored;
+    while (reader->Read(&ignored)) {
+    }
+    (void)reader->Finish();
+  }
+};
+
+}  // namespace
+
+BrowserLinks::BrowserLinks(Options options, std::shared_ptr<v1::RepositoryService::Stub> repo,
+                           std::shared_ptr<v1::ProviderService::Stub> providers,
+                           const RequestAuthenticator& auth, prometheus::Registry& registry,
+                           std::function<absl::Time()> clock)
+    : options_(std::move(options)),
+      repo_(std::move(repo)),
+      providers_(std::move(providers)),
+      auth_(auth),
+      clock_(std::move(clock)),
+      cache_(options_.cache) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("lc_gateway_link_cache_total")
+                     .Help("Browser-URL requests answered from the link cache (hit) or after "
+                           "asking the repository (miss).")
+                     .Register(registry);
+  hits_ = &family.Add({{"result", "hit"}});
+  misses_ = &family.Add({{"result", "miss"}});
+}
+
+void BrowserLinks::Register(Router& router) {
+  router.Get(absl::StrCat("/api/v1/documents/([^/]+)/", kKinds), "/api/v1/documents/{id}/{kind}",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               Serve(req, res, /*with_version=*/false);
+             });
+  router.Get(absl::StrCat("/api/v1/documents/([^/]+)/versions/([^/]+)/", kKinds),
+             "/api/v1/documents/{id}/versions/{versionId}/{kind}",
+             [this](const httplib::Request& req, httplib::Response& res) {
+               Serve(req, res, /*with_version=*/true);
+             });
+}
+
+void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res, bool with_version) {
+  const ErrorFormat format = PreferredErrorFormat(req);
+  auto user = AuthenticateApiRequest(req, auth_, options_.public_url);
+  if (!user.ok()) return WriteError(res, user.status(), format);
+  Router::Current().user = user->principal.subject;
+  const std::string document_id = req.matches[1];
+  const std::string version_id = with_version ? std::string(req.matches[2]) : std::string();
+  const v1::LinkKind kind = KindOf(req.matches[with_version ? 3 : 2]);
+
+  const std::string key = LinkCache::Key(user->principal.subject, document_id, version_id, kind);
+  if (auto cached = cache_.Get(key, clock_())) {
+    hits_->Increment();
+    res.set_redirect(cached->url(), 302);
+    return;
+  }
+  misses_->Increment();
+  if (repo_ == nullptr) {
+    return WriteError(res, absl::UnavailableError("this gateway has no repository service"),
+                      format);
+  }
+  v1::GetBlobLinkRequest request;
+  request.set_document_id(document_id);
+  request.set_version_id(version_id);
+  request.set_kind(kind);
+  v1::Link link;
+  grpc::ClientContext context;
+  PrepareUpstreamCall(context, *user, options_.upstream_timeout);
+  grpc::Status status = repo_->GetBlobLink(&context, request, &link);
+  if (!status.ok()) return WriteError(res, UpstreamError(status, "repository"), format);
+  if (link.requires_token()) {
+    return StreamContent(*user, document_id, version_id, kind, res);
+  }
+  if (!IsPlainHttpUrl(link.url())) {
+    LogError("the repository returned an unusable link", {{"document_id", document_id}});
+    return WriteError(res, absl::InternalError("the repository returned an unusable link"),
+                      format);
+  }
+  cache_.Put(key, link, clock_());
+  res.set_redirect(link.url(), 302);
+}
+
+void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::string& document_id,
+                                 const std::string& version_id, v1::LinkKind kind,
+                                 httplib::Response& res) {
+  const ErrorFormat format = ErrorFormat::kJson;
+  v1::ContentFormat content_format = v1::CONTENT_FORMAT_ORIGINAL;
+  std::string disposition = "attachment";
+  switch (kind) {
+    case v1::LINK_KIND_DOWNLOAD:
+      break;
+    case v1::LINK_KIND_PDF:
+    case v1::LINK_KIND_PREVIEW:
+      content_format = v1::CONTENT_FORMAT_PDF;
+      disposition = "inline";
+      break;
+    case v1::LINK_KIND_THUMBNAIL:
+      content_format = v1::CONTENT_FORMAT_THUMBNAIL;
+      disposition = "inline";
+      break;
+    default:
+      return WriteError(res,
+                        absl::FailedPreconditionError(
+                            "the provider has no browser URL for this link and it cannot be "
+                            "served through the gateway"),
+                        format);
+  }
+  if (providers_ == nullptr) {
+    return WriteError(res, absl::UnavailableError("this gateway has no providers service"),
+                      format);
+  }
+  // Which file (and pinned revision) to read: the document's or the version's.
+  v1::BlobRef blob;
+  v1::BlobMetadata metadata;
+  {
+    grpc::ClientContext context;
+    PrepareUpstreamCall(context, user, options_.upstream_timeout);
+    grpc::Status status;
+    if (version_id.empty()) {
+      v1::GetDocumentRequest request;
+      request.set_id(document_id);
+      v1::Document doc;
+      status = repo_->GetDocument(&context, request, &doc);
+      blob = doc.blob();
+      metadata = doc.blob_metadata();
+    } else {
+      v1::GetVersionRequest request;
+      request.set_document_id(document_id);
+      request.set_version_id(version_id);
+      v1::Version version;
+      status = repo_->GetVersion(&context, request, &version);
+      blob = version.blob();
+      metadata = version.blob_metadata();
+    }
+    if (!status.ok()) return WriteError(res, UpstreamError(status, "repository"), format);
+  }
+  std::string filename = metadata.filename();
+  if (content_format == v1::CONTENT_FORMAT_PDF && !absl::EndsWithIgnoreCase(filename, ".pdf")) {
+    filename = filename.empty() ? "" : absl::StrCat(filename, ".pdf");
+  } else if (content_format == v1::CONTENT_FORMAT_THUMBNAIL) {
+    filename.clear();
+  }
+
+  auto content = std::make_shared<OpenContent>();
+  PrepareUpstreamCall(content->context, user, options_.content_timeout);
+  v1::GetContentRequest request;
+  *request.mutable_blob() = blob;
+  request.set_format(content_format);
+  content->reader = providers_->GetContent(&content->context, request);
+  if (!content->reader->Read(&content->next)) {
+    content->finished = true;
+    grpc::Status status = content->reader->Finish();
+    if (!status.ok()) return WriteError(res, UpstreamError(status, "providers"), format);
+    res.status = 200;
+    res.set_header("Content-Disposition", ContentDisposition(disposition, filename));
+    res.set_content("", "application/octet-stream");
+    return;
+  }
+  res.status = 200;
+  res.set_header("Content-Disposition", ContentDisposition(disposition, filename));
+  // The bytes are the provider's: a browser must not sniff them into HTML.
+  res.set_header("Content-Security-Policy", "sandbox");
+  const std::string request_id = CurrentRequestId();
+  res.set_chunked_content_provider(
+      SafeMediaType(content->next.mime_type()),
+      [content, request_id](size_t, httplib::DataSink& sink) {
+        const std::string& data = content->next.data();
+        if (!data.empty() && !sink.write(data.data(), data.size())) return false;
+        if (!content->reader->Read(&content->next)) {
+          content->finished = true;
+          grpc::Status status = content->reader->Finish();
+          if (!status.ok()) {
+            // The status line is sent: cut the body short so the client
+            // sees a truncated transfer rather than a complete file.
+            ScopedRequestId scoped(request_id);
+            LogWarn("content stream failed after the first bytes",
+                    {{"code", static_cast<int>(status.error_code())},
+                     {"error", status.error_message()}});
+            return false;
+          }
+          sink.done();
+        }
+        return true;
+      });
+}
+
+}  // namespace lc::gateway

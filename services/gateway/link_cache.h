@@ -1,0 +1,53 @@
+// Links the gateway got from the repository, kept for a short while so a
+// burst of clicks on the same document costs one provider call. Per user:
+// the key carries the user, so nobody is ever answered another user's link.
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "liveconnect/v1/types.pb.h"
+
+namespace lc::gateway {
+
+class LinkCache {
+ public:
+  struct Options {
+    absl::Duration ttl = absl::Seconds(30);  // zero: nothing is kept
+    // A link is dropped this long before the provider says it expires, so
+    // a browser never receives one that dies on its way.
+    absl::Duration expiry_margin = absl::Seconds(10);
+    size_t max_entries = 100000;
+  };
+
+  explicit LinkCache(Options options) : options_(options) {}
+
+  static std::string Key(const std::string& user, const std::string& document_id,
+                         const std::string& version_id, int kind);
+
+  std::optional<liveconnect::v1::Link> Get(const std::string& key, absl::Time now);
+  // Keeps `link` until min(now + ttl, its expiry - margin); not at all when
+  // that is already past. Evicts the least recently used entry when full.
+  void Put(const std::string& key, const liveconnect::v1::Link& link, absl::Time now);
+
+  size_t size() const;
+
+ private:
+  struct Entry {
+    liveconnect::v1::Link link;
+    absl::Time until;
+    std::list<std::string>::iterator lru;
+  };
+
+  const Options options_;
+  mutable absl::Mutex mu_;
+  std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // most recent first
+};
+
+}  // namespace lc::gateway
