@@ -378,10 +378,10 @@ inline const json& Member(const json& j, const std::string& key) {
   auto it = j.find(key);
   return it == j.end() ? kNull : *it;
 }
-inline const json& Array(const json& j, const std::string& key) {
-  static const json kEmpty = json::array();
+// A copy (so that `for (auto& x : Array(res.Json(), "items"))` is safe).
+inline json Array(const json& j, const std::string& key) {
   const json& m = Member(j, key);
-  return m.is_array() ? m : kEmpty;
+  return m.is_array() ? m : json::array();
 }
 
 }  // namespace lc::e2e
