@@ -479,6 +479,9 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
   }
 
   // ---- 6. Search finds each document by its word ---------------------------
+  // The indexer asks the provider for TEXT: Drive exports native documents,
+  // Box serves its extracted_text representation, others give the bytes
+  // (text/* as they are) and the indexer extracts PDF and DOCX itself.
   for (const TestFile& f : files) {
     SCOPED_TRACE(std::string("6. search ") + Name(f.kind));
     AwaitSearch(f.word, "the " + std::string(Name(f.kind)) + " document", f.doc_id,
@@ -654,6 +657,10 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
   }
 
   // ---- 12. Files deleted and trashed in the cloud ---------------------------
+  // The text file is deleted, the PDF trashed. Dropbox has no trash in its
+  // API: a file deleted in the web app (restorable there) is gone to the
+  // API (list_folder reports it deleted, get_metadata answers not_found), so
+  // a trashed file must end up marked on every provider.
   {
     SCOPED_TRACE("12. outside delete " + p);
     const TestFile& pdf = files[1];
