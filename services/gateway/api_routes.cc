@@ -132,6 +132,36 @@ Handler Stream(const RouteContext& rc, std::shared_ptr<Stub> stub,
   };
 }
 
+// GET /api/v1/accounts/{provider}/{account}: one of the user's own accounts.
+// OAuthService.GetAccount is internal (it names any user), so this reads
+// the user's list for that provider and picks the account.
+Handler OwnAccount(const RouteContext& rc, std::shared_ptr<v1::OAuthService::Stub> oauth) {
+  return [rc, oauth](const httplib::Request& req, httplib::Response& res) {
+    auto user = Begin(rc, req);
+    if (!user.ok()) return WriteError(res, user.status(), ErrorFormat::kJson);
+    if (!req.body.empty()) {
+      return WriteError(res, absl::InvalidArgumentError("this request takes no body"),
+                        ErrorFormat::kJson);
+    }
+    if (oauth == nullptr) return WriteError(res, NotConfigured("oauth"), ErrorFormat::kJson);
+    const std::string provider = req.matches[1];
+    const std::string account = req.matches[2];
+    v1::ListAccountsRequest request;
+    request.set_provider(provider);
+    v1::ListAccountsResponse response;
+    grpc::ClientContext context;
+    PrepareUpstreamCall(context, *user, rc.options->upstream_timeout);
+    grpc::Status status = oauth->ListAccounts(&context, request, &response);
+    if (!status.ok()) return WriteError(res, UpstreamError(status, "oauth"), ErrorFormat::kJson);
+    for (const v1::Account& a : response.accounts()) {
+      if (a.account() == account) return WriteJson(res, 200, ToJson(a));
+    }
+    WriteError(res,
+               absl::NotFoundError(absl::StrCat("you have no ", provider, " account ", account)),
+               ErrorFormat::kJson);
+  };
+}
+
 template <class Stub>
 std::shared_ptr<Stub> StubOn(const std::shared_ptr<grpc::Channel>& channel) {
   return channel == nullptr ? nullptr : std::shared_ptr<Stub>(new Stub(channel));
@@ -221,6 +251,7 @@ void RegisterApiRoutes(Router& router, const ApiOptions& options, const Upstream
   // Connected accounts and their cloud folders.
   add("GET", "/api/v1/accounts", "/api/v1/accounts",
       Unary(rc, oauth, &O::ListAccounts, "oauth", {}));
+  add("GET", account, "/api/v1/accounts/{provider}/{account}", OwnAccount(rc, oauth));
   add("DELETE", account, "/api/v1/accounts/{provider}/{account}",
       Unary(rc, oauth, &O::Disconnect, "oauth", {.path_fields = {"provider", "account"}}));
   add("GET", account + "/folders", "/api/v1/accounts/{provider}/{account}/folders",

@@ -18,6 +18,14 @@ using nlohmann::json;
 
 constexpr int64_t kShortLinkMs = 15 * 60 * 1000;
 
+// Whether the emulator may hand the bytes out as extracted text: not a ZIP
+// container (Office, OpenDocument), no NUL bytes. (A PDF whose content
+// stream holds its words in clear passes: its "text" then has them.)
+bool LooksLikeText(const std::string& bytes) {
+  if (bytes.rfind("PK\x03\x04", 0) == 0) return false;
+  return bytes.find('\0') == std::string::npos;
+}
+
 class Box {
  public:
   explicit Box(ProviderServer& s) : s_(s), store_(s.store()) {}
@@ -305,13 +313,17 @@ class Box {
         std::lock_guard<std::mutex> lock(mu_);
         ready = generated_.count(item.head()->id + "/" + rep) > 0;
       }
+      // The emulator extracts no text from binary formats (Office, images):
+      // it says so, as Box does for a type it cannot read, instead of
+      // serving the raw bytes as "text".
+      const bool unreadable = rep == "extracted_text" && !LooksLikeText(item.head()->content);
       json e = {{"representation", rep},
                 {"properties",
                  rep == "jpg" || rep == "png"
                      ? json{{"dimensions", "320x320"}, {"paged", "false"}, {"thumb", "true"}}
                      : json::object()},
                 {"info", {{"url", base + rep}}},
-                {"status", {{"state", ready ? "success" : "pending"}}},
+                {"status", {{"state", unreadable ? "none" : ready ? "success" : "pending"}}},
                 {"content", {{"url_template", base + rep + "/content/{+asset_path}"}}}};
       entries.push_back(e);
     }
@@ -636,6 +648,7 @@ class Box {
     const auto& [item, rev] = *found;
     if (rep == "pdf") return res.set_content(MakePdf(item.name, rev.content), "application/pdf");
     if (rep == "extracted_text") {
+      if (!LooksLikeText(rev.content)) return NotFound(res);
       return res.set_content(rev.content, "text/plain; charset=utf-8");
     }
     if (rep == "jpg") return res.set_content(ThumbnailJpeg(), "image/jpeg");

@@ -331,6 +331,17 @@ class Dropbox {
     }
     auto item = Resolve(u, path);
     if (!item) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+    // Dropbox has no visible trash: a deleted entry is not found, or with
+    // include_deleted its DeletedMetadata (a pinned rev: stays readable).
+    if ((item->trashed || item->deleted) && !StartsWith(path, "rev:")) {
+      if (!arg.value("include_deleted", false)) {
+        return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+      }
+      const std::string p = store_.PathOf(*item);
+      return SendJson(res, 200,
+                      {{".tag", "deleted"}, {"name", item->name}, {"path_lower", ToLower(p)},
+                       {"path_display", p}});
+    }
     SendJson(res, 200, Metadata(*item));
   }
 
