@@ -334,11 +334,14 @@ TEST_F(LcctlEndToEndTest, HistoryAndLink) {
             "2024-05-01T10:00:00Z  created    user-1  -\n"
             "2024-05-01T10:01:00Z  versioned  user-1  (version ver-1)\n");
 
+  setenv("LC_GATEWAY_URL", "https://lc.example/", 1);
   ASSERT_EQ(Run({"link", "doc-1", "--kind", "download", "--version", "ver-1"}), 0) << err_.str();
+  unsetenv("LC_GATEWAY_URL");
   EXPECT_EQ(out_.str(),
             "kind:    download\n"
             "url:     https://example.test/f/doc-1\n"
-            "expires: never\n");
+            "expires: never\n"
+            "browser: https://lc.example/api/v1/documents/doc-1/versions/ver-1/download\n");
   ASSERT_EQ(fake_.links().size(), 1u);
   EXPECT_EQ(fake_.links()[0].kind(), v1::LINK_KIND_DOWNLOAD);
   EXPECT_EQ(fake_.links()[0].version_id(), "ver-1");

@@ -166,10 +166,15 @@ absl::StatusOr<v1::GetServiceProviderRequest> BuildGetProvider(const ParsedArgs&
 
 }  // namespace
 
-std::string ConnectUrl(const std::string& gateway_url, const std::string& provider) {
-  std::string base = gateway_url.empty() ? kDefaultGateway : gateway_url;
+std::string GatewayBaseUrl(const std::string& given) {
+  const char* env = std::getenv("LC_GATEWAY_URL");
+  std::string base = !given.empty() ? given : (env != nullptr && *env) ? env : kDefaultGateway;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return absl::StrCat(base, "/oauth2/", provider, "/authorize");
+  return base;
+}
+
+std::string ConnectUrl(const std::string& gateway_url, const std::string& provider) {
+  return absl::StrCat(GatewayBaseUrl(gateway_url), "/oauth2/", provider, "/authorize");
 }
 
 absl::StatusOr<v1::UpdateServiceProviderRequest> BuildUpdateServiceProviderRequest(

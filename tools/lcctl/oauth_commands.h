@@ -24,6 +24,10 @@ absl::StatusOr<liveconnect::v1::UpdateServiceProviderRequest> BuildUpdateService
 // The gateway URL a browser opens to connect an account of `provider`.
 std::string ConnectUrl(const std::string& gateway_url, const std::string& provider);
 
+// The gateway's public URL without a trailing slash: `given`, else
+// $LC_GATEWAY_URL, else http://127.0.0.1:8080.
+std::string GatewayBaseUrl(const std::string& given = "");
+
 }  // namespace liveconnect::lcctl
 
 #endif  // LIVECONNECT_TOOLS_LCCTL_OAUTH_COMMANDS_H_

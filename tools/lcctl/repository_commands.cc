@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "liveconnect/v1/repository.grpc.pb.h"
+#include "oauth_commands.h"
 #include "output.h"
 
 namespace liveconnect::lcctl {
@@ -152,11 +153,21 @@ void PrintHistoryTable(const v1::GetHistoryResponse& response, std::ostream& out
   table.Print(out);
 }
 
-void PrintLink(const v1::Link& link, std::ostream& out) {
+// The provider's link, and the gateway URL a browser signed in to the
+// gateway can always open (it redirects, or streams what needs a token).
+void PrintLink(const v1::Link& link, const v1::GetBlobLinkRequest& request, std::ostream& out) {
   KeyValueBlock block;
-  block.Add("kind", EnumLabel(v1::LinkKind_Name(link.kind()), "LINK_KIND_"));
-  block.Add("url", link.url());
+  const std::string kind = EnumLabel(v1::LinkKind_Name(link.kind()), "LINK_KIND_");
+  block.Add("kind", kind);
+  block.Add("url", link.requires_token()
+                       ? absl::StrCat(link.url(), " (needs the account's token: open the browser URL)")
+                       : link.url());
   block.Add("expires", link.has_expire_time() ? FormatTimestamp(link.expire_time()) : "never");
+  if (link.kind() != v1::LINK_KIND_APP) {
+    std::string path = absl::StrCat("/api/v1/documents/", request.document_id());
+    if (!request.version_id().empty()) absl::StrAppend(&path, "/versions/", request.version_id());
+    block.Add("browser", absl::StrCat(GatewayBaseUrl(), path, "/", kind));
+  }
   block.Print(out);
 }
 
@@ -368,7 +379,7 @@ absl::Status RunGetBlobLink(RpcSession& session, const v1::GetBlobLinkRequest& r
       !status.ok()) {
     return status;
   }
-  return session.Print(link, [&](std::ostream& out) { PrintLink(link, out); });
+  return session.Print(link, [&](std::ostream& out) { PrintLink(link, request, out); });
 }
 
 }  // namespace
