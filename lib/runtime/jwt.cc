@@ -174,6 +174,7 @@ absl::StatusOr<Principal> Hs256Verifier::Verify(std::string_view token, absl::Ti
     return Unauthenticated("missing or non-numeric exp claim");
   }
   if (expires_at + options_.leeway < now) return Unauthenticated("token has expired");
+  principal.valid_until = expires_at + options_.leeway;
 
   if (const auto nbf = payload.find("nbf"); nbf != payload.end()) {
     absl::Time not_before;

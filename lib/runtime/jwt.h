@@ -16,6 +16,9 @@ namespace lc {
 struct Principal {
   std::string subject;
   std::vector<std::string> roles;
+  // Until when the token that carried it is accepted (its exp plus the
+  // verifier's leeway); set by verifiers, ignored when minting.
+  absl::Time valid_until = absl::InfiniteFuture();
 
   bool HasRole(std::string_view role) const;
   bool IsAdmin() const { return HasRole("admin"); }

@@ -111,11 +111,75 @@ void Log(LogLevel level, std::string_view message, LogFields fields) {
     line[name] = IsSecretKey(key) ? nlohmann::json("[redacted]") : Redact(value);
   }
 
-  std::lock_guard<std::mutex> lock(state.mu);
-  line["service"] = state.service;
-  // Invalid UTF-8 from a caller must not throw out of the logger.
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    line["service"] = state.service;
+  }
+  // Invalid UTF-8 from a caller must not throw out of the logger. The line
+  // is made outside the lock: concurrent threads only queue for the write.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');
+  std::lock_guard<std::mutex> lock(state.mu);
+  state.sink->write(text.data(), static_cast<std::streamsize>(text.size()));
+  state.sink->flush();
+}
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
+                                                nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+// "2026-11-28T03:04:05.123Z"; the part up to the seconds is made once per
+// second per thread (absl::FormatTime is the slow part of a log line).
+void AppendNow(std::string& out) {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached_prefix;
+  const absl::Time now = absl::Now();
+  const int64_t ms = absl::ToUnixMillis(now);
+  const int64_t second = ms / 1000;
+  if (second != cached_second) {
+    cached_second = second;
+    cached_prefix = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second),
+                                     absl::UTCTimeZone());
+  }
+  out += cached_prefix;
+  const int millis = static_cast<int>(ms % 1000);
+  out += '.';
+  out += static_cast<char>('0' + millis / 100);
+  out += static_cast<char>('0' + millis / 10 % 10);
+  out += static_cast<char>('0' + millis % 10);
+  out += 'Z';
+}
+
+}  // namespace
+
+void LogPreformatted(LogLevel level, std::string_view message, std::string_view fields) {
+  LogState& state = State();
+  if (static_cast<int>(level) < state.min_level.load(std::memory_order_relaxed)) return;
+  std::string text;
+  text.reserve(160 + message.size() + fields.size());
+  text += "{\"time\":\"";
+  AppendNow(text);
+  text += "\",\"level\":\"";
+  text += LevelName(level);
+  text += "\",";
+  if (const std::string& id = CurrentRequestId(); !id.empty()) {
+    text += "\"request_id\":";
+    AppendJsonString(text, id);
+    text += ',';
+  }
+  text += "\"msg\":";
+  AppendJsonString(text, message);
+  if (!fields.empty()) {
+    text += ',';
+    text += fields;
+  }
+  text += ",\"service\":";
+  std::lock_guard<std::mutex> lock(state.mu);
+  AppendJsonString(text, state.service);
+  text += "}\n";
   state.sink->write(text.data(), static_cast<std::streamsize>(text.size()));
   state.sink->flush();
 }

@@ -54,6 +54,7 @@ Gateway::Gateway(Options options, std::shared_ptr<const TokenVerifier> verifier,
   server_.set_write_timeout(write_s, write_us);
   server_.set_keep_alive_timeout(
       std::max<time_t>(1, static_cast<time_t>(absl::ToInt64Seconds(options_.idle_timeout))));
+  server_.set_keep_alive_max_count(static_cast<size_t>(options_.keepalive_requests));
   server_.set_payload_max_length(options_.max_request_bytes);
   // The callback URL carries code and state: no page may leak it through
   // Referer, be framed or be cached.
@@ -61,8 +62,6 @@ Gateway::Gateway(Options options, std::shared_ptr<const TokenVerifier> verifier,
                                {"Referrer-Policy", "no-referrer"},
                                {"X-Content-Type-Options", "nosniff"},
                                {"X-Frame-Options", "DENY"}});
-  RegisterProbes(router_);
-  oauth_routes_.Register(router_);
   upstreams_ = Upstreams{.oauth = oauth_channel_,
                          .repository = ChannelTo(options_.repository_addr),
                          .providers = ChannelTo(options_.providers_addr),
@@ -71,7 +70,8 @@ Gateway::Gateway(Options options, std::shared_ptr<const TokenVerifier> verifier,
   api_options_ = ApiOptions{.public_url = options_.public_url,
                             .upstream_timeout = options_.upstream_timeout,
                             .stream_timeout = options_.stream_timeout};
-  // The browser URLs first: their paths are more specific than the JSON ones.
+  // httplib tries the routes in order, one regex each: the browser URLs,
+  // the hot path, come first.
   browser_links_ = std::make_unique<BrowserLinks>(
       BrowserLinks::Options{.public_url = options_.public_url,
                             .upstream_timeout = options_.upstream_timeout,
@@ -86,6 +86,8 @@ Gateway::Gateway(Options options, std::shared_ptr<const TokenVerifier> verifier,
       auth_, registry, [] { return absl::Now(); });
   browser_links_->Register(router_);
   RegisterApiRoutes(router_, api_options_, upstreams_, auth_);
+  RegisterProbes(router_);
+  oauth_routes_.Register(router_);
 }
 
 std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>>

@@ -51,6 +51,7 @@ class Gateway {
     absl::Duration read_timeout = absl::Seconds(10);
     absl::Duration write_timeout = absl::Seconds(10);
     absl::Duration idle_timeout = absl::Seconds(5);  // keep-alive
+    int keepalive_requests = 1000;  // requests per connection before it is closed
     size_t max_request_bytes = 1 << 20;
     int threads = 16;
   };

@@ -1,6 +1,7 @@
 #include "gateway/link_cache.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 
@@ -13,17 +14,22 @@ std::string LinkCache::Key(const std::string& user, const std::string& document_
                       version_id, "|", kind);
 }
 
+LinkCache::Shard& LinkCache::ShardOf(const std::string& key) {
+  return shards_[std::hash<std::string>()(key) % kShards];
+}
+
 std::optional<liveconnect::v1::Link> LinkCache::Get(const std::string& key, absl::Time now) {
   if (options_.ttl <= absl::ZeroDuration()) return std::nullopt;
-  absl::MutexLock lock(&mu_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
+  Shard& shard = ShardOf(key);
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.entries.find(key);
+  if (it == shard.entries.end()) return std::nullopt;
   if (it->second.until <= now) {
-    lru_.erase(it->second.lru);
-    entries_.erase(it);
+    shard.lru.erase(it->second.lru);
+    shard.entries.erase(it);
     return std::nullopt;
   }
-  lru_.splice(lru_.begin(), lru_, it->second.lru);
+  shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
   return it->second.link;
 }
 
@@ -36,24 +42,29 @@ void LinkCache::Put(const std::string& key, const liveconnect::v1::Link& link, a
     until = std::min(until, expires - options_.expiry_margin);
   }
   if (until <= now) return;
-  absl::MutexLock lock(&mu_);
-  if (auto it = entries_.find(key); it != entries_.end()) {
+  Shard& shard = ShardOf(key);
+  absl::MutexLock lock(&shard.mu);
+  if (auto it = shard.entries.find(key); it != shard.entries.end()) {
     it->second.link = link;
     it->second.until = until;
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
     return;
   }
-  while (entries_.size() >= options_.max_entries && !lru_.empty()) {
-    entries_.erase(lru_.back());
-    lru_.pop_back();
+  while (shard.entries.size() >= max_per_shard_ && !shard.lru.empty()) {
+    shard.entries.erase(shard.lru.back());
+    shard.lru.pop_back();
   }
-  lru_.push_front(key);
-  entries_.emplace(key, Entry{link, until, lru_.begin()});
+  shard.lru.push_front(key);
+  shard.entries.emplace(key, Entry{link, until, shard.lru.begin()});
 }
 
 size_t LinkCache::size() const {
-  absl::MutexLock lock(&mu_);
-  return entries_.size();
+  size_t n = 0;
+  for (const Shard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    n += shard.entries.size();
+  }
+  return n;
 }
 
 }  // namespace lc::gateway

@@ -22,10 +22,11 @@ class LinkCache {
     // A link is dropped this long before the provider says it expires, so
     // a browser never receives one that dies on its way.
     absl::Duration expiry_margin = absl::Seconds(10);
-    size_t max_entries = 100000;
+    size_t max_entries = 100000;  // spread over the shards (each holds 1/16)
   };
 
-  explicit LinkCache(Options options) : options_(options) {}
+  explicit LinkCache(Options options)
+      : options_(options), max_per_shard_((options.max_entries + kShards - 1) / kShards) {}
 
   static std::string Key(const std::string& user, const std::string& document_id,
                          const std::string& version_id, int kind);
@@ -43,11 +44,20 @@ class LinkCache {
     absl::Time until;
     std::list<std::string>::iterator lru;
   };
+  // Every request on the hot path takes a lock: keys are spread over
+  // shards so the worker threads rarely wait for each other.
+  struct Shard {
+    mutable absl::Mutex mu;
+    std::unordered_map<std::string, Entry> entries ABSL_GUARDED_BY(mu);
+    std::list<std::string> lru ABSL_GUARDED_BY(mu);  // most recent first
+  };
+  static constexpr size_t kShards = 16;
+
+  Shard& ShardOf(const std::string& key);
 
   const Options options_;
-  mutable absl::Mutex mu_;
-  std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  std::list<std::string> lru_ ABSL_GUARDED_BY(mu_);  // most recent first
+  const size_t max_per_shard_;
+  Shard shards_[kShards];
 };
 
 }  // namespace lc::gateway

@@ -41,9 +41,24 @@ absl::StatusOr<AuthenticatedUser> RequestAuthenticator::Authenticate(
     }
     user.source = TokenSource::kSessionCookie;
   }
-  auto principal = verifier_->Verify(user.token, clock_());
+  const absl::Time now = clock_();
+  Shard& shard = shards_[std::hash<std::string>()(user.token) % kShards];
+  {
+    absl::MutexLock lock(&shard.mu);
+    if (auto it = shard.verified.find(user.token); it != shard.verified.end()) {
+      if (now <= it->second.valid_until) {
+        user.principal = it->second;
+        return user;
+      }
+      shard.verified.erase(it);
+    }
+  }
+  auto principal = verifier_->Verify(user.token, now);
   if (!principal.ok()) return principal.status();
   user.principal = *std::move(principal);
+  absl::MutexLock lock(&shard.mu);
+  if (shard.verified.size() >= kMaxVerifiedPerShard) shard.verified.clear();
+  shard.verified.emplace(user.token, user.principal);
   return user;
 }
 

@@ -10,8 +10,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/jwt.h"
 
@@ -37,8 +39,19 @@ class RequestAuthenticator {
   absl::StatusOr<AuthenticatedUser> Authenticate(const httplib::Request& req) const;
 
  private:
+  // Tokens already verified, until they expire: a signature is checked
+  // once per token, not once per request. Memory only; bounded.
+  // Sharded: every request looks here, from every worker thread.
+  static constexpr size_t kShards = 16;
+  static constexpr size_t kMaxVerifiedPerShard = 1000;
+  struct Shard {
+    absl::Mutex mu;
+    std::unordered_map<std::string, Principal> verified ABSL_GUARDED_BY(mu);
+  };
+
   std::shared_ptr<const TokenVerifier> verifier_;
   std::function<absl::Time()> clock_;
+  mutable Shard shards_[kShards];
 };
 
 // The value of cookie `name` in one Cookie header value.

@@ -7,7 +7,11 @@
 #include <cctype>
 #include <exception>
 #include <nlohmann/json.hpp>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
 #include <random>
+#include <unordered_map>
 #include <stdexcept>
 #include <utility>
 
@@ -53,18 +57,44 @@ class Router::Metrics {
                      .Help("HTTP request latency until the response is written, by route.")
                      .Register(registry)) {}
 
+  // One request: the series are looked up once per (route, method,
+  // status) per thread, not hashed and locked on every request.
   void Record(const std::string& route, const std::string& method, int status,
               absl::Duration elapsed) {
-    requests_
-        .Add(
-            {{"route", route}, {"method", MethodLabel(method)}, {"status", std::to_string(status)}})
-        .Increment();
-    static const prometheus::Histogram::BucketBoundaries kBuckets = {
-        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-    latency_.Add({{"route", route}}, kBuckets).Observe(absl::ToDoubleSeconds(elapsed));
+    struct Series {
+      prometheus::Counter* requests;
+      prometheus::Histogram* latency;
+    };
+    thread_local std::unordered_map<std::string, Series> cache;
+    thread_local uint64_t cache_owner = 0;
+    if (cache_owner != id_) {  // another gateway (tests run several, one after another)
+      cache.clear();
+      cache_owner = id_;
+    }
+    const std::string label = MethodLabel(method);
+    const std::string key = absl::StrCat(route, " ", label, " ", status);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      static const prometheus::Histogram::BucketBoundaries kBuckets = {
+          0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+      std::lock_guard<std::mutex> lock(mu_);  // Family::Add is thread-safe; keeps order simple
+      Series series{
+          &requests_.Add({{"route", route}, {"method", label}, {"status", std::to_string(status)}}),
+          &latency_.Add({{"route", route}}, kBuckets)};
+      it = cache.emplace(key, series).first;
+    }
+    it->second.requests->Increment();
+    it->second.latency->Observe(absl::ToDoubleSeconds(elapsed));
   }
 
  private:
+  // Unique per Metrics object, never reused (an address could be).
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1);
+  }
+  const uint64_t id_ = NextId();
+  std::mutex mu_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
 };
@@ -135,20 +165,33 @@ Router::Router(httplib::Server& server, prometheus::Registry& registry)
     const absl::Duration elapsed =
         info.start == absl::InfinitePast() ? absl::ZeroDuration() : absl::Now() - info.start;
     metrics_->Record(info.route, req.method, res.status, elapsed);
-    nlohmann::json query = nlohmann::json::object();
+    // Built by hand: this line is written for every request, and a JSON
+    // object tree per request costs more than answering a cached redirect.
+    std::string fields;
+    fields.reserve(256 + req.path.size());
+    fields += "\"method\":";
+    AppendJsonString(fields, req.method);
+    fields += ",\"path\":";
+    AppendJsonString(fields, req.path);
+    fields += ",\"query\":{";
+    bool first = true;
     for (const auto& [name, value] : req.params) {
-      query[name] = IsLoggableQueryParam(name) ? nlohmann::json(value) : "[redacted]";
+      if (!first) fields += ',';
+      first = false;
+      AppendJsonString(fields, name);
+      fields += ':';
+      AppendJsonString(fields, IsLoggableQueryParam(name) ? value : std::string("[redacted]"));
     }
+    fields += "},\"route\":";
+    AppendJsonString(fields, info.route);
+    absl::StrAppend(&fields, ",\"status\":", res.status,
+                    ",\"duration_ms\":", absl::ToDoubleMilliseconds(elapsed),
+                    ",\"bytes\":", res.body.size(), ",\"user\":");
+    AppendJsonString(fields, info.user);
+    fields += ",\"remote_addr\":";
+    AppendJsonString(fields, req.remote_addr);
     ScopedRequestId scoped(info.request_id);
-    LogInfo("http request", {{"method", req.method},
-                             {"path", req.path},
-                             {"query", query},
-                             {"route", info.route},
-                             {"status", res.status},
-                             {"duration_ms", absl::ToDoubleMilliseconds(elapsed)},
-                             {"bytes", res.body.size()},
-                             {"user", info.user},
-                             {"remote_addr", req.remote_addr}});
+    LogPreformatted(LogLevel::kInfo, "http request", fields);
   });
 }
 

@@ -63,6 +63,12 @@ std::vector<SettingSpec> GatewaySettings() {
                .type = SettingType::kDuration,
                .default_value = "5s",
                .help = "how long an idle keep-alive connection stays open"});
+  s.push_back({.name = "http-keepalive-requests",
+               .type = SettingType::kInt,
+               .default_value = "1000",
+               .help = "requests served on one keep-alive connection before it is closed",
+               .min = 1,
+               .max = 1000000});
   s.push_back({.name = "http-max-request-bytes",
                .type = SettingType::kInt,
                .default_value = "1048576",
@@ -108,6 +114,7 @@ absl::StatusOr<Gateway::Options> GatewayOptionsFromConfig(const Config& config) 
   options.idle_timeout = config.GetDuration("http-idle-timeout");
   options.max_request_bytes = static_cast<size_t>(config.GetInt("http-max-request-bytes"));
   options.threads = static_cast<int>(config.GetInt("http-threads"));
+  options.keepalive_requests = static_cast<int>(config.GetInt("http-keepalive-requests"));
   for (const char* name :
        {"upstream-timeout", "stream-timeout", "content-timeout", "http-read-timeout",
         "http-write-timeout", "http-idle-timeout"}) {
