@@ -5,6 +5,8 @@
 #include <prometheus/registry.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -22,13 +24,6 @@ namespace v1 = liveconnect::v1;
 
 constexpr char kKinds[] = "(download|preview|pdf|thumbnail|edit)";
 
-v1::LinkKind KindOf(const std::string& text) {
-  if (text == "download") return v1::LINK_KIND_DOWNLOAD;
-  if (text == "preview") return v1::LINK_KIND_PREVIEW;
-  if (text == "pdf") return v1::LINK_KIND_PDF;
-  if (text == "thumbnail") return v1::LINK_KIND_THUMBNAIL;
-  return v1::LINK_KIND_EDIT;
-}
 
 // A media type as the provider gave it, if it is one; octet-stream else.
 std::string SafeMediaType(const std::string& mime) {
@@ -98,26 +93,81 @@ BrowserLinks::BrowserLinks(Options options, std::shared_ptr<v1::RepositoryServic
   misses_ = &family.Add({{"result", "miss"}});
 }
 
-void BrowserLinks::Register(Router& router) {
-  router.Get(absl::StrCat("/api/v1/documents/([^/]+)/", kKinds), "/api/v1/documents/{id}/{kind}",
-             [this](const httplib::Request& req, httplib::Response& res) {
-               Serve(req, res, /*with_version=*/false);
-             });
-  router.Get(absl::StrCat("/api/v1/documents/([^/]+)/versions/([^/]+)/", kKinds),
-             "/api/v1/documents/{id}/versions/{versionId}/{kind}",
-             [this](const httplib::Request& req, httplib::Response& res) {
-               Serve(req, res, /*with_version=*/true);
-             });
+std::optional<BrowserLinks::Target> BrowserLinks::Parse(const std::string& path) {
+  static constexpr std::string_view kPrefix = "/api/v1/documents/";
+  std::string_view rest(path);
+  if (rest.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  rest.remove_prefix(kPrefix.size());
+  std::vector<std::string_view> parts;
+  while (!rest.empty()) {
+    const size_t slash = rest.find('/');
+    parts.push_back(rest.substr(0, slash));
+    if (parts.back().empty()) return std::nullopt;
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+    if (rest.empty()) return std::nullopt;  // a trailing slash
+  }
+  Target target;
+  std::string_view kind;
+  if (parts.size() == 2) {
+    kind = parts[1];
+  } else if (parts.size() == 4 && parts[1] == "versions") {
+    target.version_id = std::string(parts[2]);
+    kind = parts[3];
+  } else {
+    return std::nullopt;
+  }
+  if (kind == "download") {
+    target.kind = v1::LINK_KIND_DOWNLOAD;
+  } else if (kind == "preview") {
+    target.kind = v1::LINK_KIND_PREVIEW;
+  } else if (kind == "pdf") {
+    target.kind = v1::LINK_KIND_PDF;
+  } else if (kind == "thumbnail") {
+    target.kind = v1::LINK_KIND_THUMBNAIL;
+  } else if (kind == "edit") {
+    target.kind = v1::LINK_KIND_EDIT;
+  } else {
+    return std::nullopt;
+  }
+  target.document_id = std::string(parts[0]);
+  return target;
 }
 
-void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res, bool with_version) {
+void BrowserLinks::Register(Router& router) {
+  const std::string document_route = "/api/v1/documents/{id}/{kind}";
+  const std::string version_route = "/api/v1/documents/{id}/versions/{versionId}/{kind}";
+  router.SetFastPath([this, document_route, version_route](const httplib::Request& req,
+                                                           httplib::Response& res) {
+    auto target = Parse(req.path);
+    if (!target) return false;
+    Router::Current().route = target->version_id.empty() ? document_route : version_route;
+    Serve(req, res, *target);
+    return true;
+  });
+  // The same URLs as routes, for a router without the fast path.
+  auto routed = [this](const httplib::Request& req, httplib::Response& res) {
+    auto target = Parse(req.path);
+    if (!target) {
+      return WriteError(res, absl::NotFoundError("no such page on this gateway"),
+                        ErrorFormat::kJson);
+    }
+    Serve(req, res, *target);
+  };
+  router.Get(absl::StrCat("/api/v1/documents/([^/]+)/", kKinds), document_route, routed);
+  router.Get(absl::StrCat("/api/v1/documents/([^/]+)/versions/([^/]+)/", kKinds), version_route,
+             routed);
+}
+
+void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res,
+                         const Target& target) {
   const ErrorFormat format = PreferredErrorFormat(req);
   auto user = AuthenticateApiRequest(req, auth_, options_.public_url);
   if (!user.ok()) return WriteError(res, user.status(), format);
   Router::Current().user = user->principal.subject;
-  const std::string document_id = req.matches[1];
-  const std::string version_id = with_version ? std::string(req.matches[2]) : std::string();
-  const v1::LinkKind kind = KindOf(req.matches[with_version ? 3 : 2]);
+  const std::string& document_id = target.document_id;
+  const std::string& version_id = target.version_id;
+  const v1::LinkKind kind = target.kind;
 
   const std::string key = LinkCache::Key(user->principal.subject, document_id, version_id, kind);
   if (auto cached = cache_.Get(key, clock_())) {

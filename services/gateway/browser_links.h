@@ -11,6 +11,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/time/time.h"
 #include "gateway/link_cache.h"
@@ -46,12 +48,21 @@ class BrowserLinks {
                const RequestAuthenticator& auth, prometheus::Registry& registry,
                std::function<absl::Time()> clock);
 
+  // The routes, and the router's fast path for these URLs.
   void Register(Router& router);
+
+  // The parts of a browser URL, when `path` is one.
+  struct Target {
+    std::string document_id;
+    std::string version_id;  // "" for the document's current file
+    liveconnect::v1::LinkKind kind = liveconnect::v1::LINK_KIND_UNSPECIFIED;
+  };
+  static std::optional<Target> Parse(const std::string& path);
 
   const LinkCache& cache() const { return cache_; }
 
  private:
-  void Serve(const httplib::Request& req, httplib::Response& res, bool with_version);
+  void Serve(const httplib::Request& req, httplib::Response& res, const Target& target);
   void StreamContent(const AuthenticatedUser& user, const std::string& document_id,
                      const std::string& version_id, liveconnect::v1::LinkKind kind,
                      httplib::Response& res);

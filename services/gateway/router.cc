@@ -103,13 +103,17 @@ RequestInfo& Router::Current() { return current_request; }
 
 Router::Router(httplib::Server& server, prometheus::Registry& registry)
     : server_(server), metrics_(std::make_unique<Metrics>(registry)) {
-  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     RequestInfo info;
     info.start = absl::Now();
     const std::string given = req.get_header_value("X-Request-Id");
     info.request_id = IsAcceptableRequestId(given) ? given : NewRequestId();
     res.set_header("X-Request-Id", info.request_id);
     current_request = std::move(info);
+    if (fast_path_ && req.method == "GET") {
+      ScopedRequestId scoped(current_request.request_id);
+      if (fast_path_(req, res)) return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
@@ -209,6 +213,8 @@ Router::Handler Router::Wrap(const std::string& route, Handler handler) const {
 void Router::Get(const std::string& pattern, const std::string& route, Handler handler) {
   server_.Get(pattern, Wrap(route, std::move(handler)));
 }
+
+void Router::SetFastPath(FastPath fast_path) { fast_path_ = std::move(fast_path); }
 
 void Router::Handle(const std::string& method, const std::string& pattern,
                     const std::string& route, Handler handler) {

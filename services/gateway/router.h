@@ -45,6 +45,12 @@ class Router {
   void Handle(const std::string& method, const std::string& pattern, const std::string& route,
               Handler handler);
 
+  // A GET handler tried before the regex routes (std::regex costs more
+  // than answering a cached redirect): it parses the path itself, sets
+  // Current().route, and returns false to let the routes take the request.
+  using FastPath = std::function<bool(const httplib::Request&, httplib::Response&)>;
+  void SetFastPath(FastPath fast_path);
+
   // The request being served on this thread.
   static RequestInfo& Current();
 
@@ -54,6 +60,7 @@ class Router {
 
   httplib::Server& server_;
   std::unique_ptr<Metrics> metrics_;
+  FastPath fast_path_;
 };
 
 // Query parameters whose values may appear in the access log; the values of

@@ -575,3 +575,29 @@ TEST_F(ApiTest, AServiceTheGatewayWasNotGivenIs503) {
 
 }  // namespace
 }  // namespace lc::gateway
+
+namespace lc::gateway {
+namespace {
+
+TEST(BrowserLinksParseTest, TakesOnlyTheBrowserUrls) {
+  auto doc = BrowserLinks::Parse("/api/v1/documents/d-1/thumbnail");
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(doc->document_id, "d-1");
+  EXPECT_EQ(doc->version_id, "");
+  EXPECT_EQ(doc->kind, liveconnect::v1::LINK_KIND_THUMBNAIL);
+  auto version = BrowserLinks::Parse("/api/v1/documents/d-1/versions/v-2/edit");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(version->version_id, "v-2");
+  EXPECT_EQ(version->kind, liveconnect::v1::LINK_KIND_EDIT);
+  for (const char* other :
+       {"/api/v1/documents/d-1", "/api/v1/documents/d-1/history", "/api/v1/documents/d-1/app",
+        "/api/v1/documents/d-1/download/", "/api/v1/documents//download",
+        "/api/v1/documents/d-1/links/download", "/api/v1/documents/d-1/versions/v-2",
+        "/api/v1/documents/d-1/versions/v-2/links/pdf", "/api/v1/documentsX/d/pdf",
+        "/api/v1/documents/d-1/other/v-2/pdf"}) {
+    EXPECT_FALSE(BrowserLinks::Parse(other)) << other;
+  }
+}
+
+}  // namespace
+}  // namespace lc::gateway
