@@ -1,8 +1,8 @@
 // Helpers of the end-to-end test (tests/e2e): the stack's settings from
-// stack.env, a cookie-keeping HTTP client that never follows redirects (a
-// "browser", as in tests/oauth_gateway/gateway_flow.h, which cannot be
-// included without the in-process harness), and small generators of the
-// files the test puts in the clouds (a PDF and a DOCX carrying given words).
+// stack.env, the shared cookie-keeping HTTP client that never follows
+// redirects (testing/browser.h) answering Exchanges, and small generators of
+// the files the test puts in the clouds (a PDF and a DOCX carrying given
+// words).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "runtime/http_client.h"
+#include "testing/browser.h"
 
 namespace lc::e2e {
 
@@ -67,13 +68,6 @@ struct StackEnv {
     return out;
   }
 };
-
-// The origin ("scheme://host:port") of an absolute URL.
-inline std::string OriginOf(const std::string& url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return "";
-  return url.substr(0, url.find('/', scheme_end + 3));
-}
 
 // Percent-encodes everything but unreserved characters (query values).
 inline std::string QueryEscape(const std::string& s) {
@@ -137,37 +131,24 @@ struct Exchange {
 
 inline std::ostream& operator<<(std::ostream& os, const Exchange& x) { return os << x.Describe(); }
 
-// Requests to absolute URLs, redirects never followed, cookies kept per
-// origin (host-only, as a browser keeps cookies set without Domain). On
-// libcurl: httplib's client percent-decodes Location values.
+// testing::Browser (redirects never followed, cookies kept per origin)
+// answering Exchanges, with a JSON body's Content-Type and a 30 s timeout.
 class Browser {
  public:
-  explicit Browser(const std::string& ca_file)
-      : http_(CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1},
-                                      .ca_file = ca_file}) {}
+  explicit Browser(const std::string& ca_file) : browser_(ca_file) {}
 
   Exchange Send(const std::string& method, const std::string& url, const std::string& body = "",
                 std::vector<std::pair<std::string, std::string>> headers = {},
                 absl::Duration timeout = absl::Seconds(30)) {
-    const std::string origin = OriginOf(url);
     HttpRequest req;
     req.method = method;
     req.url = url;
     req.body = body;
     req.timeout = timeout;
-    req.follow_redirects = false;
     req.headers = std::move(headers);
     if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
-    const auto& jar = jar_[origin];
-    if (!jar.empty()) {
-      std::string cookie;
-      for (const auto& [name, value] : jar) {
-        cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
-      }
-      req.headers.emplace_back("Cookie", cookie);
-    }
     Exchange x{.method = method, .url = url};
-    auto res = http_.Send(req);
+    auto res = browser_.Send(std::move(req));
     if (!res.ok()) {
       x.error = res.status().ToString();
       return x;
@@ -177,13 +158,7 @@ class Browser {
     x.request_id = res->Header("x-request-id");
     x.location = res->Header("location");
     x.content_type = res->Header("content-type");
-    x.headers = res->headers;
-    auto [begin, end] = res->headers.equal_range("set-cookie");
-    for (auto it = begin; it != end; ++it) {
-      const std::string pair = it->second.substr(0, it->second.find(';'));
-      const size_t eq = pair.find('=');
-      if (eq != std::string::npos) jar_[origin][pair.substr(0, eq)] = pair.substr(eq + 1);
-    }
+    x.headers = std::move(res->headers);
     return x;
   }
   Exchange Get(const std::string& url,
@@ -191,14 +166,12 @@ class Browser {
     return Send("GET", url, "", std::move(headers));
   }
 
-  std::string CookieOf(const std::string& origin, const std::string& name) {
-    auto it = jar_[origin].find(name);
-    return it == jar_[origin].end() ? "" : it->second;
+  std::string CookieOf(const std::string& origin, const std::string& name) const {
+    return browser_.CookieOf(origin, name);
   }
 
  private:
-  CurlHttpClient http_;
-  std::map<std::string, std::map<std::string, std::string>> jar_;
+  ::lc::testing::Browser browser_;
 };
 
 // An API client of the gateway: every call carries `token` as a bearer.

@@ -9,11 +9,9 @@
 #include <map>
 
 #include "../oauth/harness.h"
-#include "../providers/emulator_process.h"
 #include "../providers/providers_harness.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "fixture_files.h"
 #include "indexer/content_source.h"
 #include "indexer/document_indexer.h"
@@ -21,6 +19,7 @@
 #include "indexer/indexing_workers.h"
 #include "indexer/migrations.h"
 #include "indexer/sandboxed_extractor.h"
+#include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::indexer {
@@ -35,31 +34,11 @@ using json = nlohmann::json;
 constexpr char kAccount[] = "alice@example.com";
 constexpr char kUser[] = "alice";
 
-std::map<std::string, std::string> QueryParams(const std::string& url) {
-  std::map<std::string, std::string> out;
-  size_t q = url.find('?');
-  if (q == std::string::npos) return out;
-  for (absl::string_view part : absl::StrSplit(url.substr(q + 1), '&')) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
-    std::string v;
-    for (size_t i = 0; i < kv.second.size(); ++i) {
-      if (kv.second[i] == '%' && i + 2 < kv.second.size()) {
-        v += static_cast<char>(std::stoi(kv.second.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        v += kv.second[i] == '+' ? ' ' : kv.second[i];
-      }
-    }
-    out[kv.first] = v;
-  }
-  return out;
-}
-
 class EmulatorExtractionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (lc::testing::ServerConninfo().empty()) return;
-    emulator_ = new EmulatorProcess;
+    emulator_ = new EmulatorProcess(LC_CLOUD_EMULATOR_BIN);
     conninfo_ = new std::string(lc::testing::CreateTestDatabase());
     oauth_ = new OAuthHarness(*conninfo_, lc::testing::kKeyK1, emulator_->ca_file());
     ProvidersHarness::Options o;
@@ -102,39 +81,10 @@ class EmulatorExtractionTest : public ::testing::Test {
                                                  WorkerSettings{.workers = 1, .name = "emu"});
   }
 
-  void Connect(const std::string& p, const std::string& auth, const std::string& token) {
-    const std::string base = emulator_->Base(p);
-    v1::UpdateServiceProviderRequest req;
-    req.mutable_provider()->set_name(p);
-    req.mutable_provider()->set_client_id("lc-" + p);
-    req.mutable_provider()->set_authorization_url(base + auth);
-    req.mutable_provider()->set_token_url(base + token);
-    req.mutable_provider()->set_api_base_url(base);
-    req.mutable_provider()->set_enabled(true);
-    req.set_client_secret("emulator-client-secret-" + p);
-    for (const char* path : {"client_id", "client_secret", "authorization_url", "token_url",
-                             "api_base_url", "enabled"}) {
-      req.mutable_update_mask()->add_paths(path);
-    }
-    v1::ServiceProvider out;
-    ASSERT_TRUE(oauth_->stub().UpdateServiceProvider(oauth_->AsAdmin().get(), req, &out).ok());
-    v1::StartAuthorizationRequest start;
-    start.set_provider(p);
-    start.set_redirect_uri("https://gw.example.test/oauth2/" + p + "/callback");
-    start.set_return_to("/");
-    start.set_login_hint(kAccount);
-    v1::StartAuthorizationResponse started;
-    ASSERT_TRUE(oauth_->stub().StartAuthorization(oauth_->As(kUser).get(), start, &started).ok());
-    auto page = emulator_->Send("GET", started.authorization_url());
-    ASSERT_TRUE(page.ok() && page->status == 302);
-    auto q = QueryParams(page->Header("location"));
-    v1::CompleteAuthorizationRequest done;
-    done.set_provider(p);
-    done.set_code(q["code"]);
-    done.set_state(q["state"]);
-    v1::CompleteAuthorizationResponse completed;
-    grpc::Status s =
-        oauth_->stub().CompleteAuthorization(oauth_->As(kUser).get(), done, &completed);
+  void Connect(const std::string& p) {
+    grpc::Status s = lc::testing::ConfigureEmulatorProvider(*oauth_, *emulator_, p);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    s = lc::testing::ConnectEmulatorAccount(*oauth_, *emulator_, kUser, p, kAccount);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
@@ -202,7 +152,7 @@ json FileOf(const std::string& path, const std::string& fixture, const std::stri
 }
 
 TEST_F(EmulatorExtractionTest, GoogleDriveFilesAndNativeDocuments) {
-  ASSERT_NO_FATAL_FAILURE(Connect("googledrive", "/o/oauth2/v2/auth", "/token"));
+  ASSERT_NO_FATAL_FAILURE(Connect("googledrive"));
   json files = json::array(
       {FileOf("/idx/report.pdf", "report.pdf", "application/pdf"),
        FileOf("/idx/budget.docx", "budget.docx",
@@ -231,7 +181,7 @@ TEST_F(EmulatorExtractionTest, GoogleDriveFilesAndNativeDocuments) {
 }
 
 TEST_F(EmulatorExtractionTest, BoxExtractedTextRepresentation) {
-  ASSERT_NO_FATAL_FAILURE(Connect("box", "/api/oauth2/authorize", "/oauth2/token"));
+  ASSERT_NO_FATAL_FAILURE(Connect("box"));
   emulator_->Admin("box", "POST", "/_emulator/requests/reset");
   // The emulator's extracted_text representation is the file's own bytes;
   // this PDF's content stream holds its words in clear, so they are found

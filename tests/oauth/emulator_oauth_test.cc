@@ -12,7 +12,7 @@
 
 #include "harness.h"
 #include "runtime/http_client.h"
-#include "test_processes.h"
+#include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -41,26 +41,9 @@ class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     LC_REQUIRE_POSTGRES();
     const std::string& p = GetParam();
-    const EmulatorEndpoints e = EmulatorEndpointsOf(p);
-    const std::string base = emulator_->Base(p);
-    v1::UpdateServiceProviderRequest req;
-    req.mutable_provider()->set_name(p);
-    req.mutable_provider()->set_client_id("lc-" + p);
-    req.mutable_provider()->set_authorization_url(base + e.auth);
-    req.mutable_provider()->set_token_url(base + e.token);
-    req.mutable_provider()->set_revoke_url(e.revoke.empty() ? "" : base + e.revoke);
-    req.mutable_provider()->set_api_base_url(base);
-    req.mutable_provider()->set_enabled(true);
-    req.set_client_secret("emulator-client-secret-" + p);
-    for (const char* path : {"client_id", "client_secret", "authorization_url", "token_url",
-                             "revoke_url", "api_base_url", "enabled"}) {
-      req.mutable_update_mask()->add_paths(path);
-    }
-    v1::ServiceProvider out;
-    auto ctx = harness_->AsAdmin();
-    grpc::Status s = harness_->stub().UpdateServiceProvider(ctx.get(), req, &out);
+    grpc::Status s = ConfigureEmulatorProvider(*harness_, *emulator_, p);
     ASSERT_TRUE(s.ok()) << s.error_message();
-    emulator_->Send("DELETE", base + "/_emulator/faults").IgnoreError();
+    emulator_->Send("DELETE", emulator_->Base(p) + "/_emulator/faults").IgnoreError();
   }
 
   // Start, follow the emulator's authorize page (it consents for its user
@@ -197,13 +180,7 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
 INSTANTIATE_TEST_SUITE_P(AllProviders, EmulatorOAuthTest,
                          ::testing::Values("googledrive", "dropbox", "box", "onedrive",
                                            "onedrive-business"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
-                         });
+                         ProviderParamName());
 
 }  // namespace
 }  // namespace lc::testing

@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "oauth/migrations.h"
 #include "runtime/jwt.h"
+#include "testing/emulator_process.h"
 
 namespace lc::testing {
 
@@ -57,6 +58,57 @@ std::unique_ptr<grpc::ClientContext> OAuthHarness::As(const std::string& user,
                                          now + absl::Minutes(5)));
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return ctx;
+}
+
+grpc::Status ConfigureEmulatorProvider(OAuthHarness& oauth, const EmulatorProcess& emulator,
+                                       const std::string& p) {
+  const EmulatorEndpoints e = EmulatorEndpointsOf(p);
+  const std::string base = emulator.Base(p);
+  v1::UpdateServiceProviderRequest req;
+  req.mutable_provider()->set_name(p);
+  req.mutable_provider()->set_client_id("lc-" + p);
+  req.mutable_provider()->set_authorization_url(base + e.auth);
+  req.mutable_provider()->set_token_url(base + e.token);
+  req.mutable_provider()->set_revoke_url(e.revoke.empty() ? "" : base + e.revoke);
+  req.mutable_provider()->set_api_base_url(base);
+  req.mutable_provider()->set_enabled(true);
+  req.set_client_secret("emulator-client-secret-" + p);
+  for (const char* path : {"client_id", "client_secret", "authorization_url", "token_url",
+                           "revoke_url", "api_base_url", "enabled"}) {
+    req.mutable_update_mask()->add_paths(path);
+  }
+  v1::ServiceProvider out;
+  auto ctx = oauth.AsAdmin();
+  return oauth.stub().UpdateServiceProvider(ctx.get(), req, &out);
+}
+
+grpc::Status ConnectEmulatorAccount(OAuthHarness& oauth, EmulatorProcess& emulator,
+                                    const std::string& user, const std::string& p,
+                                    const std::string& account) {
+  v1::StartAuthorizationRequest start;
+  start.set_provider(p);
+  start.set_redirect_uri("https://gw.example.test/oauth2/" + p + "/callback");
+  start.set_return_to("/");
+  start.set_login_hint(account);
+  v1::StartAuthorizationResponse started;
+  auto c1 = oauth.As(user);
+  grpc::Status s = oauth.stub().StartAuthorization(c1.get(), start, &started);
+  if (!s.ok()) return s;
+  auto page = emulator.Send("GET", started.authorization_url());
+  if (!page.ok() || page->status != 302) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        "the emulator's authorize page did not redirect: " +
+                            (page.ok() ? std::to_string(page->status) + " " + page->body
+                                       : page.status().ToString()));
+  }
+  auto q = QueryOf(page->Header("location"));
+  v1::CompleteAuthorizationRequest done;
+  done.set_provider(p);
+  done.set_code(q["code"]);
+  done.set_state(q["state"]);
+  v1::CompleteAuthorizationResponse out;
+  auto c2 = oauth.As(user);
+  return oauth.stub().CompleteAuthorization(c2.get(), done, &out);
 }
 
 }  // namespace lc::testing

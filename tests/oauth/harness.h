@@ -1,6 +1,7 @@
 // Runs the oauth service in-process on 127.0.0.1:0 against a PostgreSQL
 // database with an injected clock, and hands out stubs authenticated as
-// given users, admins or services.
+// given users, admins or services. Helpers configure it for the cloud
+// emulator and connect emulator accounts through it.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -66,5 +67,20 @@ class OAuthHarness {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::OAuthService::Stub> stub_;
 };
+
+class EmulatorProcess;  // testing/emulator_process.h
+
+// Admin: points `provider` at the cloud emulator (as ./scripts/up does:
+// client "lc-{provider}" with its emulator secret, the emulator's OAuth
+// endpoints, its API as the base URL) and enables it.
+grpc::Status ConfigureEmulatorProvider(OAuthHarness& oauth, const EmulatorProcess& emulator,
+                                       const std::string& provider);
+
+// Connects the emulator's `account` of `provider` for `user`: starts the code
+// flow, follows the emulator's authorize page (it approves at once and
+// redirects with a code and the state) and completes it.
+grpc::Status ConnectEmulatorAccount(OAuthHarness& oauth, EmulatorProcess& emulator,
+                                    const std::string& user, const std::string& provider,
+                                    const std::string& account);
 
 }  // namespace lc::testing

@@ -10,12 +10,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/str_split.h"
 #include "fake_provider.h"
 #include "harness.h"
 #include "runtime/http_client.h"
 #include "runtime/jwt.h"
 #include "test_processes.h"
+#include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -25,13 +25,7 @@ constexpr char kDir[] = LC_SOURCE_DIR "/tests/oauth/mock-oauth2";
 constexpr char kGateway[] = "https://gw.example.test";
 
 // The "grant" claim server.mjs adds to each token it signs.
-std::string GrantOf(const std::string& jwt) {
-  std::vector<std::string> parts = absl::StrSplit(jwt, '.');
-  std::string payload;
-  if (parts.size() != 3 || !Base64UrlDecode(parts[1], &payload)) return "";
-  auto claims = nlohmann::json::parse(payload, nullptr, false);
-  return claims.is_object() ? claims.value("grant", "") : "";
-}
+std::string GrantOf(const std::string& jwt) { return MockTokenClaims(jwt).value("grant", ""); }
 
 class MockServerOAuthTest : public ::testing::Test {
  protected:

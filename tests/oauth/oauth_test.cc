@@ -9,10 +9,10 @@
 #include <sstream>
 #include <thread>
 
-#include "absl/strings/str_split.h"
 #include "fake_provider.h"
 #include "harness.h"
 #include "runtime/log.h"
+#include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -24,30 +24,6 @@ using ::testing::Not;
 
 constexpr char kGateway[] = "https://gw.example.test";
 const char* const kProviders[] = {"googledrive", "dropbox", "box", "onedrive", "onedrive-business"};
-
-std::string PercentDecode(const std::string& in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += in[i] == '+' ? ' ' : in[i];
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> QueryOf(const std::string& url) {
-  std::map<std::string, std::string> out;
-  size_t q = url.find('?');
-  if (q == std::string::npos) return out;
-  for (absl::string_view part : absl::StrSplit(url.substr(q + 1), '&')) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
-    out[PercentDecode(kv.first)] = PercentDecode(kv.second);
-  }
-  return out;
-}
 
 std::string RevokePath(const std::string& provider) {
   if (provider == "googledrive") return "/revoke";

@@ -16,11 +16,11 @@
 #include <sstream>
 #include <thread>
 
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "fake_provider.h"
 #include "harness.h"
 #include "runtime/jwt.h"
+#include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -79,24 +79,6 @@ std::unique_ptr<grpc::ClientContext> As(const std::string& user, std::vector<std
                                                           now + absl::Minutes(5)));
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return ctx;
-}
-
-std::map<std::string, std::string> QueryOf(const std::string& url) {
-  std::map<std::string, std::string> out;
-  for (absl::string_view part : absl::StrSplit(url.substr(url.find('?') + 1), '&')) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
-    std::string v;
-    for (size_t i = 0; i < kv.second.size(); ++i) {
-      if (kv.second[i] == '%' && i + 2 < kv.second.size()) {
-        v += static_cast<char>(std::stoi(kv.second.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        v += kv.second[i];
-      }
-    }
-    out[kv.first] = v;
-  }
-  return out;
 }
 
 TEST(ProcessReplicasTest, TwoProcessesOneDatabaseOneRefresh) {

@@ -13,7 +13,7 @@
 
 #include "gateway_flow.h"
 #include "harness.h"
-#include "test_processes.h"
+#include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -119,13 +119,7 @@ TEST_P(EmulatorGatewayFlowTest, CodeFlowThroughTheGatewayUrls) {
 INSTANTIATE_TEST_SUITE_P(AllProviders, EmulatorGatewayFlowTest,
                          ::testing::Values("googledrive", "dropbox", "box", "onedrive",
                                            "onedrive-business"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
-                         });
+                         ProviderParamName());
 
 // The victim starts connecting; the provider's redirect is then opened in
 // another user's session (say, a link an attacker got the victim to

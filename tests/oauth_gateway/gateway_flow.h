@@ -1,18 +1,13 @@
 // The gateway in-process in front of the in-process oauth service
-// (OAuthHarness), and a "browser": an HTTP client that does not follow
-// redirects and keeps cookies per origin, so a test walks every 302 of the
-// OAuth2 code flow itself and asserts each hop.
+// (OAuthHarness), and the hops of the OAuth2 code flow walked with a
+// testing::Browser (it does not follow redirects and keeps cookies per
+// origin), so a test asserts every 302 itself.
 #pragma once
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <prometheus/registry.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -23,30 +18,11 @@
 #include "absl/time/clock.h"
 #include "gateway/gateway.h"
 #include "harness.h"
-#include "runtime/http_client.h"
 #include "runtime/jwt.h"
-#include "test_processes.h"
+#include "testing/browser.h"
+#include "testing/emulator_process.h"
 
 namespace lc::testing {
-
-// A free loopback port (the gateway's public URL must name its port before
-// it binds, as behind a fixed address in production).
-inline int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    throw std::runtime_error("bind");
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // The gateway on http://127.0.0.1:PORT (its public URL too), verifying JWTs
 // with the harness's secret and talking to the harness's oauth service.
@@ -93,65 +69,6 @@ inline std::string SessionJwt(const std::string& user) {
   const absl::Time now = absl::Now();
   return MintHs256(kJwtSecret, Principal{.subject = user}, now, now + absl::Minutes(30));
 }
-
-// The origin ("scheme://host:port") of an absolute URL.
-inline std::string OriginOf(const std::string& url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return "";
-  return url.substr(0, url.find('/', scheme_end + 3));
-}
-
-// Plain GETs to absolute URLs, no redirects followed, cookies kept per
-// origin (host-only, like a browser with cookies set without Domain). On
-// libcurl: httplib 0.11's client percent-decodes response header values, so
-// the Location it reports is not the URL the server sent.
-class Browser {
- public:
-  // `ca_file`: extra CA for https origins (the emulator's certificate).
-  explicit Browser(const std::string& ca_file = "")
-      : http_(
-            CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1}, .ca_file = ca_file}) {}
-
-  absl::StatusOr<HttpResponse> Get(const std::string& url,
-                                   std::vector<std::pair<std::string, std::string>> headers = {}) {
-    const std::string origin = OriginOf(url);
-    HttpRequest req;
-    req.url = url;
-    req.timeout = absl::Seconds(20);
-    req.follow_redirects = false;
-    req.headers = std::move(headers);
-    const auto& jar = jar_[origin];
-    if (!jar.empty()) {
-      std::string cookie;
-      for (const auto& [name, value] : jar) {
-        cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
-      }
-      req.headers.emplace_back("Cookie", cookie);
-    }
-    auto res = http_.Send(req);
-    if (res.ok()) {
-      auto [begin, end] = res->headers.equal_range("set-cookie");
-      for (auto it = begin; it != end; ++it) {
-        const std::string pair = it->second.substr(0, it->second.find(';'));
-        const size_t eq = pair.find('=');
-        if (eq != std::string::npos) jar_[origin][pair.substr(0, eq)] = pair.substr(eq + 1);
-      }
-    }
-    return res;
-  }
-
-  std::string CookieOf(const std::string& origin, const std::string& name) {
-    auto it = jar_[origin].find(name);
-    return it == jar_[origin].end() ? "" : it->second;
-  }
-  void SetCookie(const std::string& origin, const std::string& name, const std::string& value) {
-    jar_[origin][name] = value;
-  }
-
- private:
-  CurlHttpClient http_;
-  std::map<std::string, std::map<std::string, std::string>> jar_;
-};
 
 // One walk through the code flow via the gateway, hop by hop.
 struct GatewayFlow {

@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_split.h"
 #include "fake_provider.h"
 #include "gateway_flow.h"
 #include "harness.h"
@@ -33,16 +32,6 @@ constexpr char kDir[] = LC_SOURCE_DIR "/tests/oauth/mock-oauth2";
 constexpr char kProvider[] = "box";  // Box dialect: form revoke with client credentials
 constexpr char kClientId[] = "lc-mock-client";
 constexpr char kAccount[] = "dana@mock.example";
-
-// The claims server.mjs adds to each token it signs: "grant" (the grant
-// type that produced it) and "pkce" (a code_verifier came with the request).
-nlohmann::json ClaimsOf(const std::string& jwt) {
-  std::vector<std::string> parts = absl::StrSplit(jwt, '.');
-  std::string payload;
-  if (parts.size() != 3 || !Base64UrlDecode(parts[1], &payload)) return nlohmann::json::object();
-  auto claims = nlohmann::json::parse(payload, nullptr, false);
-  return claims.is_object() ? claims : nlohmann::json::object();
-}
 
 class MockServerGatewayTest : public ::testing::Test {
  protected:
@@ -102,7 +91,7 @@ TEST_F(MockServerGatewayTest, CodeFlowWithPkceAndRefreshThroughTheGatewayUrls) {
   grpc::Status s = ServiceToken(*harness_, user, kProvider, kAccount, false, &first);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(first.access_token().rfind("eyJ", 0), 0u) << first.access_token();
-  const nlohmann::json first_claims = ClaimsOf(first.access_token());
+  const nlohmann::json first_claims = MockTokenClaims(first.access_token());
   EXPECT_EQ(first_claims.value("grant", ""), "authorization_code") << first_claims.dump();
   EXPECT_EQ(first_claims.value("pkce", false), true) << first_claims.dump();
 
@@ -110,7 +99,7 @@ TEST_F(MockServerGatewayTest, CodeFlowWithPkceAndRefreshThroughTheGatewayUrls) {
   s = ServiceToken(*harness_, user, kProvider, kAccount, true, &second);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_NE(second.access_token(), first.access_token());
-  EXPECT_EQ(ClaimsOf(second.access_token()).value("grant", ""), "refresh_token");
+  EXPECT_EQ(MockTokenClaims(second.access_token()).value("grant", ""), "refresh_token");
   EXPECT_THAT(AccountsOf(*harness_, user, kProvider), SizeIs(1));
   EXPECT_EQ(AccountsOf(*harness_, user, kProvider).at(0).status(), v1::ACCOUNT_STATUS_OK);
 }

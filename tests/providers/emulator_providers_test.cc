@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "../oauth/harness.h"
-#include "emulator_process.h"
 #include "lcctl.h"
 #include "providers_harness.h"
+#include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -29,49 +29,11 @@ using json = nlohmann::json;
 
 constexpr char kAccount[] = "alice@example.com";
 
-struct Endpoints {
-  std::string auth, token, revoke;
-};
-
-Endpoints EndpointsOf(const std::string& provider) {
-  if (provider == "googledrive") return {"/o/oauth2/v2/auth", "/token", "/revoke"};
-  if (provider == "dropbox") return {"/oauth2/authorize", "/oauth2/token", "/2/auth/token/revoke"};
-  if (provider == "box") return {"/api/oauth2/authorize", "/oauth2/token", "/oauth2/revoke"};
-  return {"/{tenant}/oauth2/v2.0/authorize", "/{tenant}/oauth2/v2.0/token", ""};
-}
-
-std::map<std::string, std::string> QueryOf(const std::string& url) {
-  std::map<std::string, std::string> out;
-  size_t q = url.find('?');
-  if (q == std::string::npos) return out;
-  std::string rest = url.substr(q + 1);
-  size_t start = 0;
-  while (start <= rest.size()) {
-    size_t amp = rest.find('&', start);
-    std::string part =
-        rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-    size_t eq = part.find('=');
-    std::string k = part.substr(0, eq), raw = eq == std::string::npos ? "" : part.substr(eq + 1), v;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '%' && i + 2 < raw.size()) {
-        v += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        v += raw[i] == '+' ? ' ' : raw[i];
-      }
-    }
-    out[k] = v;
-    if (amp == std::string::npos) break;
-    start = amp + 1;
-  }
-  return out;
-}
-
 class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
     if (ServerConninfo().empty()) return;
-    emulator_ = new EmulatorProcess;
+    emulator_ = new EmulatorProcess(LC_CLOUD_EMULATOR_BIN);
     conninfo_ = new std::string(CreateTestDatabase());
     oauth_ = new OAuthHarness(*conninfo_, kKeyK1, emulator_->ca_file());
     ProvidersHarness::Options o;
@@ -96,57 +58,17 @@ class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
     LC_REQUIRE_POSTGRES();
     const std::string& p = GetParam();
     user_ = "user-" + p;
-    const Endpoints e = EndpointsOf(p);
-    const std::string base = emulator_->Base(p);
-    v1::UpdateServiceProviderRequest req;
-    req.mutable_provider()->set_name(p);
-    req.mutable_provider()->set_client_id("lc-" + p);
-    req.mutable_provider()->set_authorization_url(base + e.auth);
-    req.mutable_provider()->set_token_url(base + e.token);
-    req.mutable_provider()->set_revoke_url(e.revoke.empty() ? "" : base + e.revoke);
-    req.mutable_provider()->set_api_base_url(base);
-    req.mutable_provider()->set_enabled(true);
-    req.set_client_secret("emulator-client-secret-" + p);
-    for (const char* path : {"client_id", "client_secret", "authorization_url", "token_url",
-                             "revoke_url", "api_base_url", "enabled"}) {
-      req.mutable_update_mask()->add_paths(path);
-    }
-    v1::ServiceProvider out;
-    auto ctx = oauth_->AsAdmin();
-    grpc::Status s = oauth_->stub().UpdateServiceProvider(ctx.get(), req, &out);
+    grpc::Status s = ConfigureEmulatorProvider(*oauth_, *emulator_, p);
     ASSERT_TRUE(s.ok()) << s.error_message();
-    emulator_->Send("DELETE", base + "/_emulator/faults").IgnoreError();
-    ASSERT_NO_FATAL_FAILURE(Connect());
+    emulator_->Send("DELETE", emulator_->Base(p) + "/_emulator/faults").IgnoreError();
+    s = ConnectEmulatorAccount(*oauth_, *emulator_, user_, p, kAccount);
+    ASSERT_TRUE(s.ok()) << s.error_message();
     // Each test works in its own folder.
     prefix_ = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
     for (char& c : prefix_) {
       if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
     }
     prefix_ = "/" + prefix_;
-  }
-
-  void Connect() {
-    const std::string& p = GetParam();
-    v1::StartAuthorizationRequest start;
-    start.set_provider(p);
-    start.set_redirect_uri("https://gw.example.test/oauth2/" + p + "/callback");
-    start.set_return_to("/");
-    start.set_login_hint(kAccount);
-    v1::StartAuthorizationResponse started;
-    auto c1 = oauth_->As(user_);
-    grpc::Status s = oauth_->stub().StartAuthorization(c1.get(), start, &started);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    auto page = emulator_->Send("GET", started.authorization_url());
-    ASSERT_TRUE(page.ok() && page->status == 302);
-    auto q = QueryOf(page->Header("location"));
-    v1::CompleteAuthorizationRequest done;
-    done.set_provider(p);
-    done.set_code(q["code"]);
-    done.set_state(q["state"]);
-    v1::CompleteAuthorizationResponse out;
-    auto c2 = oauth_->As(user_);
-    s = oauth_->stub().CompleteAuthorization(c2.get(), done, &out);
-    ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
   // Seeds files under the test's folder; answers path -> id.
@@ -864,13 +786,7 @@ TEST_P(EmulatorProvidersTest, LcctlBrowsesAndShowsFiles) {
 INSTANTIATE_TEST_SUITE_P(Providers, EmulatorProvidersTest,
                          ::testing::Values("googledrive", "dropbox", "box", "onedrive",
                                            "onedrive-business"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           for (char& c : n) {
-                             if (c == '-') c = '_';
-                           }
-                           return n;
-                         });
+                         ProviderParamName());
 
 }  // namespace
 }  // namespace lc::testing

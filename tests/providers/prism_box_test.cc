@@ -4,13 +4,10 @@
 // every response it reads is checked against the document. prism/patch-spec.js
 // first fixes the schemas Prism cannot compile (allOf with a bare nullable),
 // which Prism would otherwise count as valid.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +16,8 @@
 #include <sstream>
 
 #include "../oauth/harness.h"
-#include "emulator_process.h"
 #include "providers_harness.h"
+#include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -39,18 +36,6 @@ std::string Slurp(const std::string& path) {
   return buf.str();
 }
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Prism as a child process; its log tells which requests it refused.
 class PrismProcess {
  public:
@@ -63,7 +48,7 @@ class PrismProcess {
     const std::string patch = "node " + dir + "/patch-spec.js " + dir +
                               "/spec/box-openapi.json " + spec_ + " 2>" + tmp_ + "/patch.log";
     if (std::system(patch.c_str()) != 0) throw std::runtime_error("patch-spec.js failed");
-    port_ = FreePort();
+    port_ = FreeLoopbackPort();
     const std::string bin = dir + "/node_modules/.bin/prism";
     pid_ = fork();
     if (pid_ == 0) {
@@ -103,7 +88,7 @@ class PrismBoxTest : public ::testing::Test {
     if (ServerConninfo().empty()) return;
     const std::string prism = std::string(LC_SOURCE_DIR) + "/tests/providers/prism/node_modules";
     if (access(prism.c_str(), F_OK) != 0) return;  // SetUp reports it
-    emulator_ = new EmulatorProcess;
+    emulator_ = new EmulatorProcess(LC_CLOUD_EMULATOR_BIN);
     prism_ = new PrismProcess(emulator_->Base("box"));
     conninfo_ = new std::string(CreateTestDatabase());
     oauth_ = new OAuthHarness(*conninfo_, kKeyK1, emulator_->ca_file());
@@ -154,32 +139,11 @@ class PrismBoxTest : public ::testing::Test {
     auto page = emulator_->Send("GET", started.authorization_url());
     ASSERT_TRUE(page.ok() && page->status == 302);
     const std::string location = page->Header("location");
-    auto param = [&](const std::string& name) {
-      size_t q = location.find('?');
-      std::string query = q == std::string::npos ? "" : location.substr(q + 1);
-      for (size_t start = 0; start < query.size();) {
-        size_t amp = query.find('&', start);
-        std::string part =
-            query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-        start = amp == std::string::npos ? query.size() : amp + 1;
-        if (part.rfind(name + "=", 0) != 0) continue;
-        std::string raw = part.substr(name.size() + 1), v;
-        for (size_t i = 0; i < raw.size(); ++i) {
-          if (raw[i] == '%' && i + 2 < raw.size()) {
-            v += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-          } else {
-            v += raw[i] == '+' ? ' ' : raw[i];
-          }
-        }
-        return v;
-      }
-      return std::string();
-    };
+    auto q = QueryOf(location);
     v1::CompleteAuthorizationRequest done;
     done.set_provider("box");
-    done.set_code(param("code"));
-    done.set_state(param("state"));
+    done.set_code(q["code"]);
+    done.set_state(q["state"]);
     v1::CompleteAuthorizationResponse completed;
     auto c2 = oauth_->As(kUser);
     grpc::Status s = oauth_->stub().CompleteAuthorization(c2.get(), done, &completed);

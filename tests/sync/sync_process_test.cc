@@ -4,9 +4,7 @@
 // two replicas at once.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,24 +21,11 @@ namespace {
 
 using json = nlohmann::json;
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // One sync process; SIGKILLed (or SIGTERMed) when destroyed.
 class SyncProcess {
  public:
   SyncProcess(SyncStack& stack, const std::string& replica, std::vector<std::string> extra = {}) {
-    port_ = FreePort();
+    port_ = FreeLoopbackPort();
     std::vector<std::string> args = {
         "sync",
         "--listen-addr=127.0.0.1:" + std::to_string(port_),

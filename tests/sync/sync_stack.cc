@@ -14,44 +14,6 @@
 namespace lc::testing {
 namespace {
 
-struct Endpoints {
-  std::string auth, token, revoke;
-};
-
-Endpoints EndpointsOf(const std::string& provider) {
-  if (provider == "googledrive") return {"/o/oauth2/v2/auth", "/token", "/revoke"};
-  if (provider == "dropbox") return {"/oauth2/authorize", "/oauth2/token", "/2/auth/token/revoke"};
-  if (provider == "box") return {"/api/oauth2/authorize", "/oauth2/token", "/oauth2/revoke"};
-  return {"/{tenant}/oauth2/v2.0/authorize", "/{tenant}/oauth2/v2.0/token", ""};
-}
-
-std::map<std::string, std::string> QueryOf(const std::string& url) {
-  std::map<std::string, std::string> out;
-  size_t q = url.find('?');
-  if (q == std::string::npos) return out;
-  std::string rest = url.substr(q + 1);
-  size_t start = 0;
-  while (start <= rest.size()) {
-    size_t amp = rest.find('&', start);
-    std::string part =
-        rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-    size_t eq = part.find('=');
-    std::string k = part.substr(0, eq), raw = eq == std::string::npos ? "" : part.substr(eq + 1), v;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '%' && i + 2 < raw.size()) {
-        v += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        v += raw[i] == '+' ? ' ' : raw[i];
-      }
-    }
-    out[k] = v;
-    if (amp == std::string::npos) break;
-    start = amp + 1;
-  }
-  return out;
-}
-
 void Check(const grpc::Status& s, const std::string& what) {
   if (!s.ok()) throw std::runtime_error(what + ": " + s.error_message());
 }
@@ -59,7 +21,7 @@ void Check(const grpc::Status& s, const std::string& what) {
 }  // namespace
 
 SyncStack::SyncStack() {
-  emulator_ = std::make_unique<EmulatorProcess>();
+  emulator_ = std::make_unique<EmulatorProcess>(LC_CLOUD_EMULATOR_BIN);
   conninfo_ = CreateTestDatabase();
   oauth_ = std::make_unique<OAuthHarness>(conninfo_, kKeyK1, emulator_->ca_file());
   ProvidersHarness::Options o;
@@ -128,45 +90,11 @@ std::unique_ptr<grpc::ClientContext> SyncStack::As(const std::string& user,
 }
 
 void SyncStack::ConfigureProvider(const std::string& p) {
-  const Endpoints e = EndpointsOf(p);
-  const std::string base = emulator_->Base(p);
-  v1::UpdateServiceProviderRequest req;
-  req.mutable_provider()->set_name(p);
-  req.mutable_provider()->set_client_id("lc-" + p);
-  req.mutable_provider()->set_authorization_url(base + e.auth);
-  req.mutable_provider()->set_token_url(base + e.token);
-  req.mutable_provider()->set_revoke_url(e.revoke.empty() ? "" : base + e.revoke);
-  req.mutable_provider()->set_api_base_url(base);
-  req.mutable_provider()->set_enabled(true);
-  req.set_client_secret("emulator-client-secret-" + p);
-  for (const char* path : {"client_id", "client_secret", "authorization_url", "token_url",
-                           "revoke_url", "api_base_url", "enabled"}) {
-    req.mutable_update_mask()->add_paths(path);
-  }
-  v1::ServiceProvider out;
-  auto ctx = oauth_->AsAdmin();
-  Check(oauth_->stub().UpdateServiceProvider(ctx.get(), req, &out), "UpdateServiceProvider");
+  Check(ConfigureEmulatorProvider(*oauth_, *emulator_, p), "UpdateServiceProvider");
 }
 
 void SyncStack::Connect(const std::string& user, const std::string& p, const std::string& email) {
-  v1::StartAuthorizationRequest start;
-  start.set_provider(p);
-  start.set_redirect_uri("https://gw.example.test/oauth2/" + p + "/callback");
-  start.set_return_to("/");
-  start.set_login_hint(email);
-  v1::StartAuthorizationResponse started;
-  auto c1 = oauth_->As(user);
-  Check(oauth_->stub().StartAuthorization(c1.get(), start, &started), "StartAuthorization");
-  auto page = emulator_->Send("GET", started.authorization_url());
-  if (!page.ok() || page->status != 302) throw std::runtime_error("authorize did not redirect");
-  auto q = QueryOf(page->Header("location"));
-  v1::CompleteAuthorizationRequest done;
-  done.set_provider(p);
-  done.set_code(q["code"]);
-  done.set_state(q["state"]);
-  v1::CompleteAuthorizationResponse out;
-  auto c2 = oauth_->As(user);
-  Check(oauth_->stub().CompleteAuthorization(c2.get(), done, &out), "CompleteAuthorization");
+  Check(ConnectEmulatorAccount(*oauth_, *emulator_, user, p, email), "connect " + p);
 }
 
 std::map<std::string, std::string> SyncStack::Seed(const std::string& provider,

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "../oauth/harness.h"
-#include "../providers/emulator_process.h"
 #include "../providers/providers_harness.h"
 #include "liveconnect/v1/repository.grpc.pb.h"
 #include "repository/document_store.h"
@@ -22,6 +21,7 @@
 #include "sync/clients.h"
 #include "sync/sync_runner.h"
 #include "sync/sync_store.h"
+#include "testing/emulator_process.h"
 
 namespace lc::testing {
 
