@@ -5,8 +5,12 @@
 #include <random>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -20,11 +24,46 @@ namespace {
 absl::string_view AbslView(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 struct LogState {
-  std::mutex mu;
+  std::mutex mu;  // the sink and service; taken before `pending_mu` when both are
   std::string service;
   std::ostream* sink = &std::cerr;
   std::atomic<int> min_level{static_cast<int>(LogLevel::kInfo)};
+
+  // Lines from LogPreformatted, written by a background thread in batches
+  // (one write per batch instead of one per request) or by the next Log().
+  std::mutex pending_mu;
+  std::condition_variable pending_cv;
+  std::string pending;
+  bool writer_started = false;
 };
+
+constexpr size_t kPendingFlushBytes = 64 * 1024;
+constexpr auto kPendingFlushEvery = std::chrono::milliseconds(20);
+
+// Writes what LogPreformatted queued; the caller holds state.mu.
+void WritePendingLocked(LogState& state) {
+  std::string batch;
+  {
+    std::lock_guard<std::mutex> lock(state.pending_mu);
+    batch.swap(state.pending);
+  }
+  if (batch.empty()) return;
+  state.sink->write(batch.data(), static_cast<std::streamsize>(batch.size()));
+  state.sink->flush();
+}
+
+void WriterLoop(LogState& state) {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(state.pending_mu);
+      state.pending_cv.wait_for(lock, kPendingFlushEvery,
+                                [&] { return state.pending.size() >= kPendingFlushBytes; });
+      if (state.pending.empty()) continue;
+    }
+    std::lock_guard<std::mutex> lock(state.mu);
+    WritePendingLocked(state);
+  }
+}
 
 LogState& State() {
   static LogState* state = new LogState();  // never destroyed: logging works during exit
@@ -90,6 +129,7 @@ bool ParseLogLevel(std::string_view text, LogLevel* out) {
 void InitLogging(std::string service, LogLevel min_level, std::ostream* sink) {
   LogState& state = State();
   std::lock_guard<std::mutex> lock(state.mu);
+  WritePendingLocked(state);  // queued lines go to the sink they were meant for
   state.service = std::move(service);
   state.sink = sink != nullptr ? sink : &std::cerr;
   state.min_level.store(static_cast<int>(min_level));
@@ -120,6 +160,7 @@ void Log(LogLevel level, std::string_view message, LogFields fields) {
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');
   std::lock_guard<std::mutex> lock(state.mu);
+  WritePendingLocked(state);  // keeps the lines in order
   state.sink->write(text.data(), static_cast<std::streamsize>(text.size()));
   state.sink->flush();
 }
@@ -177,11 +218,25 @@ void LogPreformatted(LogLevel level, std::string_view message, std::string_view 
     text += fields;
   }
   text += ",\"service\":";
-  std::lock_guard<std::mutex> lock(state.mu);
-  AppendJsonString(text, state.service);
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    AppendJsonString(text, state.service);
+  }
   text += "}\n";
-  state.sink->write(text.data(), static_cast<std::streamsize>(text.size()));
-  state.sink->flush();
+  std::lock_guard<std::mutex> lock(state.pending_mu);
+  if (!state.writer_started) {
+    state.writer_started = true;
+    std::thread([&state] { WriterLoop(state); }).detach();
+    std::atexit(FlushLogs);
+  }
+  state.pending += text;
+  if (state.pending.size() >= kPendingFlushBytes) state.pending_cv.notify_one();
+}
+
+void FlushLogs() {
+  LogState& state = State();
+  std::lock_guard<std::mutex> lock(state.mu);
+  WritePendingLocked(state);
 }
 
 ScopedRequestId::ScopedRequestId(std::string id) : previous_(std::move(current_request_id)) {

@@ -36,7 +36,11 @@ inline void LogError(std::string_view m, LogFields f = {}) { Log(LogLevel::kErro
 // The same line as Log, for hot paths (the gateway's access log): `fields`
 // is the inside of a JSON object ("\"status\":302,\"path\":\"/x\""),
 // already valid JSON; it is not redacted, so it must carry no secret.
+// Queued and written in batches by a background thread within 20 ms (or
+// by the next Log call, which keeps the order); FlushLogs writes them now
+// and runs at exit.
 void LogPreformatted(LogLevel level, std::string_view message, std::string_view fields);
+void FlushLogs();
 
 // Appends `text` to `out` as a JSON string (quoted, escaped; invalid UTF-8
 // replaced), for building LogPreformatted fields.

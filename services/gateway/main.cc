@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   if (stopped.wait_for(absl::ToChronoSeconds(config.GetDuration("shutdown-grace"))) !=
       std::future_status::ready) {
     lc::LogWarn("requests still in flight after shutdown-grace; exiting");
+    lc::FlushLogs();
     std::_Exit(0);
   }
   lc::LogInfo("stopped");
