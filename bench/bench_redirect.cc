@@ -42,6 +42,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -745,7 +746,23 @@ int main(int argc, char** argv) {
     RunWrk(o, o.warmup_s, token, nginx_url, "nginx (warm-up)");
   }
 
-  std::vector<WrkResult> gw, ng;
+  // A third contender: a bare cpp-httplib server (the gateway's HTTP
+  // library, same worker-thread count, keep-alive limit 1000) answering a
+  // static 302. It shows how much of the gap to nginx is the library's
+  // thread-per-connection model rather than the gateway's own work.
+  httplib::Server bare;
+  const int bare_threads = o.connections;
+  bare.new_task_queue = [bare_threads] { return new httplib::ThreadPool(bare_threads); };
+  bare.set_keep_alive_max_count(1000);
+  bare.Get("/file", [](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect("https://example.invalid/file", 302);
+  });
+  const int bare_port = bare.bind_to_any_port("127.0.0.1");
+  std::thread bare_thread([&bare] { bare.listen_after_bind(); });
+  const std::string bare_url = absl::StrCat("http://127.0.0.1:", bare_port, "/file");
+  if (o.warmup_s > 0) RunWrk(o, o.warmup_s, token, bare_url, "bare cpp-httplib (warm-up)");
+
+  std::vector<WrkResult> gw, ng, bh;
   std::cout << absl::StrFormat("%-8s %5s %10s %9s %9s %9s %10s %8s\n", "target", "round", "rps",
                                "p50_ms", "p90_ms", "p99_ms", "requests", "sock_err");
   auto row = [](const std::string& target, const std::string& round, const WrkResult& r) {
@@ -760,16 +777,21 @@ int main(int argc, char** argv) {
     }
     ng.push_back(RunWrk(o, o.duration_s, token, nginx_url, "nginx"));
     row("nginx", std::to_string(round), ng.back());
+    bh.push_back(RunWrk(o, o.duration_s, token, bare_url, "bare cpp-httplib"));
+    row("httplib", std::to_string(round), bh.back());
   }
+  bare.stop();
+  bare_thread.join();
 
   auto median = [](const std::vector<WrkResult>& v, double WrkResult::*field) {
     std::vector<double> x;
     for (const auto& r : v) x.push_back(r.*field);
     return x.empty() ? 0.0 : Median(x);
   };
-  WrkResult gm, nm;
+  WrkResult gm, nm, bm;
   for (auto [m, v] : {std::pair<WrkResult*, const std::vector<WrkResult>*>{&gm, &gw},
-                      {&nm, &ng}}) {
+                      {&nm, &ng},
+                      {&bm, &bh}}) {
     m->rps = median(*v, &WrkResult::rps);
     m->p50_ms = median(*v, &WrkResult::p50_ms);
     m->p90_ms = median(*v, &WrkResult::p90_ms);
@@ -781,6 +803,13 @@ int main(int argc, char** argv) {
   }
   if (!o.nginx_only) row("gateway", "med", gm);
   row("nginx", "med", nm);
+  row("httplib", "med", bm);
+  if (!o.nginx_only && bm.rps > 0 && nm.rps > 0) {
+    std::cout << absl::StrFormat(
+                     "bare cpp-httplib / nginx = %.2f (the ceiling of the gateway's HTTP library "
+                     "here); gateway / bare cpp-httplib = %.2f\n",
+                     bm.rps / nm.rps, gm.rps / bm.rps);
+  }
 
   if (!o.nginx_only) {
     // What the gateway asked upstream while answering every request above:
