@@ -166,8 +166,25 @@ void Log(LogLevel level, std::string_view message, LogFields fields) {
 }
 
 void AppendJsonString(std::string& out, std::string_view text) {
-  out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace);
+  // Plain printable ASCII (paths, ids, routes: nearly every access-log
+  // value) is copied as is; anything else goes through nlohmann, which
+  // escapes control characters and replaces invalid UTF-8.
+  bool plain = true;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (!plain) {
+    out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
+                                                  nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  out.append(text.data(), text.size());
+  out += '"';
 }
 
 namespace {

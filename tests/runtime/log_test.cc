@@ -159,5 +159,33 @@ TEST(ParseLogLevelTest, ParsesKnownNames) {
   EXPECT_FALSE(ParseLogLevel("verbose", &level));
 }
 
+TEST_F(LogTest, PreformattedLinesAreValidJsonAndKeepTheirOrder) {
+  std::string fields = "\"path\":";
+  AppendJsonString(fields, "/a \"quoted\" \\ path\n\x01\xff");
+  fields += ",\"status\":302";
+  {
+    ScopedRequestId id("req-9");
+    LogPreformatted(LogLevel::kInfo, "http request", fields);
+  }
+  LogInfo("after");  // written after the queued line, never before it
+  LogPreformatted(LogLevel::kDebug, "second", "\"n\":2");
+  FlushLogs();
+  const auto lines = Lines();
+  ASSERT_EQ(lines.size(), 3u) << sink_.str();
+  EXPECT_EQ(lines[0]["msg"], "http request");
+  EXPECT_EQ(lines[0]["request_id"], "req-9");
+  EXPECT_EQ(lines[0]["service"], "test-svc");
+  EXPECT_EQ(lines[0]["status"], 302);
+  EXPECT_EQ(lines[0]["path"], "/a \"quoted\" \\ path\n\x01\xEF\xBF\xBD");  // invalid byte replaced
+  EXPECT_THAT(lines[0]["time"].get<std::string>(),
+              testing::MatchesRegex(R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)"));
+  EXPECT_EQ(lines[1]["msg"], "after");
+  EXPECT_EQ(lines[2]["n"], 2);
+  InitLogging("test-svc", LogLevel::kWarn, &sink_);
+  LogPreformatted(LogLevel::kInfo, "below the level", "");
+  FlushLogs();
+  EXPECT_EQ(Lines().size(), 3u);
+}
+
 }  // namespace
 }  // namespace lc
