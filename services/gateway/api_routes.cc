@@ -3,6 +3,7 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/sync_stream.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -41,6 +42,24 @@ absl::Status NotConfigured(absl::string_view service) {
       absl::StrCat("this gateway is not connected to the ", service, " service"));
 }
 
+// The common start of every route: the user, and the request built from
+// the HTTP request. On failure the error is written and nothing is called.
+template <class Req>
+std::optional<AuthenticatedUser> Admit(const RouteContext& rc, bool configured,
+                                       absl::string_view service, const RequestMapping& mapping,
+                                       const httplib::Request& req, httplib::Response& res,
+                                       Req& request) {
+  auto user = Begin(rc, req);
+  absl::Status status = user.status();
+  if (status.ok()) status = BuildRequest(req, mapping, request);
+  if (status.ok() && !configured) status = NotConfigured(service);
+  if (!status.ok()) {
+    WriteError(res, status, ErrorFormat::kJson);
+    return std::nullopt;
+  }
+  return *std::move(user);
+}
+
 // A unary RPC: the JSON of its response, with `ok_status` (201 for creates).
 template <class Stub, class Req, class Resp>
 Handler Unary(const RouteContext& rc, std::shared_ptr<Stub> stub,
@@ -48,13 +67,9 @@ Handler Unary(const RouteContext& rc, std::shared_ptr<Stub> stub,
               std::string service, RequestMapping mapping, int ok_status = 200) {
   return [rc, stub, rpc, service = std::move(service), mapping = std::move(mapping), ok_status](
              const httplib::Request& req, httplib::Response& res) {
-    auto user = Begin(rc, req);
-    if (!user.ok()) return WriteError(res, user.status(), ErrorFormat::kJson);
     Req request;
-    if (auto s = BuildRequest(req, mapping, request); !s.ok()) {
-      return WriteError(res, s, ErrorFormat::kJson);
-    }
-    if (stub == nullptr) return WriteError(res, NotConfigured(service), ErrorFormat::kJson);
+    auto user = Admit(rc, stub != nullptr, service, mapping, req, res, request);
+    if (!user) return;
     grpc::ClientContext context;
     PrepareUpstreamCall(context, *user, rc.options->upstream_timeout);
     Resp response;
@@ -95,13 +110,9 @@ Handler Stream(const RouteContext& rc, std::shared_ptr<Stub> stub,
                std::string service, RequestMapping mapping) {
   return [rc, stub, rpc, service = std::move(service), mapping = std::move(mapping)](
              const httplib::Request& req, httplib::Response& res) {
-    auto user = Begin(rc, req);
-    if (!user.ok()) return WriteError(res, user.status(), ErrorFormat::kJson);
     Req request;
-    if (auto s = BuildRequest(req, mapping, request); !s.ok()) {
-      return WriteError(res, s, ErrorFormat::kJson);
-    }
-    if (stub == nullptr) return WriteError(res, NotConfigured(service), ErrorFormat::kJson);
+    auto user = Admit(rc, stub != nullptr, service, mapping, req, res, request);
+    if (!user) return;
     auto stream = std::make_shared<OpenStream<Resp>>();
     PrepareUpstreamCall(stream->context, *user, rc.options->stream_timeout);
     stream->reader = ((*stub).*rpc)(&stream->context, request);

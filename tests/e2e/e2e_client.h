@@ -69,12 +69,12 @@ struct StackEnv {
   }
 };
 
-// Percent-encodes everything but unreserved characters (query values).
-inline std::string QueryEscape(const std::string& s) {
+// Percent-encodes every byte but letters, digits and `keep`.
+inline std::string PercentEncode(const std::string& s, const std::string& keep) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (isalnum(c) || keep.find(static_cast<char>(c)) != std::string::npos) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -85,22 +85,13 @@ inline std::string QueryEscape(const std::string& s) {
   return out;
 }
 
-// Percent-encodes a path segment: keeps RFC 3986 pchars (so account emails,
-// Dropbox "id:..." and OneDrive "ABC!123" ids stay readable).
+// Query values: only unreserved characters stay.
+inline std::string QueryEscape(const std::string& s) { return PercentEncode(s, "-._~"); }
+
+// A path segment: RFC 3986 pchars stay (so account emails, Dropbox "id:..."
+// and OneDrive "ABC!123" ids stay readable).
 inline std::string PathEscape(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  static const std::string kKeep = "-._~!$&'()*+,;=:@";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || kKeep.find(static_cast<char>(c)) != std::string::npos) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return PercentEncode(s, "-._~!$&'()*+,;=:@");
 }
 
 // One exchange, for failure messages: the request line, the status, the
