@@ -185,9 +185,7 @@ void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res,
   request.set_version_id(version_id);
   request.set_kind(kind);
   v1::Link link;
-  grpc::ClientContext context;
-  PrepareUpstreamCall(context, *user, options_.upstream_timeout);
-  grpc::Status status = repo_->GetBlobLink(&context, request, &link);
+  grpc::Status status = FetchLink(*user, key, request, &link);
   if (!status.ok()) return WriteError(res, UpstreamError(status, "repository"), format);
   if (link.requires_token()) {
     return StreamContent(*user, document_id, version_id, kind, res);
@@ -199,6 +197,45 @@ void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res,
   }
   cache_.Put(key, link, clock_());
   res.set_redirect(link.url(), 302);
+}
+
+grpc::Status BrowserLinks::FetchLink(const AuthenticatedUser& user, const std::string& key,
+                                     const v1::GetBlobLinkRequest& request, v1::Link* link) {
+  // Single flight: when the same user's link is already being asked for
+  // (a burst of clicks, or the cache expiring under load), wait for that
+  // answer instead of asking the repository again.
+  std::shared_ptr<InflightLink> flight;
+  bool leader = false;
+  {
+    absl::MutexLock lock(&inflight_mu_);
+    auto [it, inserted] = inflight_.try_emplace(key);
+    if (inserted) it->second = std::make_shared<InflightLink>();
+    flight = it->second;
+    leader = inserted;
+  }
+  if (!leader) {
+    absl::MutexLock lock(&flight->mu);
+    const bool done = flight->mu.AwaitWithTimeout(absl::Condition(&flight->done),
+                                                  options_.upstream_timeout);
+    if (!done) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          "the link asked for by a concurrent request did not come in time");
+    }
+    *link = flight->link;
+    return flight->status;
+  }
+  grpc::ClientContext context;
+  PrepareUpstreamCall(context, user, options_.upstream_timeout);
+  grpc::Status status = repo_->GetBlobLink(&context, request, link);
+  {
+    absl::MutexLock lock(&inflight_mu_);
+    inflight_.erase(key);
+  }
+  absl::MutexLock lock(&flight->mu);
+  flight->status = status;
+  flight->link = *link;
+  flight->done = true;
+  return status;
 }
 
 void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::string& document_id,

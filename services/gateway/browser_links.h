@@ -12,8 +12,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/link_cache.h"
 #include "gateway/public_url.h"
@@ -63,6 +65,9 @@ class BrowserLinks {
 
  private:
   void Serve(const httplib::Request& req, httplib::Response& res, const Target& target);
+  grpc::Status FetchLink(const AuthenticatedUser& user, const std::string& key,
+                         const liveconnect::v1::GetBlobLinkRequest& request,
+                         liveconnect::v1::Link* link);
   void StreamContent(const AuthenticatedUser& user, const std::string& document_id,
                      const std::string& version_id, liveconnect::v1::LinkKind kind,
                      httplib::Response& res);
@@ -73,6 +78,15 @@ class BrowserLinks {
   const RequestAuthenticator& auth_;
   std::function<absl::Time()> clock_;
   LinkCache cache_;
+  struct InflightLink {
+    absl::Mutex mu;
+    bool done ABSL_GUARDED_BY(mu) = false;
+    grpc::Status status ABSL_GUARDED_BY(mu);
+    liveconnect::v1::Link link ABSL_GUARDED_BY(mu);
+  };
+  absl::Mutex inflight_mu_;
+  std::unordered_map<std::string, std::shared_ptr<InflightLink>> inflight_
+      ABSL_GUARDED_BY(inflight_mu_);
   prometheus::Counter* hits_;
   prometheus::Counter* misses_;
 };

@@ -10,11 +10,14 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_split.h"
@@ -70,6 +73,7 @@ class FakeRepository final : public v1::RepositoryService::Service {
  public:
   explicit FakeRepository(Recorder& r) : r_(r) {}
   v1::Link link;  // what GetBlobLink answers
+  std::atomic<int> link_delay_ms{0};
 
   grpc::Status GetDocument(grpc::ServerContext* c, const v1::GetDocumentRequest* req,
                            v1::Document* doc) override {
@@ -118,6 +122,7 @@ class FakeRepository final : public v1::RepositoryService::Service {
   grpc::Status GetBlobLink(grpc::ServerContext* c, const v1::GetBlobLinkRequest* req,
                            v1::Link* out) override {
     auto s = r_.Record("GetBlobLink", *c, *req);
+    std::this_thread::sleep_for(std::chrono::milliseconds(link_delay_ms.load()));
     *out = link;
     out->set_kind(req->kind());
     return s;
@@ -437,6 +442,25 @@ TEST_F(ApiTest, BrowserUrlRedirectsAndReusesTheLinkForTheSameUserOnly) {
   EXPECT_EQ(preview->status, 302);
   EXPECT_EQ(rec_.Last("GetBlobLink"),
             "document_id: \"doc-1\" version_id: \"v-2\" kind: LINK_KIND_PREVIEW");
+}
+
+TEST_F(ApiTest, ConcurrentMissesAskTheRepositoryOnce) {
+  repo_.link_delay_ms = 300;
+  std::vector<std::thread> clients;
+  std::atomic<int> redirects{0};
+  for (int i = 0; i < 4; ++i) {  // the gateway under test has 4 workers
+    clients.emplace_back([this, &redirects] {
+      httplib::Client client("127.0.0.1", gateway_->port());
+      auto res = client.Get("/api/v1/documents/doc-1/download", As("alice"));
+      if (res && res->status == 302 &&
+          res->get_header_value("Location") == "https://dl.provider.example/file?sig=abc") {
+        ++redirects;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(redirects.load(), 4);
+  EXPECT_EQ(rec_.Count("GetBlobLink"), 1u);
 }
 
 TEST_F(ApiTest, LinksAboutToExpireAndADisabledCacheAreNeverReused) {
