@@ -11,8 +11,13 @@ namespace lc::providers {
 namespace {
 
 constexpr char kProvider[] = "box";
-// The signed-in Box web app (preview and edit live there; no shared link).
-constexpr char kWebApp[] = "https://app.box.com/file/";
+// Box's web app page of a file (signed-in browser). When the registry
+// points the API somewhere else than Box (an emulator, a proxy), the web
+// pages are on that same base.
+std::string WebAppBase(ApiSession& s) {
+  if (absl::StrContains(s.base_url(), "api.box.com")) return "https://app.box.com/file/";
+  return absl::StrCat(s.base_url(), "/file/");
+}
 constexpr char kFields[] =
     "type,id,name,size,sha1,file_version,modified_at,content_modified_at,item_status,parent,"
     "extension";
@@ -337,7 +342,7 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
       return link;
     }
     case v1::LINK_KIND_EDIT:
-      link.set_url(absl::StrCat(kWebApp, ref.file_id()));
+      link.set_url(absl::StrCat(WebAppBase(s), ref.file_id()));
       return link;
     case v1::LINK_KIND_PDF:
     case v1::LINK_KIND_THUMBNAIL:

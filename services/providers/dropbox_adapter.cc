@@ -11,8 +11,13 @@ namespace lc::providers {
 namespace {
 
 constexpr char kProvider[] = "dropbox";
-// Where a signed-in user sees a file on the Dropbox web site (not an API host).
-constexpr char kWebPreview[] = "https://www.dropbox.com/preview";
+// Dropbox's web preview page (signed-in browser). When the registry points
+// the API somewhere else than Dropbox (an emulator, a proxy), the web pages
+// are on that same base.
+std::string WebPreviewBase(ApiSession& s) {
+  if (absl::StrContains(s.base_url(), ".dropboxapi.com")) return "https://www.dropbox.com/preview";
+  return absl::StrCat(s.base_url(), "/preview");
+}
 
 std::string Extension(std::string_view name) {
   size_t dot = name.rfind('.');
@@ -328,7 +333,7 @@ absl::StatusOr<v1::Link> DropboxAdapter::GetLink(ApiSession& s, const v1::BlobRe
       // from the id every time, so renames do not break it.
       auto j = RpcJson(s, "files/get_metadata", {{"path", ref.file_id()}});
       if (!j.ok()) return j.status();
-      link.set_url(absl::StrCat(kWebPreview, Str(*j, "path_display")));
+      link.set_url(absl::StrCat(WebPreviewBase(s), Str(*j, "path_display")));
       return link;
     }
     case v1::LINK_KIND_PDF:

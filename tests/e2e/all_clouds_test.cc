@@ -69,14 +69,10 @@ const char* Name(FileKind f) {
 // What GET /api/v1/documents/{id}/{kind} answers.
 enum class Outcome {
   // 302 to a URL on the emulator that a browser follows without any token:
-  // GET answers 200 with the bytes.
+  // GET answers 200 (the bytes, or the page of the provider's web app that a
+  // browser signed in at the provider sees: Drive webViewLink and
+  // webContentLink, Dropbox's preview page, Box's and OneDrive's web app).
   kFetch,
-  // 302 to a page of the provider's web app that works only in a browser
-  // signed in at the provider (Drive webViewLink/webContentLink/exportLinks,
-  // Dropbox's preview page, Box's and OneDrive's web app pages). The
-  // emulator has no browser sessions and no web app, so the test checks
-  // where the Location points and does not follow it.
-  kProviderPage,
   // The provider has no browser URL (Link.requiresToken): the gateway
   // streams the bytes itself, 200.
   kStreamed,
@@ -88,8 +84,6 @@ const char* Name(Outcome o) {
   switch (o) {
     case Outcome::kFetch:
       return "302 to the emulator, then 200";
-    case Outcome::kProviderPage:
-      return "302 to the provider's signed-in page";
     case Outcome::kStreamed:
       return "200 streamed by the gateway";
     case Outcome::kRefused:
@@ -100,7 +94,7 @@ const char* Name(Outcome o) {
 
 struct Expectation {
   Outcome outcome;
-  // For kFetch and kProviderPage: the Location starts with this ("{emu}" is
+  // For kFetch: the Location starts with this ("{emu}" is
   // replaced by the emulator's base URL, "{id}" by the file id).
   std::string location_prefix;
 };
@@ -110,30 +104,30 @@ struct Expectation {
 //
 // | provider    | download            | preview              | pdf                               | thumbnail               | edit                  |
 // |-------------|---------------------|----------------------|-----------------------------------|-------------------------|-----------------------|
-// | googledrive | page: webContentLink| page: webViewLink    | pdf file: page (webContentLink);  | fetch: thumbnailLink    | page: webViewLink     |
-// |             | (native: PDF export |                      | native: page (PDF export link);   | (/_thumbnails/drive)    |                       |
-// |             | link)               |                      | txt, docx: 412 (Drive renders no  |                         |                       |
+// | googledrive | fetch:webContentLink| fetch: webViewLink   | pdf file: fetch (webContentLink); | fetch: thumbnailLink    | fetch: webViewLink    |
+// |             | (native: PDF export |  (/file/d/{id}/view) | native: fetch (PDF export link);  | (/_thumbnails/drive)    |                       |
+// |             | link, /feeds/...)   |                      | txt, docx: 412 (Drive renders no  |                         |                       |
 // |             |                     |                      | PDF of a binary file)             |                         |                       |
-// | dropbox     | fetch: temporary    | page: www.dropbox.com| pdf file: fetch (temporary link); | txt: 412 (no thumbnail  | 412 (Dropbox has no   |
-// |             | link (/_content)    | /preview/...         | docx: streamed (get_preview,      | for the type); pdf,     | editor link)          |
+// | dropbox     | fetch: temporary    | fetch: web preview   | pdf file: fetch (temporary link); | txt: 412 (no thumbnail  | 412 (Dropbox has no   |
+// |             | link (/_content)    | page (/preview/...)  | docx: streamed (get_preview,      | for the type); pdf,     | editor link)          |
 // |             |                     |                      | requiresToken); txt: 412 (office  | docx: streamed          |                       |
 // |             |                     |                      | formats only)                     | (get_thumbnail_v2)      |                       |
-// | box         | fetch: /_dl/box     | fetch: expiring_embed| pdf file: fetch (/_dl/box); txt,  | streamed (thumbnail.jpg,| page: app.box.com/file|
+// | box         | fetch: /_dl/box     | fetch: expiring_embed| pdf file: fetch (/_dl/box); txt,  | streamed (thumbnail.jpg,| fetch: web app page   |
 // |             |                     | _link (/_dl/box)     | docx: streamed (pdf representation| requiresToken)          | /{id}                 |
 // |             |                     |                      | , requiresToken)                  |                         |                       |
-// | onedrive    | fetch: downloadUrl  | fetch: preview getUrl| fetch: content?format=pdf         | fetch: thumbnails medium| page: webUrl          |
+// | onedrive    | fetch: downloadUrl  | fetch: preview getUrl| fetch: content?format=pdf         | fetch: thumbnails medium| fetch: webUrl page    |
 // |             | (/_dl/onedrive)     | (/_dl/onedrive)      | redirect (/_dl/onedrive)          | (/_thumbnails/onedrive) | ({emu}/personal/...)  |
 Expectation Expect(const std::string& provider, FileKind file, const std::string& kind) {
   using O = Outcome;
   if (provider == "googledrive") {
     const std::string content_link =
-        file == FileKind::kNative ? "{emu}/drive/v3/files/{id}/export?mimeType=application%2Fpdf"
+        file == FileKind::kNative ? "{emu}/feeds/download/export?id={id}&exportFormat=pdf"
                                   : "{emu}/uc?id={id}&export=download";
-    if (kind == "download") return {O::kProviderPage, content_link};
-    if (kind == "preview" || kind == "edit") return {O::kProviderPage, "{emu}/file/d/{id}/view"};
+    if (kind == "download") return {O::kFetch, content_link};
+    if (kind == "preview" || kind == "edit") return {O::kFetch, "{emu}/file/d/{id}/view"};
     if (kind == "pdf") {
       if (file == FileKind::kPdf || file == FileKind::kNative) {
-        return {O::kProviderPage, content_link};
+        return {O::kFetch, content_link};
       }
       return {O::kRefused, ""};
     }
@@ -141,7 +135,7 @@ Expectation Expect(const std::string& provider, FileKind file, const std::string
   }
   if (provider == "dropbox") {
     if (kind == "download") return {O::kFetch, "{emu}/_content/dropbox/"};
-    if (kind == "preview") return {O::kProviderPage, "https://www.dropbox.com/preview/"};
+    if (kind == "preview") return {O::kFetch, "{emu}/preview/"};
     if (kind == "pdf") {
       if (file == FileKind::kPdf) return {O::kFetch, "{emu}/_content/dropbox/"};
       if (file == FileKind::kDocx) return {O::kStreamed, ""};
@@ -159,14 +153,14 @@ Expectation Expect(const std::string& provider, FileKind file, const std::string
                                     : Expectation{O::kStreamed, ""};
     }
     if (kind == "thumbnail") return {O::kStreamed, ""};
-    if (kind == "edit") return {O::kProviderPage, "https://app.box.com/file/{id}"};
+    if (kind == "edit") return {O::kFetch, "{emu}/file/{id}"};
   }
   if (provider == "onedrive") {
     if (kind == "download" || kind == "preview" || kind == "pdf") {
       return {O::kFetch, "{emu}/_dl/onedrive/"};
     }
     if (kind == "thumbnail") return {O::kFetch, "{emu}/_thumbnails/onedrive/{id}/"};
-    if (kind == "edit") return {O::kProviderPage, "{emu}/personal/"};
+    if (kind == "edit") return {O::kFetch, "{emu}/personal/"};
   }
   ADD_FAILURE() << "no expectation for " << provider << " " << kind;
   return {O::kRefused, ""};
@@ -504,7 +498,9 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
           Exchange target = emu_->Get(x.location);  // no token: a browser's plain navigation
           EXPECT_EQ(target.status, 200) << target;
           EXPECT_FALSE(target.body.empty()) << target;
-          if (kind == "download") {
+          if (kind == "download" && f.kind == FileKind::kNative) {
+            EXPECT_THAT(target.body, StartsWith("%PDF")) << target;  // a native doc downloads as PDF
+          } else if (kind == "download") {
             EXPECT_EQ(target.body, f.content) << target;
           }
           if (kind == "pdf") {
@@ -515,10 +511,6 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
           }
           break;
         }
-        case Outcome::kProviderPage:
-          ASSERT_EQ(x.status, 302) << x;
-          EXPECT_THAT(x.location, StartsWith(prefix)) << x;
-          break;
         case Outcome::kStreamed:
           ASSERT_EQ(x.status, 200) << x;
           EXPECT_EQ(x.location, "") << x;

@@ -736,7 +736,10 @@ TEST_P(EmulatorProvidersTest, NativeGoogleDocuments) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   v1::Link link;
   ASSERT_TRUE(Link(Ref(ids["/Plan"]), v1::LINK_KIND_PDF, &link).ok());
-  EXPECT_THAT(link.url(), HasSubstr("/export?mimeType=application%2Fpdf"));
+  // Drive's exportLinks: a web URL a signed-in browser opens, not the API.
+  EXPECT_THAT(link.url(), HasSubstr("/feeds/download/export?id="));
+  EXPECT_THAT(link.url(), HasSubstr("exportFormat=pdf"));
+  EXPECT_FALSE(link.requires_token());
   ASSERT_TRUE(Link(Ref(ids["/Plan"]), v1::LINK_KIND_EDIT, &link).ok());
   EXPECT_FALSE(link.url().empty());
   v1::PinRevisionRequest pr;

@@ -115,6 +115,18 @@ class Box {
       bool changed = store_.WaitForChange(user_id, position, 60 * 1000);
       SendJson(res, 200, {{"message", changed ? "new_change" : "reconnect"}});
     });
+    // The web app page of a file (app.box.com/file/<id>) a signed-in
+    // browser sees.
+    s_.Route("GET", R"(/file/([0-9]+))", "web.file", [this](const Request& req, Response& res) {
+      auto owner = store_.OwnerOf(req.matches[1]);
+      auto item = owner ? store_.Get(*owner, req.matches[1]) : absl::NotFoundError("");
+      if (!item.ok() || item->trashed || item->deleted) {
+        res.status = 404;
+        return res.set_content(WebAppPage("Box", "This item is no longer available"),
+                               "text/html; charset=utf-8");
+      }
+      res.set_content(WebAppPage("Box", item->name), "text/html; charset=utf-8");
+    });
     s_.Route("GET", R"(/_dl/box/([A-Za-z0-9_.\-]+))", "download.link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
   }

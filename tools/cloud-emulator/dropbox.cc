@@ -155,6 +155,12 @@ class Dropbox {
     // notify.dropboxapi.com: no Authorization, the cursor says whose feed.
     s_.Route("POST", "/2/files/list_folder/longpoll", "files/list_folder/longpoll",
              [this](const Request& req, Response& res) { Longpoll(req, res); });
+    // The web preview page (www.dropbox.com/preview/<path>) a signed-in
+    // browser sees; the emulator has no browser sessions, so it names the path.
+    s_.Route("GET", R"(/preview/(.+))", "web.preview", [](const Request& req, Response& res) {
+      res.set_content(WebAppPage("Dropbox", "/" + std::string(req.matches[1])),
+                      "text/html; charset=utf-8");
+    });
     s_.Route("GET", R"(/_content/dropbox/([A-Za-z0-9_.\-]+))", "temporary_link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
   }

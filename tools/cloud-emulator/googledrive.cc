@@ -245,9 +245,65 @@ class GoogleDrive {
              });
     s_.Route("GET", "/_thumbnails/user.png", "thumbnail",
              [](const Request&, Response& res) { res.set_content(ThumbnailPng(), "image/png"); });
+    // Drive's web pages, for a browser signed in as the file's owner (the
+    // emulator has no browser sessions: every browser is): webContentLink,
+    // webViewLink and the exportLinks of native documents.
+    s_.Route("GET", "/uc", "web.download", [this](const Request& req, Response& res) {
+      auto item = WebItem(req.get_param_value("id"));
+      if (!item || item->folder || item->native || item->head() == nullptr) {
+        return NotFoundPage(res);
+      }
+      res.set_header("Content-Disposition", "attachment; filename=\"" + item->name + "\"");
+      res.set_content(item->head()->content, item->head()->mime_type.empty()
+                                                 ? "application/octet-stream"
+                                                 : item->head()->mime_type);
+    });
+    for (const char* page : {R"(/file/d/([^/]+)/view)", R"(/drive/folders/([^/]+))"}) {
+      s_.Route("GET", page, "web.view", [this](const Request& req, Response& res) {
+        auto item = WebItem(req.matches[1]);
+        if (!item) return NotFoundPage(res);
+        res.set_content(WebAppPage("Google Drive", item->name), "text/html; charset=utf-8");
+      });
+    }
+    s_.Route("GET", "/feeds/download/export", "web.export", [this](const Request& req,
+                                                                    Response& res) {
+      auto item = WebItem(req.get_param_value("id"));
+      if (!item || !item->native || item->head() == nullptr) return NotFoundPage(res);
+      const Revision* rev = item->head();
+      if (const std::string r = req.get_param_value("revision"); !r.empty()) {
+        rev = nullptr;
+        for (const Revision& candidate : item->revisions) {
+          if (candidate.id == r) rev = &candidate;
+        }
+        if (rev == nullptr) return NotFoundPage(res);
+      }
+      const std::string format = req.get_param_value("exportFormat");
+      const std::string& text = rev->content;
+      if (format == "pdf") return res.set_content(MakePdf(item->name, text), "application/pdf");
+      if (format == "txt") return res.set_content(text, "text/plain; charset=utf-8");
+      if (format == "html") {
+        return res.set_content("<html><body><pre>" + text + "</pre></body></html>",
+                               "text/html; charset=utf-8");
+      }
+      NotFoundPage(res);
+    });
   }
 
  private:
+  // The live item `id` names, whoever owns it (web pages carry no token).
+  std::optional<Item> WebItem(const std::string& id) {
+    auto owner = store_.OwnerOf(id);
+    if (!owner) return std::nullopt;
+    auto item = store_.Get(*owner, id);
+    if (!item.ok() || item->trashed || item->deleted) return std::nullopt;
+    return *item;
+  }
+  static void NotFoundPage(Response& res) {
+    res.status = 404;
+    res.set_content(WebAppPage("Google Drive", "Sorry, the file you requested does not exist."),
+                    "text/html; charset=utf-8");
+  }
+
   static void Error(Response& res, int code, const std::string& reason, const std::string& message,
                     const std::string& domain, const std::string& location = "",
                     const std::string& location_type = "") {
@@ -391,10 +447,11 @@ class GoogleDrive {
     } else if (item.native) {
       put("quotaBytesUsed", [] { return "0"; });
       put("exportLinks", [&] {
-        std::string url = base + "/drive/v3/files/" + item.id + "/export?mimeType=";
-        return json{{"application/pdf", url + "application%2Fpdf"},
-                    {"text/plain", url + "text%2Fplain"},
-                    {"text/html", url + "text%2Fhtml"}};
+        // Like Drive's, web URLs (docs.google.com/feeds/download/...), not the API.
+        std::string url = base + "/feeds/download/export?id=" + item.id + "&exportFormat=";
+        return json{{"application/pdf", url + "pdf"},
+                    {"text/plain", url + "txt"},
+                    {"text/html", url + "html"}};
       });
     }
     if (!item.shared_link.empty()) {
@@ -589,9 +646,9 @@ class GoogleDrive {
               {"keepForever", rev.keep_forever}, {"published", false},
               {"lastModifyingUser", Owner(user)}};
     if (item.native) {
-      std::string url = s_.BaseUrl(req) + "/drive/v3/files/" + item.id + "/export?mimeType=";
-      r["exportLinks"] = {{"application/pdf", url + "application%2Fpdf"},
-                          {"text/plain", url + "text%2Fplain"}};
+      std::string url = s_.BaseUrl(req) + "/feeds/download/export?id=" + item.id +
+                        "&revision=" + rev.id + "&exportFormat=";
+      r["exportLinks"] = {{"application/pdf", url + "pdf"}, {"text/plain", url + "txt"}};
     } else {
       r["md5Checksum"] = rev.md5;
       r["size"] = std::to_string(rev.content.size());

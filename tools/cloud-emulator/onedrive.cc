@@ -87,6 +87,12 @@ class OneDrive {
       s_.Route(method, R"(/v1\.0/(.+))", std::string("graph.") + method,
                [this](const Request& req, Response& res) { Dispatch(req, res); });
     }
+    // The web app page (webUrl: onedrive.live.com / SharePoint) a signed-in
+    // browser sees; the emulator has no browser sessions, so it names the path.
+    s_.Route("GET", R"(/personal/(.+))", "web.view", [](const Request& req, Response& res) {
+      res.set_content(WebAppPage("OneDrive", "/" + std::string(req.matches[1])),
+                      "text/html; charset=utf-8");
+    });
     s_.Route("GET", R"(/_dl/onedrive/([A-Za-z0-9_.\-]+))", "download.link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
     s_.Route("GET", R"(/_thumbnails/onedrive/([A-Za-z0-9!]+)/(small|medium|large))", "thumbnail",

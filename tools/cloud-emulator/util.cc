@@ -342,4 +342,20 @@ std::string GuessMimeType(const std::string& name) {
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
 
+std::string WebAppPage(const std::string& provider, const std::string& item) {
+  std::string name;
+  for (char c : item) {
+    switch (c) {
+      case '<': name += "&lt;"; break;
+      case '>': name += "&gt;"; break;
+      case '&': name += "&amp;"; break;
+      case '"': name += "&quot;"; break;
+      default: name += c;
+    }
+  }
+  return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + name + " - " +
+         provider + "</title></head><body><h1>" + name + "</h1><p>" + provider +
+         " (emulated web app)</p></body></html>";
+}
+
 }  // namespace lc::emulator

@@ -44,6 +44,11 @@ std::vector<std::string> Split(const std::string& s, char sep);
 
 // A small valid PDF whose single page shows `text`.
 std::string MakePdf(const std::string& title, const std::string& text);
+
+// The stand-in for a page of a provider's web app (a viewer or editor that
+// a browser signed in at the provider would see): a small HTML page naming
+// the provider and the item, escaped.
+std::string WebAppPage(const std::string& provider, const std::string& item);
 // A 1x1 PNG / JPEG image used for every thumbnail.
 std::string ThumbnailPng();
 std::string ThumbnailJpeg();
