@@ -82,27 +82,6 @@ Handler Unary(const RouteContext& rc, std::shared_ptr<Stub> stub,
 // A server-streaming RPC as NDJSON: one line per message as it arrives; a
 // failure before the first message is an ordinary error answer, one after
 // it is a last line {"error":{...}} (the status line is already sent).
-template <class Resp>
-struct OpenStream {
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<Resp>> reader;
-  Resp next;
-  bool finished = false;
-
-  grpc::Status Finish() {
-    finished = true;
-    return reader->Finish();
-  }
-  ~OpenStream() {
-    if (reader == nullptr || finished) return;
-    context.TryCancel();  // the client went away: stop the work upstream
-    Resp ignored;
-    while (reader->Read(&ignored)) {
-    }
-    (void)reader->Finish();
-  }
-};
-
 template <class Stub, class Req, class Resp>
 Handler Stream(const RouteContext& rc, std::shared_ptr<Stub> stub,
                std::unique_ptr<grpc::ClientReader<Resp>> (Stub::*rpc)(grpc::ClientContext*,

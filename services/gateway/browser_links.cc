@@ -57,21 +57,6 @@ std::string ContentDisposition(absl::string_view disposition, absl::string_view 
   return absl::StrCat(disposition, "; filename=\"", fallback, "\"; filename*=UTF-8''", encoded);
 }
 
-struct OpenContent {
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<v1::ContentChunk>> reader;
-  v1::ContentChunk next;
-  bool finished = false;
-  ~OpenContent() {
-    if (reader == nullptr || finished) return;
-    context.TryCancel();
-    v1::ContentChunk ignored;
-    while (reader->Read(&ignored)) {
-    }
-    (void)reader->Finish();
-  }
-};
-
 }  // namespace
 
 BrowserLinks::BrowserLinks(Options options, std::shared_ptr<v1::RepositoryService::Stub> repo,
@@ -299,15 +284,14 @@ void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::strin
     filename.clear();
   }
 
-  auto content = std::make_shared<OpenContent>();
+  auto content = std::make_shared<OpenStream<v1::ContentChunk>>();
   PrepareUpstreamCall(content->context, user, options_.content_timeout);
   v1::GetContentRequest request;
   *request.mutable_blob() = blob;
   request.set_format(content_format);
   content->reader = providers_->GetContent(&content->context, request);
   if (!content->reader->Read(&content->next)) {
-    content->finished = true;
-    grpc::Status status = content->reader->Finish();
+    grpc::Status status = content->Finish();
     if (!status.ok()) return WriteError(res, UpstreamError(status, "providers"), format);
     res.status = 200;
     res.set_header("Content-Disposition", ContentDisposition(disposition, filename));
@@ -325,8 +309,7 @@ void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::strin
         const std::string& data = content->next.data();
         if (!data.empty() && !sink.write(data.data(), data.size())) return false;
         if (!content->reader->Read(&content->next)) {
-          content->finished = true;
-          grpc::Status status = content->reader->Finish();
+          grpc::Status status = content->Finish();
           if (!status.ok()) {
             // The status line is sent: cut the body short so the client
             // sees a truncated transfer rather than a complete file.

@@ -3,6 +3,9 @@
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
+#include <grpcpp/support/sync_stream.h>
+
+#include <memory>
 
 #include <string_view>
 
@@ -11,6 +14,30 @@
 #include "gateway/request_auth.h"
 
 namespace lc::gateway {
+
+// A server stream the gateway relays to an HTTP client: the call, its
+// reader and the message read ahead. Dropped before the stream ended (the
+// client went away), it cancels the call upstream and drains it.
+template <class Resp>
+struct OpenStream {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<Resp>> reader;
+  Resp next;
+  bool finished = false;
+
+  grpc::Status Finish() {
+    finished = true;
+    return reader->Finish();
+  }
+  ~OpenStream() {
+    if (reader == nullptr || finished) return;
+    context.TryCancel();
+    Resp ignored;
+    while (reader->Read(&ignored)) {
+    }
+    (void)reader->Finish();
+  }
+};
 
 // Sets the deadline, forwards the user's own token as
 // "authorization: Bearer <JWT>" and the request id as "x-request-id".
