@@ -4,6 +4,7 @@
 #define LIVECONNECT_TOOLS_LCCTL_COMMAND_H_
 
 #include <functional>
+#include <utility>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -72,6 +73,21 @@ struct Command {
   // (InvalidArgument, naming the flag) is a usage error (exit 2).
   std::function<absl::StatusOr<Action>(const ParsedArgs& args)> prepare;
 };
+
+// The prepare step of a command that only needs its request built from the
+// arguments (`build`, no I/O) and then runs one call with it (`run`).
+template <typename Request>
+std::function<absl::StatusOr<Action>(const ParsedArgs&)> Prepare(
+    absl::StatusOr<Request> (*build)(const ParsedArgs&),
+    absl::Status (*run)(RpcSession&, const Request&)) {
+  return [build, run](const ParsedArgs& args) -> absl::StatusOr<Action> {
+    absl::StatusOr<Request> request = build(args);
+    if (!request.ok()) return request.status();
+    return Action([run, request = *std::move(request)](RpcSession& session) {
+      return run(session, request);
+    });
+  };
+}
 
 // grpc::Status and absl::Status share their codes one to one.
 absl::Status FromGrpc(const grpc::Status& status);

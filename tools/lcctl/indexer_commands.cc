@@ -164,19 +164,6 @@ absl::Status RunReindex(RpcSession& session, const v1::ReindexRequest& req) {
   return absl::OkStatus();
 }
 
-template <typename Request>
-std::function<absl::StatusOr<Action>(const ParsedArgs&)> Prepare(
-    absl::StatusOr<Request> (*build)(const ParsedArgs&),
-    absl::Status (*run)(RpcSession&, const Request&)) {
-  return [build, run](const ParsedArgs& args) -> absl::StatusOr<Action> {
-    absl::StatusOr<Request> request = build(args);
-    if (!request.ok()) return request.status();
-    return Action([run, request = *std::move(request)](RpcSession& session) {
-      return run(session, request);
-    });
-  };
-}
-
 absl::StatusOr<v1::IndexStatusRequest> BuildStatus(const ParsedArgs& args) {
   v1::IndexStatusRequest req;
   if (!args.positionals().empty()) req.set_document_id(args.positionals()[0]);

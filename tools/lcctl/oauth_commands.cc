@@ -128,19 +128,6 @@ absl::Status RunUpdateProvider(RpcSession& session, const v1::UpdateServiceProvi
   return session.Print(resp, [&](std::ostream& out) { PrintProvider(resp, out); });
 }
 
-template <typename Request>
-std::function<absl::StatusOr<Action>(const ParsedArgs&)> Prepare(
-    absl::StatusOr<Request> (*build)(const ParsedArgs&),
-    absl::Status (*run)(RpcSession&, const Request&)) {
-  return [build, run](const ParsedArgs& args) -> absl::StatusOr<Action> {
-    absl::StatusOr<Request> request = build(args);
-    if (!request.ok()) return request.status();
-    return Action([run, request = *std::move(request)](RpcSession& session) {
-      return run(session, request);
-    });
-  };
-}
-
 absl::StatusOr<v1::ListAccountsRequest> BuildListAccounts(const ParsedArgs& args) {
   v1::ListAccountsRequest req;
   req.set_provider(args.Value("provider"));

@@ -125,19 +125,6 @@ absl::Status RunRevisions(RpcSession& session, const v1::ListRevisionsRequest& r
   });
 }
 
-template <typename Request>
-std::function<absl::StatusOr<Action>(const ParsedArgs&)> Prepare(
-    absl::StatusOr<Request> (*build)(const ParsedArgs&),
-    absl::Status (*run)(RpcSession&, const Request&)) {
-  return [build, run](const ParsedArgs& args) -> absl::StatusOr<Action> {
-    absl::StatusOr<Request> request = build(args);
-    if (!request.ok()) return request.status();
-    return Action([run, request = *std::move(request)](RpcSession& session) {
-      return run(session, request);
-    });
-  };
-}
-
 absl::StatusOr<v1::GetFileRequest> BuildFileGet(const ParsedArgs& args) {
   v1::GetFileRequest req;
   *req.mutable_blob() = BlobFrom(args);

@@ -196,20 +196,6 @@ std::unique_ptr<Stub> NewStub(RpcSession& session) {
   return v1::RepositoryService::NewStub(session.shared_channel());
 }
 
-// Prepare for a command that only needs its request built.
-template <typename Request>
-std::function<absl::StatusOr<Action>(const ParsedArgs&)> Prepare(
-    absl::StatusOr<Request> (*build)(const ParsedArgs&),
-    absl::Status (*run)(RpcSession&, const Request&)) {
-  return [build, run](const ParsedArgs& args) -> absl::StatusOr<Action> {
-    absl::StatusOr<Request> request = build(args);
-    if (!request.ok()) return request.status();
-    return Action([run, request = *std::move(request)](RpcSession& session) {
-      return run(session, request);
-    });
-  };
-}
-
 absl::Status RunCreateDocument(RpcSession& session, const v1::CreateDocumentRequest& request) {
   v1::Document doc;
   if (auto status =

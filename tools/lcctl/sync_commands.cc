@@ -87,19 +87,6 @@ absl::Status RunStatus(RpcSession& session, const v1::GetSyncStatusRequest& req)
   });
 }
 
-template <typename Request>
-std::function<absl::StatusOr<Action>(const ParsedArgs&)> Prepare(
-    absl::StatusOr<Request> (*build)(const ParsedArgs&),
-    absl::Status (*run)(RpcSession&, const Request&)) {
-  return [build, run](const ParsedArgs& args) -> absl::StatusOr<Action> {
-    absl::StatusOr<Request> request = build(args);
-    if (!request.ok()) return request.status();
-    return Action([run, request = *std::move(request)](RpcSession& session) {
-      return run(session, request);
-    });
-  };
-}
-
 absl::StatusOr<v1::GetSyncStatusRequest> BuildStatusRequest(const ParsedArgs&) {
   return v1::GetSyncStatusRequest();
 }
