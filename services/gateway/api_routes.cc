@@ -152,11 +152,6 @@ Handler OwnAccount(const RouteContext& rc, std::shared_ptr<v1::OAuthService::Stu
   };
 }
 
-template <class Stub>
-std::shared_ptr<Stub> StubOn(const std::shared_ptr<grpc::Channel>& channel) {
-  return channel == nullptr ? nullptr : std::shared_ptr<Stub>(new Stub(channel));
-}
-
 constexpr char kSeg[] = "([^/]+)";
 
 }  // namespace

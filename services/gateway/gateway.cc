@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gateway/http_errors.h"
+#include "gateway/upstream.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "runtime/log.h"
 
@@ -70,20 +71,16 @@ Gateway::Gateway(Options options, std::shared_ptr<const TokenVerifier> verifier,
   api_options_ = ApiOptions{.public_url = options_.public_url,
                             .upstream_timeout = options_.upstream_timeout,
                             .stream_timeout = options_.stream_timeout};
-  // httplib tries the routes in order, one regex each: the browser URLs,
-  // the hot path, come first.
+  // The browser URLs, the hot path, are answered by the router's fast path;
+  // their regex routes (a fallback) and the others follow.
   browser_links_ = std::make_unique<BrowserLinks>(
       BrowserLinks::Options{.public_url = options_.public_url,
                             .upstream_timeout = options_.upstream_timeout,
                             .content_timeout = options_.content_timeout,
                             .cache = options_.link_cache},
-      upstreams_.repository == nullptr
-          ? nullptr
-          : std::make_shared<liveconnect::v1::RepositoryService::Stub>(upstreams_.repository),
-      upstreams_.providers == nullptr
-          ? nullptr
-          : std::make_shared<liveconnect::v1::ProviderService::Stub>(upstreams_.providers),
-      auth_, registry, [] { return absl::Now(); });
+      StubOn<liveconnect::v1::RepositoryService::Stub>(upstreams_.repository),
+      StubOn<liveconnect::v1::ProviderService::Stub>(upstreams_.providers), auth_, registry,
+      [] { return absl::Now(); });
   browser_links_->Register(router_);
   RegisterApiRoutes(router_, api_options_, upstreams_, auth_);
   RegisterProbes(router_);

@@ -1,6 +1,7 @@
 // Calling the gRPC services behind the gateway on behalf of a user.
 #pragma once
 
+#include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 #include <grpcpp/support/sync_stream.h>
@@ -14,6 +15,12 @@
 #include "gateway/request_auth.h"
 
 namespace lc::gateway {
+
+// A stub on `channel`, or null when that service is not configured.
+template <class Stub>
+std::shared_ptr<Stub> StubOn(const std::shared_ptr<grpc::Channel>& channel) {
+  return channel == nullptr ? nullptr : std::make_shared<Stub>(channel);
+}
 
 // A server stream the gateway relays to an HTTP client: the call, its
 // reader and the message read ahead. Dropped before the stream ended (the
