@@ -27,6 +27,7 @@
 //   redirect: rps=<x> p99_ms=<x> nginx_rps=<x> nginx_p99_ms=<x> ratio=<rps/nginx_rps>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -42,7 +43,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -67,9 +67,9 @@ using json = nlohmann::json;
 
 struct Cleanup {
   std::string root;
-  std::string run_dir;     // non-empty once scripts/up was started
-  pid_t nginx_pid = 0;     // the nginx master (daemon off)
-  std::string nginx_dir;   // its temp prefix
+  std::string run_dir;    // non-empty once scripts/up was started
+  pid_t nginx_pid = 0;    // the nginx master (daemon off)
+  std::string nginx_dir;  // its temp prefix
   bool done = false;
 };
 Cleanup g_cleanup;
@@ -221,8 +221,8 @@ std::map<std::string, std::string> ProcessEnv(const std::string& run, const std:
 // HTTP
 
 lc::CurlHttpClient& Http() {
-  static lc::CurlHttpClient* client = new lc::CurlHttpClient(lc::CurlHttpClient::Options{
-      .retry = lc::RetryPolicy{.max_attempts = 1}, .ca_file = ""});
+  static lc::CurlHttpClient* client = new lc::CurlHttpClient(
+      lc::CurlHttpClient::Options{.retry = lc::RetryPolicy{.max_attempts = 1}, .ca_file = ""});
   return *client;
 }
 
@@ -325,8 +325,8 @@ std::optional<double> Millis(absl::string_view text) {
     const char* suffix;
     double ms;
   };
-  for (const Unit& u : {Unit{"us", 0.001}, Unit{"ms", 1.0}, Unit{"s", 1000.0},
-                        Unit{"m", 60000.0}, Unit{"h", 3600000.0}}) {
+  for (const Unit& u : {Unit{"us", 0.001}, Unit{"ms", 1.0}, Unit{"s", 1000.0}, Unit{"m", 60000.0},
+                        Unit{"h", 3600000.0}}) {
     if (absl::EndsWith(text, u.suffix)) {
       double v = 0;
       if (absl::SimpleAtod(text.substr(0, text.size() - strlen(u.suffix)), &v)) return v * u.ms;
@@ -394,8 +394,8 @@ std::string WrkCommand(const Options& o, int duration_s, const std::string& toke
                       ShellQuote(url));
 }
 
-WrkResult RunWrk(const Options& o, int duration_s, const std::string& token,
-                 const std::string& url, const std::string& what) {
+WrkResult RunWrk(const Options& o, int duration_s, const std::string& token, const std::string& url,
+                 const std::string& what) {
   int status = 0;
   const std::string out = Capture(WrkCommand(o, duration_s, token, url) + " 2>&1", &status);
   WrkResult r = ParseWrk(out);
@@ -556,10 +556,10 @@ Stack StartStack(const std::string& root, const std::string& build_dir, const Op
   }
   int n = 0;
   if (absl::SimpleAtoi(threads, &n) && n > 0) s.gateway_http_threads = n;
-  std::cerr << absl::StrFormat("bench: stack up in %.1f s; gateway %s (http-threads %d)\n",
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
-                                   .count(),
-                               s.gateway, s.gateway_http_threads);
+  std::cerr << absl::StrFormat(
+      "bench: stack up in %.1f s; gateway %s (http-threads %d)\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(), s.gateway,
+      s.gateway_http_threads);
   return s;
 }
 
@@ -580,7 +580,8 @@ std::string ConnectDrive(const Stack& s) {
   }
   auto hop2 = browser.Get(to_provider);
   const std::string callback = hop2.Header("location");
-  if (hop2.status != 302 || !absl::StartsWith(callback, s.gateway + "/oauth2/googledrive/callback")) {
+  if (hop2.status != 302 ||
+      !absl::StartsWith(callback, s.gateway + "/oauth2/googledrive/callback")) {
     Fail(absl::StrCat("emulator authorize answered ", hop2.status, " to ", callback, ": ",
                       hop2.body));
   }
@@ -613,8 +614,8 @@ std::string CreateDocument(const Stack& s, const std::string& account) {
                      {"files", json::array({{{"path", "/bench/redirect.txt"},
                                              {"content", "bench redirect\n"},
                                              {"mime_type", "text/plain"}}})}};
-  auto seeded = Send("POST", emu + "/_emulator/files", {{"Content-Type", "application/json"}},
-                     seed.dump());
+  auto seeded =
+      Send("POST", emu + "/_emulator/files", {{"Content-Type", "application/json"}}, seed.dump());
   json files = json::parse(seeded.body, nullptr, false);
   if (seeded.status != 200 || !files.contains("files") || files["files"].empty()) {
     Fail(absl::StrCat("emulator seed answered ", seeded.status, ": ", seeded.body));
@@ -624,11 +625,12 @@ std::string CreateDocument(const Stack& s, const std::string& account) {
       {"type", "DOCUMENT_TYPE_FILE"},
       {"title", "bench"},
       {"blob", {{"provider", "googledrive"}, {"account", account}, {"fileId", file_id}}}};
-  auto created = Send("POST", s.gateway + "/api/v1/documents",
-                      {{"Authorization", Bearer(s)}, {"Content-Type", "application/json"}},
-                      create.dump());
+  auto created =
+      Send("POST", s.gateway + "/api/v1/documents",
+           {{"Authorization", Bearer(s)}, {"Content-Type", "application/json"}}, create.dump());
   json doc = json::parse(created.body, nullptr, false);
-  if ((created.status != 200 && created.status != 201) || !doc.is_object() || doc.value("id", "").empty()) {
+  if ((created.status != 200 && created.status != 201) || !doc.is_object() ||
+      doc.value("id", "").empty()) {
     Fail(absl::StrCat("POST /api/v1/documents answered ", created.status, ": ", created.body));
   }
   return doc["id"].get<std::string>();
@@ -675,9 +677,8 @@ int main(int argc, char** argv) {
   }
   for (const std::string& a : args) {
     if (IntFlag(a, "--duration", 1, &o.duration_s) ||
-        IntFlag(a, "--connections", 1, &o.connections) ||
-        IntFlag(a, "--threads", 1, &o.threads) || IntFlag(a, "--rounds", 1, &o.rounds) ||
-        IntFlag(a, "--warmup", 0, &o.warmup_s)) {
+        IntFlag(a, "--connections", 1, &o.connections) || IntFlag(a, "--threads", 1, &o.threads) ||
+        IntFlag(a, "--rounds", 1, &o.rounds) || IntFlag(a, "--warmup", 0, &o.warmup_s)) {
       continue;
     }
     if (a.rfind("--log-level=", 0) == 0) {
@@ -716,8 +717,8 @@ int main(int argc, char** argv) {
     if (first.status != 302 || first.Header("location").empty()) {
       Fail(absl::StrCat("GET ", doc_url, " answered ", first.status, ": ", first.body));
     }
-    std::cerr << "bench: document " << id << " redirects to "
-              << OriginOf(first.Header("location")) << "/...\n";
+    std::cerr << "bench: document " << id << " redirects to " << OriginOf(first.Header("location"))
+              << "/...\n";
   }
   if (o.connections == 0) o.connections = stack.gateway_http_threads;
   o.threads = std::min(o.threads, o.connections);  // wrk needs a connection per thread
@@ -734,8 +735,7 @@ int main(int argc, char** argv) {
     repo_before = Scrape(stack.repository_metrics_port);
   }
 
-  std::cout << "wrk command: "
-            << WrkCommand(o, o.duration_s, "<sample user JWT>", "<URL>") << "\n";
+  std::cout << "wrk command: " << WrkCommand(o, o.duration_s, "<sample user JWT>", "<URL>") << "\n";
   std::cout << absl::StrFormat(
                    "connections=%d (the gateway's http-threads: one keep-alive connection per "
                    "worker thread) threads=%d duration=%ds rounds=%d warmup=%ds",
@@ -789,9 +789,8 @@ int main(int argc, char** argv) {
     return x.empty() ? 0.0 : Median(x);
   };
   WrkResult gm, nm, bm;
-  for (auto [m, v] : {std::pair<WrkResult*, const std::vector<WrkResult>*>{&gm, &gw},
-                      {&nm, &ng},
-                      {&bm, &bh}}) {
+  for (auto [m, v] :
+       {std::pair<WrkResult*, const std::vector<WrkResult>*>{&gm, &gw}, {&nm, &ng}, {&bm, &bh}}) {
     m->rps = median(*v, &WrkResult::rps);
     m->p50_ms = median(*v, &WrkResult::p50_ms);
     m->p90_ms = median(*v, &WrkResult::p90_ms);
@@ -806,9 +805,9 @@ int main(int argc, char** argv) {
   row("httplib", "med", bm);
   if (!o.nginx_only && bm.rps > 0 && nm.rps > 0) {
     std::cout << absl::StrFormat(
-                     "bare cpp-httplib / nginx = %.2f (the ceiling of the gateway's HTTP library "
-                     "here); gateway / bare cpp-httplib = %.2f\n",
-                     bm.rps / nm.rps, gm.rps / bm.rps);
+        "bare cpp-httplib / nginx = %.2f (the ceiling of the gateway's HTTP library "
+        "here); gateway / bare cpp-httplib = %.2f\n",
+        bm.rps / nm.rps, gm.rps / bm.rps);
   }
 
   if (!o.nginx_only) {

@@ -128,13 +128,13 @@ class Bench {
   }
 
   Measure SyncRun() {
-    lc::syncsvc::SyncOptions options;
+    lc::sync::SyncOptions options;
     options.holder = "bench";
     options.file_parallelism = parallelism_;
     auto runner = stack_.NewRunner(options);
     ResetCounters();
     auto t = std::chrono::steady_clock::now();
-    auto r = runner->Run(lc::syncsvc::AccountKey{user_, provider_, email_}, "bench", nullptr);
+    auto r = runner->Run(lc::sync::AccountKey{user_, provider_, email_}, "bench", nullptr);
     Measure m{Counters(), Seconds(t)};
     if (!r.ok() || !r->last_error.empty()) {
       std::cerr << "sync run failed: " << (r.ok() ? r->last_error : r.status().ToString()) << "\n";
@@ -147,15 +147,15 @@ class Bench {
   // The original method: one metadata call per document, each compared and
   // applied.
   Measure Baseline() {
-    auto cloud = lc::syncsvc::NewGrpcCloudClient(
+    auto cloud = lc::sync::NewGrpcCloudClient(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(stack_.providers_port()),
                             grpc::InsecureChannelCredentials()),
         [this] { return stack_.ServiceToken(); }, absl::Seconds(60));
-    auto docs = lc::syncsvc::NewGrpcDocumentsClient(
+    auto docs = lc::sync::NewGrpcDocumentsClient(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(stack_.repository_port()),
                             grpc::InsecureChannelCredentials()),
         [this] { return stack_.ServiceToken(); }, absl::Seconds(60));
-    const lc::syncsvc::AccountKey key{user_, provider_, email_};
+    const lc::sync::AccountKey key{user_, provider_, email_};
     ResetCounters();
     std::atomic<int64_t> updated{0}, failed{0};
     auto t = std::chrono::steady_clock::now();

@@ -1,15 +1,14 @@
 #include "runtime/log.h"
 
-#include <cctype>
-#include <cstdint>
-#include <random>
-
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -178,8 +177,8 @@ void AppendJsonString(std::string& out, std::string_view text) {
     }
   }
   if (!plain) {
-    out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace);
+    out += nlohmann::json(std::string(text))
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
   }
   out += '"';
@@ -199,8 +198,8 @@ void AppendNow(std::string& out) {
   const int64_t second = ms / 1000;
   if (second != cached_second) {
     cached_second = second;
-    cached_prefix = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second),
-                                     absl::UTCTimeZone());
+    cached_prefix =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
   }
   out += cached_prefix;
   const int millis = static_cast<int>(ms % 1000);

@@ -85,7 +85,7 @@ Handler Unary(const RouteContext& rc, std::shared_ptr<Stub> stub,
 template <class Stub, class Req, class Resp>
 Handler Stream(const RouteContext& rc, std::shared_ptr<Stub> stub,
                std::unique_ptr<grpc::ClientReader<Resp>> (Stub::*rpc)(grpc::ClientContext*,
-                                                                       const Req&),
+                                                                      const Req&),
                std::string service, RequestMapping mapping) {
   return [rc, stub, rpc, service = std::move(service), mapping = std::move(mapping)](
              const httplib::Request& req, httplib::Response& res) {
@@ -196,15 +196,15 @@ void RegisterApiRoutes(Router& router, const ApiOptions& options, const Upstream
   };
 
   // Documents, versions, history, links.
-  add("GET", docs, "/api/v1/documents",
-      Unary(rc, repo, &R::ListDocuments, "repository", {}));
+  add("GET", docs, "/api/v1/documents", Unary(rc, repo, &R::ListDocuments, "repository", {}));
   add("POST", docs, "/api/v1/documents",
       Unary(rc, repo, &R::CreateDocument, "repository", {.body = true}, 201));
   add("GET", doc, "/api/v1/documents/{id}",
       Unary(rc, repo, &R::GetDocument, "repository", {.path_fields = {"id"}}));
   add("PATCH", doc, "/api/v1/documents/{id}",
-      Unary(rc, repo, &R::UpdateDocument, "repository",
-            {.path_fields = {"document.id"}, .body = true, .header_fields = {{"If-Match", "etag"}}}));
+      Unary(
+          rc, repo, &R::UpdateDocument, "repository",
+          {.path_fields = {"document.id"}, .body = true, .header_fields = {{"If-Match", "etag"}}}));
   add("DELETE", doc, "/api/v1/documents/{id}",
       Unary(rc, repo, &R::DeleteDocument, "repository",
             {.path_fields = {"id"}, .header_fields = {{"If-Match", "etag"}}}));

@@ -6,8 +6,8 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -23,7 +23,6 @@ namespace {
 namespace v1 = liveconnect::v1;
 
 constexpr char kKinds[] = "(download|preview|pdf|thumbnail|edit)";
-
 
 // A media type as the provider gave it, if it is one; octet-stream else.
 std::string SafeMediaType(const std::string& mime) {
@@ -51,7 +50,8 @@ std::string ContentDisposition(absl::string_view disposition, absl::string_view 
     if (absl::ascii_isalnum(u) || absl::string_view("-._~").find(c) != absl::string_view::npos) {
       encoded += c;
     } else {
-      absl::StrAppend(&encoded, "%", absl::AsciiStrToUpper(absl::StrCat(absl::Hex(u, absl::kZeroPad2))));
+      absl::StrAppend(&encoded, "%",
+                      absl::AsciiStrToUpper(absl::StrCat(absl::Hex(u, absl::kZeroPad2))));
     }
   }
   return absl::StrCat(disposition, "; filename=\"", fallback, "\"; filename*=UTF-8''", encoded);
@@ -71,8 +71,9 @@ BrowserLinks::BrowserLinks(Options options, std::shared_ptr<v1::RepositoryServic
       cache_(options_.cache) {
   auto& family = prometheus::BuildCounter()
                      .Name("lc_gateway_link_cache_total")
-                     .Help("Browser-URL requests answered from the link cache (hit) or after "
-                           "asking the repository (miss).")
+                     .Help(
+                         "Browser-URL requests answered from the link cache (hit) or after "
+                         "asking the repository (miss).")
                      .Register(registry);
   hits_ = &family.Add({{"result", "hit"}});
   misses_ = &family.Add({{"result", "miss"}});
@@ -122,14 +123,14 @@ std::optional<BrowserLinks::Target> BrowserLinks::Parse(const std::string& path)
 void BrowserLinks::Register(Router& router) {
   const std::string document_route = "/api/v1/documents/{id}/{kind}";
   const std::string version_route = "/api/v1/documents/{id}/versions/{versionId}/{kind}";
-  router.SetFastPath([this, document_route, version_route](const httplib::Request& req,
-                                                           httplib::Response& res) {
-    auto target = Parse(req.path);
-    if (!target) return false;
-    Router::Current().route = target->version_id.empty() ? document_route : version_route;
-    Serve(req, res, *target);
-    return true;
-  });
+  router.SetFastPath(
+      [this, document_route, version_route](const httplib::Request& req, httplib::Response& res) {
+        auto target = Parse(req.path);
+        if (!target) return false;
+        Router::Current().route = target->version_id.empty() ? document_route : version_route;
+        Serve(req, res, *target);
+        return true;
+      });
   // The same URLs as routes, for a router without the fast path.
   auto routed = [this](const httplib::Request& req, httplib::Response& res) {
     auto target = Parse(req.path);
@@ -177,8 +178,7 @@ void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res,
   }
   if (!IsPlainHttpUrl(link.url())) {
     LogError("the repository returned an unusable link", {{"document_id", document_id}});
-    return WriteError(res, absl::InternalError("the repository returned an unusable link"),
-                      format);
+    return WriteError(res, absl::InternalError("the repository returned an unusable link"), format);
   }
   cache_.Put(key, link, clock_());
   res.set_redirect(link.url(), 302);
@@ -200,8 +200,8 @@ grpc::Status BrowserLinks::FetchLink(const AuthenticatedUser& user, const std::s
   }
   if (!leader) {
     absl::MutexLock lock(&flight->mu);
-    const bool done = flight->mu.AwaitWithTimeout(absl::Condition(&flight->done),
-                                                  options_.upstream_timeout);
+    const bool done =
+        flight->mu.AwaitWithTimeout(absl::Condition(&flight->done), options_.upstream_timeout);
     if (!done) {
       return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                           "the link asked for by a concurrent request did not come in time");
@@ -249,8 +249,7 @@ void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::strin
                         format);
   }
   if (providers_ == nullptr) {
-    return WriteError(res, absl::UnavailableError("this gateway has no providers service"),
-                      format);
+    return WriteError(res, absl::UnavailableError("this gateway has no providers service"), format);
   }
   // Which file (and pinned revision) to read: the document's or the version's.
   v1::BlobRef blob;
@@ -303,26 +302,27 @@ void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::strin
   // The bytes are the provider's: a browser must not sniff them into HTML.
   res.set_header("Content-Security-Policy", "sandbox");
   const std::string request_id = CurrentRequestId();
-  res.set_chunked_content_provider(
-      SafeMediaType(content->next.mime_type()),
-      [content, request_id](size_t, httplib::DataSink& sink) {
-        const std::string& data = content->next.data();
-        if (!data.empty() && !sink.write(data.data(), data.size())) return false;
-        if (!content->reader->Read(&content->next)) {
-          grpc::Status status = content->Finish();
-          if (!status.ok()) {
-            // The status line is sent: cut the body short so the client
-            // sees a truncated transfer rather than a complete file.
-            ScopedRequestId scoped(request_id);
-            LogWarn("content stream failed after the first bytes",
-                    {{"code", static_cast<int>(status.error_code())},
-                     {"error", status.error_message()}});
-            return false;
-          }
-          sink.done();
-        }
-        return true;
-      });
+  res.set_chunked_content_provider(SafeMediaType(content->next.mime_type()),
+                                   [content, request_id](size_t, httplib::DataSink& sink) {
+                                     const std::string& data = content->next.data();
+                                     if (!data.empty() && !sink.write(data.data(), data.size()))
+                                       return false;
+                                     if (!content->reader->Read(&content->next)) {
+                                       grpc::Status status = content->Finish();
+                                       if (!status.ok()) {
+                                         // The status line is sent: cut the body short so the
+                                         // client sees a truncated transfer rather than a complete
+                                         // file.
+                                         ScopedRequestId scoped(request_id);
+                                         LogWarn("content stream failed after the first bytes",
+                                                 {{"code", static_cast<int>(status.error_code())},
+                                                  {"error", status.error_message()}});
+                                         return false;
+                                       }
+                                       sink.done();
+                                     }
+                                     return true;
+                                   });
 }
 
 }  // namespace lc::gateway

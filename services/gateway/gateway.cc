@@ -87,11 +87,13 @@ Gateway::Gateway(Options options, std::shared_ptr<const TokenVerifier> verifier,
   oauth_routes_.Register(router_);
 }
 
-std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>>
-Gateway::ConfiguredUpstreams() const {
+std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>> Gateway::ConfiguredUpstreams()
+    const {
   std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>> all = {
-      {"oauth", upstreams_.oauth},         {"repository", upstreams_.repository},
-      {"providers", upstreams_.providers}, {"indexer", upstreams_.indexer},
+      {"oauth", upstreams_.oauth},
+      {"repository", upstreams_.repository},
+      {"providers", upstreams_.providers},
+      {"indexer", upstreams_.indexer},
       {"sync", upstreams_.sync}};
   std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>> configured;
   for (auto& entry : all) {

@@ -45,13 +45,13 @@ class Gateway {
     std::string indexer_addr;
     std::string sync_addr;
     absl::Duration upstream_timeout = absl::Seconds(10);
-    absl::Duration stream_timeout = absl::Minutes(30);   // sync run, reindex
-    absl::Duration content_timeout = absl::Minutes(5);   // bytes streamed through
+    absl::Duration stream_timeout = absl::Minutes(30);  // sync run, reindex
+    absl::Duration content_timeout = absl::Minutes(5);  // bytes streamed through
     LinkCache::Options link_cache;
     absl::Duration read_timeout = absl::Seconds(10);
     absl::Duration write_timeout = absl::Seconds(10);
     absl::Duration idle_timeout = absl::Seconds(5);  // keep-alive
-    int keepalive_requests = 1000;  // requests per connection before it is closed
+    int keepalive_requests = 1000;                   // requests per connection before it is closed
     size_t max_request_bytes = 1 << 20;
     int threads = 16;
   };

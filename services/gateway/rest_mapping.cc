@@ -89,8 +89,7 @@ absl::Status SetLeaf(pb::Message& m, const pb::FieldDescriptor& f, absl::string_
       double v = 0;
       if (!absl::SimpleAtod(text, &v)) return Bad(display, absl::StrCat("not a number: ", text));
       if (f.cpp_type() == pb::FieldDescriptor::CPPTYPE_FLOAT) {
-        rep ? r.AddFloat(&m, &f, static_cast<float>(v))
-            : r.SetFloat(&m, &f, static_cast<float>(v));
+        rep ? r.AddFloat(&m, &f, static_cast<float>(v)) : r.SetFloat(&m, &f, static_cast<float>(v));
       } else {
         rep ? r.AddDouble(&m, &f, v) : r.SetDouble(&m, &f, v);
       }
@@ -160,9 +159,9 @@ absl::Status MergeJsonBody(absl::string_view body, pb::Message& message) {
   options.ignore_unknown_fields = false;
   auto status = pb::util::JsonStringToMessage(std::string(body), &message, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request body is not a valid ", message.GetDescriptor()->name(),
-                     " in JSON: ", std::string(status.message())));
+    return absl::InvalidArgumentError(absl::StrCat("request body is not a valid ",
+                                                   message.GetDescriptor()->name(),
+                                                   " in JSON: ", std::string(status.message())));
   }
   return absl::OkStatus();
 }
@@ -197,8 +196,8 @@ absl::Status BuildRequest(const httplib::Request& req, const RequestMapping& map
   for (size_t i = 0; i < mapping.path_fields.size(); ++i) {
     if (i + 1 >= req.matches.size()) break;
     const std::string captured = req.matches[static_cast<int>(i + 1)];
-    if (auto s = SetFieldFromText(message, mapping.path_fields[i], captured,
-                                  mapping.path_fields[i]);
+    if (auto s =
+            SetFieldFromText(message, mapping.path_fields[i], captured, mapping.path_fields[i]);
         !s.ok()) {
       return s;
     }

@@ -4,15 +4,15 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <cctype>
-#include <exception>
-#include <nlohmann/json.hpp>
 #include <atomic>
+#include <cctype>
 #include <cstdint>
+#include <exception>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
-#include <unordered_map>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -38,7 +38,7 @@ std::string MethodLabel(const std::string& method) {
 
 bool IsLoggableQueryParam(const std::string& name) {
   static const char* kLoggable[] = {"error", "return_to", "page_size", "pageSize", "provider",
-                                    "type", "order", "allUsers", "all_users"};
+                                    "type",  "order",     "allUsers",  "all_users"};
   for (const char* allowed : kLoggable) {
     if (name == allowed) return true;
   }
@@ -216,8 +216,8 @@ void Router::Get(const std::string& pattern, const std::string& route, Handler h
 
 void Router::SetFastPath(FastPath fast_path) { fast_path_ = std::move(fast_path); }
 
-void Router::Handle(const std::string& method, const std::string& pattern,
-                    const std::string& route, Handler handler) {
+void Router::Handle(const std::string& method, const std::string& pattern, const std::string& route,
+                    Handler handler) {
   Handler wrapped = Wrap(route, std::move(handler));
   if (method == "GET") {
     server_.Get(pattern, std::move(wrapped));

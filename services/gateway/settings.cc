@@ -115,9 +115,8 @@ absl::StatusOr<Gateway::Options> GatewayOptionsFromConfig(const Config& config) 
   options.max_request_bytes = static_cast<size_t>(config.GetInt("http-max-request-bytes"));
   options.threads = static_cast<int>(config.GetInt("http-threads"));
   options.keepalive_requests = static_cast<int>(config.GetInt("http-keepalive-requests"));
-  for (const char* name :
-       {"upstream-timeout", "stream-timeout", "content-timeout", "http-read-timeout",
-        "http-write-timeout", "http-idle-timeout"}) {
+  for (const char* name : {"upstream-timeout", "stream-timeout", "content-timeout",
+                           "http-read-timeout", "http-write-timeout", "http-idle-timeout"}) {
     if (config.GetDuration(name) <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError(absl::StrCat("invalid setting --", name, " (",
                                                      Config::EnvName(name), "): must be positive"));

@@ -7,7 +7,6 @@
 #include <grpcpp/support/sync_stream.h>
 
 #include <memory>
-
 #include <string_view>
 
 #include "absl/status/status.h"

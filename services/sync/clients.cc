@@ -4,7 +4,7 @@
 
 #include "runtime/status.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 std::unique_ptr<grpc::ClientContext> Call(const ServiceTokenFn& token, absl::Duration timeout) {
@@ -158,4 +158,4 @@ std::unique_ptr<IndexClient> NewGrpcIndexClient(std::shared_ptr<grpc::Channel> c
   return std::make_unique<GrpcIndex>(std::move(channel), std::move(token), timeout);
 }
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -19,7 +19,7 @@
 #include "liveconnect/v1/repository.grpc.pb.h"
 #include "sync/sync_store.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 
 namespace v1 = ::liveconnect::v1;
 
@@ -62,4 +62,4 @@ std::unique_ptr<CloudClient> NewGrpcCloudClient(std::shared_ptr<grpc::Channel> c
 std::unique_ptr<IndexClient> NewGrpcIndexClient(std::shared_ptr<grpc::Channel> channel,
                                                 ServiceTokenFn token, absl::Duration timeout);
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -8,7 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 constexpr int kFirstYear = 1970;
@@ -223,4 +223,4 @@ absl::Time CronSchedule::Next(absl::Time after, absl::TimeZone zone) const {
   return absl::InfiniteFuture();
 }
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

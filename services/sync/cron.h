@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 
 class CronSchedule {
  public:
@@ -40,4 +40,4 @@ class CronSchedule {
   std::bitset<131> years_;  // 1970..2100 as 0..130
 };
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -90,10 +90,10 @@ int main(int argc, char** argv) {
                            "create this file and stop (so a test can kill -9 the process)"});
   lc::Config config = lc::LoadConfigOrDie("sync", specs, argc, argv);
 
-  std::optional<lc::syncsvc::CronSchedule> schedule;
+  std::optional<lc::sync::CronSchedule> schedule;
   const std::string schedule_text = config.GetString("schedule");
   if (schedule_text != "off") {
-    auto parsed = lc::syncsvc::CronSchedule::Parse(schedule_text);
+    auto parsed = lc::sync::CronSchedule::Parse(schedule_text);
     if (!parsed.ok()) return Fail("schedule", std::string(parsed.status().message()));
     schedule = *parsed;
   }
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
   lc::PgPool pool(lc::PgOptions{.conninfo = config.GetString("db-url"),
                                 .schema = "sync",
                                 .pool_size = static_cast<int>(config.GetInt("db-pool-size"))});
-  if (auto s = lc::ApplyMigrations(pool, lc::syncsvc::Migrations()); !s.ok()) {
+  if (auto s = lc::ApplyMigrations(pool, lc::sync::Migrations()); !s.ok()) {
     lc::LogError("cannot migrate the sync schema", {{"error", s.ToString()}});
     return 1;
   }
@@ -120,22 +120,22 @@ int main(int argc, char** argv) {
     lc::LogInfo("migrations applied; exiting (--migrate-only)");
     return 0;
   }
-  lc::syncsvc::PgSyncStore store(pool);
+  lc::sync::PgSyncStore store(pool);
   auto token = [&runtime] { return runtime.ServiceToken(); };
   const absl::Duration timeout = config.GetDuration("call-timeout");
-  auto documents = lc::syncsvc::NewGrpcDocumentsClient(
+  auto documents = lc::sync::NewGrpcDocumentsClient(
       grpc::CreateChannel(config.GetString("repository-addr"), grpc::InsecureChannelCredentials()),
       token, timeout);
-  auto cloud = lc::syncsvc::NewGrpcCloudClient(
+  auto cloud = lc::sync::NewGrpcCloudClient(
       grpc::CreateChannel(config.GetString("providers-addr"), grpc::InsecureChannelCredentials()),
       token, timeout);
-  std::unique_ptr<lc::syncsvc::IndexClient> index;
+  std::unique_ptr<lc::sync::IndexClient> index;
   if (!indexer_addr.empty()) {
-    index = lc::syncsvc::NewGrpcIndexClient(
+    index = lc::sync::NewGrpcIndexClient(
         grpc::CreateChannel(indexer_addr, grpc::InsecureChannelCredentials()), token, timeout);
   }
 
-  lc::syncsvc::SyncOptions options;
+  lc::sync::SyncOptions options;
   options.holder =
       config.GetString("replica-id").empty() ? DefaultReplicaId() : config.GetString("replica-id");
   options.lease_ttl = config.GetDuration("lease-ttl");
@@ -145,21 +145,21 @@ int main(int argc, char** argv) {
   options.file_parallelism = static_cast<int>(config.GetInt("file-parallelism"));
   if (const std::string pause = config.GetString("debug-pause-before-cursor-save");
       !pause.empty()) {
-    options.before_cursor_save = [pause](const lc::syncsvc::AccountKey& key) {
+    options.before_cursor_save = [pause](const lc::sync::AccountKey& key) {
       lc::LogWarn("debug: pausing before a cursor save", {{"account", key.ToString()}});
       std::ofstream(pause) << getpid() << "\n";
       for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
     };
   }
   auto now = [] { return absl::Now(); };
-  lc::syncsvc::SyncRunner runner(store, *documents, *cloud, index.get(), now, options);
-  runtime.AddCollectable(std::make_shared<lc::syncsvc::SyncMetrics>(runner));
+  lc::sync::SyncRunner runner(store, *documents, *cloud, index.get(), now, options);
+  runtime.AddCollectable(std::make_shared<lc::sync::SyncMetrics>(runner));
 
-  lc::syncsvc::SyncScheduler scheduler(schedule, now, [&runner] {
+  lc::sync::SyncScheduler scheduler(schedule, now, [&runner] {
     auto r = runner.Run(std::nullopt, "schedule", nullptr);
     if (!r.ok()) lc::LogWarn("scheduled sync failed", {{"error", r.status().ToString()}});
   });
-  lc::syncsvc::SyncServiceImpl service(runner, store, scheduler, runtime.edge(), now);
+  lc::sync::SyncServiceImpl service(runner, store, scheduler, runtime.edge(), now);
   runtime.AddService(&service);
   if (auto s = runtime.Start(); !s.ok()) {
     lc::LogError("cannot start", {{"error", s.ToString()}});

@@ -1,6 +1,6 @@
 #include "sync/scheduler.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 
 SyncScheduler::SyncScheduler(std::optional<CronSchedule> schedule, std::function<absl::Time()> now,
                              std::function<void()> run)
@@ -41,4 +41,4 @@ void SyncScheduler::Loop() {
   }
 }
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 #include "sync/cron.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 
 class SyncScheduler {
  public:
@@ -38,4 +38,4 @@ class SyncScheduler {
   std::thread thread_;
 };
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

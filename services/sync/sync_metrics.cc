@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 prometheus::MetricFamily Counter(const std::string& name, const std::string& help, int64_t value) {
@@ -34,4 +34,4 @@ std::vector<prometheus::MetricFamily> SyncMetrics::Collect() const {
   };
 }
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -10,7 +10,7 @@
 
 #include "sync/sync_runner.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 
 class SyncMetrics : public prometheus::Collectable {
  public:
@@ -21,4 +21,4 @@ class SyncMetrics : public prometheus::Collectable {
   const SyncRunner& runner_;
 };
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

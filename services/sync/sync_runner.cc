@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/log.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 using google::protobuf::util::TimeUtil;
@@ -593,4 +593,4 @@ absl::Status SyncRunner::MarkAccountLost(Task& task, const absl::Status& why) {
   return absl::OkStatus();
 }
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -20,7 +20,7 @@
 #include "sync/clients.h"
 #include "sync/sync_store.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 
 struct SyncOptions {
   // This replica's lease holder id.
@@ -109,4 +109,4 @@ class SyncRunner {
       provider_calls_{0}, account_failures_{0};
 };
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

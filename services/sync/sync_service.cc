@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 using google::protobuf::util::TimeUtil;
@@ -116,4 +116,4 @@ absl::StatusOr<v1::SyncStatus> SyncServiceImpl::Status(const Principal& who) {
   return out;
 }
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -10,7 +10,7 @@
 #include "sync/sync_runner.h"
 #include "sync/sync_store.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 
 class SyncServiceImpl final : public ::liveconnect::v1::SyncService::Service {
  public:
@@ -33,4 +33,4 @@ class SyncServiceImpl final : public ::liveconnect::v1::SyncService::Service {
   std::function<absl::Time()> now_;
 };
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -2,7 +2,7 @@
 
 #include <tuple>
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 // Times cross the wire as Unix microseconds (PostgreSQL keeps microseconds).
@@ -319,4 +319,4 @@ absl::StatusOr<std::vector<LeaseRecord>> PgSyncStore::ListLeases() {
   return out;
 }
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "runtime/pg.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 
 struct AccountKey {
   std::string user;
@@ -147,4 +147,4 @@ class PgSyncStore : public SyncStore {
 // The sync schema's migrations.
 const std::vector<Migration>& Migrations();
 
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

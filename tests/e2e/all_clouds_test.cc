@@ -45,8 +45,8 @@ using ::testing::IsEmpty;
 using ::testing::Ne;
 using ::testing::StartsWith;
 
-constexpr char kUser[] = "sample@example.com";        // LC_DEV_TOKEN_USER's subject
-constexpr char kOtherUser[] = "other@example.com";    // connects nothing
+constexpr char kUser[] = "sample@example.com";      // LC_DEV_TOKEN_USER's subject
+constexpr char kOtherUser[] = "other@example.com";  // connects nothing
 constexpr absl::Duration kIndexDeadline = absl::Seconds(60);
 
 // The files each test puts in the cloud.
@@ -102,27 +102,32 @@ struct Expectation {
 // The browser URLs per provider, file and kind, from the adapters
 // (services/providers/*_adapter.cc, GetLink) and the emulator's URLs:
 //
-// | provider    | download            | preview              | pdf                               | thumbnail               | edit                  |
+// | provider    | download            | preview              | pdf                               |
+// thumbnail               | edit                  |
 // |-------------|---------------------|----------------------|-----------------------------------|-------------------------|-----------------------|
-// | googledrive | fetch:webContentLink| fetch: webViewLink   | pdf file: fetch (webContentLink); | fetch: thumbnailLink    | fetch: webViewLink    |
-// |             | (native: PDF export |  (/file/d/{id}/view) | native: fetch (PDF export link);  | (/_thumbnails/drive)    |                       |
-// |             | link, /feeds/...)   |                      | txt, docx: 412 (Drive renders no  |                         |                       |
-// |             |                     |                      | PDF of a binary file)             |                         |                       |
-// | dropbox     | fetch: temporary    | fetch: web preview   | pdf file: fetch (temporary link); | txt: 412 (no thumbnail  | 412 (Dropbox has no   |
-// |             | link (/_content)    | page (/preview/...)  | docx: streamed (get_preview,      | for the type); pdf,     | editor link)          |
-// |             |                     |                      | requiresToken); txt: 412 (office  | docx: streamed          |                       |
-// |             |                     |                      | formats only)                     | (get_thumbnail_v2)      |                       |
-// | box         | fetch: /_dl/box     | fetch: expiring_embed| pdf file: fetch (/_dl/box); txt,  | streamed (thumbnail.jpg,| fetch: web app page   |
-// |             |                     | _link (/_dl/box)     | docx: streamed (pdf representation| requiresToken)          | /{id}                 |
-// |             |                     |                      | , requiresToken)                  |                         |                       |
-// | onedrive    | fetch: downloadUrl  | fetch: preview getUrl| fetch: content?format=pdf         | fetch: thumbnails medium| fetch: webUrl page    |
-// |             | (/_dl/onedrive)     | (/_dl/onedrive)      | redirect (/_dl/onedrive)          | (/_thumbnails/onedrive) | ({emu}/personal/...)  |
+// | googledrive | fetch:webContentLink| fetch: webViewLink   | pdf file: fetch (webContentLink); |
+// fetch: thumbnailLink    | fetch: webViewLink    | |             | (native: PDF export |
+// (/file/d/{id}/view) | native: fetch (PDF export link);  | (/_thumbnails/drive)    | | | | link,
+// /feeds/...)   |                      | txt, docx: 412 (Drive renders no  | | | |             | |
+// | PDF of a binary file)             |                         |                       | | dropbox
+// | fetch: temporary    | fetch: web preview   | pdf file: fetch (temporary link); | txt: 412 (no
+// thumbnail  | 412 (Dropbox has no   | |             | link (/_content)    | page (/preview/...)  |
+// docx: streamed (get_preview,      | for the type); pdf,     | editor link)          | | | | |
+// requiresToken); txt: 412 (office  | docx: streamed          |                       | | | | |
+// formats only)                     | (get_thumbnail_v2)      |                       | | box |
+// fetch: /_dl/box     | fetch: expiring_embed| pdf file: fetch (/_dl/box); txt,  | streamed
+// (thumbnail.jpg,| fetch: web app page   | |             |                     | _link (/_dl/box)
+// | docx: streamed (pdf representation| requiresToken)          | /{id}                 | | | | | ,
+// requiresToken)                  |                         |                       | | onedrive |
+// fetch: downloadUrl  | fetch: preview getUrl| fetch: content?format=pdf         | fetch:
+// thumbnails medium| fetch: webUrl page    | |             | (/_dl/onedrive)     | (/_dl/onedrive)
+// | redirect (/_dl/onedrive)          | (/_thumbnails/onedrive) | ({emu}/personal/...)  |
 Expectation Expect(const std::string& provider, FileKind file, const std::string& kind) {
   using O = Outcome;
   if (provider == "googledrive") {
-    const std::string content_link =
-        file == FileKind::kNative ? "{emu}/feeds/download/export?id={id}&exportFormat=pdf"
-                                  : "{emu}/uc?id={id}&export=download";
+    const std::string content_link = file == FileKind::kNative
+                                         ? "{emu}/feeds/download/export?id={id}&exportFormat=pdf"
+                                         : "{emu}/uc?id={id}&export=download";
     if (kind == "download") return {O::kFetch, content_link};
     if (kind == "preview" || kind == "edit") return {O::kFetch, "{emu}/file/d/{id}/view"};
     if (kind == "pdf") {
@@ -202,8 +207,8 @@ class AllCloudsTest : public ::testing::TestWithParam<std::string> {
     user_ = std::make_unique<Api>(env_->gateway, env_->user_token, env_->ca_file);
     admin_ = std::make_unique<Api>(env_->gateway, env_->admin_token, env_->ca_file);
     const absl::Time now = absl::Now();
-    other_token_ = MintHs256(env_->jwt_secret, Principal{.subject = kOtherUser}, now,
-                             now + absl::Hours(1));
+    other_token_ =
+        MintHs256(env_->jwt_secret, Principal{.subject = kOtherUser}, now, now + absl::Hours(1));
     other_ = std::make_unique<Api>(env_->gateway, other_token_, env_->ca_file);
     emu_ = std::make_unique<Browser>(env_->ca_file);
   }
@@ -260,8 +265,8 @@ class AllCloudsTest : public ::testing::TestWithParam<std::string> {
       if (last.status != 200 || pred(ids)) break;
       if (absl::Now() > deadline) {
         ADD_FAILURE() << "search for \"" << word << "\": " << what << " not within "
-                      << kIndexDeadline << "; last answer: " << last << "\nthe index: "
-                      << user_->Get("/api/v1/index/status?documentId=" + doc_id)
+                      << kIndexDeadline << "; last answer: " << last
+                      << "\nthe index: " << user_->Get("/api/v1/index/status?documentId=" + doc_id)
                       << "\nthe document: " << GetDocument(doc_id);
         break;
       }
@@ -317,9 +322,9 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
     EXPECT_EQ(Str(after.Json(), "description"), description) << after;
 
     // Only admins: the user's own token is refused by the oauth service.
-    Exchange refused = user_->Call("PATCH", path,
-                                   {{"provider", {{"name", p}, {"description", "mine"}}},
-                                    {"updateMask", "description"}});
+    Exchange refused = user_->Call(
+        "PATCH", path,
+        {{"provider", {{"name", p}, {"description", "mine"}}}, {"updateMask", "description"}});
     EXPECT_EQ(refused.status, 403) << refused;
     EXPECT_EQ(Str(Member(refused.Json(), "error"), "code"), "PERMISSION_DENIED") << refused;
   }
@@ -380,11 +385,11 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
                  .mime_type = "application/pdf",
                  .word = UniqueWord("pelican" + tag)};
     pdf.content = MakePdf({"Quarterly report", "The code word is " + pdf.word});
-    TestFile docx{.kind = FileKind::kDocx,
-                  .name = "budget.docx",
-                  .mime_type =
-                      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                  .word = UniqueWord("narwhal" + tag)};
+    TestFile docx{
+        .kind = FileKind::kDocx,
+        .name = "budget.docx",
+        .mime_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        .word = UniqueWord("narwhal" + tag)};
     docx.content = MakeDocx({"Budget for the year", "The budget word is " + docx.word});
     files = {text, pdf, docx};
     if (p == "googledrive") {
@@ -441,11 +446,11 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
   {
     SCOPED_TRACE("5. create documents " + p);
     for (TestFile& f : files) {
-      Exchange x = user_->Post(
-          "/api/v1/documents",
-          {{"type", "DOCUMENT_TYPE_FILE"},
-           {"title", "E2E " + p + " " + Name(f.kind)},
-           {"blob", {{"provider", p}, {"account", account_}, {"fileId", f.file_id}}}});
+      Exchange x =
+          user_->Post("/api/v1/documents",
+                      {{"type", "DOCUMENT_TYPE_FILE"},
+                       {"title", "E2E " + p + " " + Name(f.kind)},
+                       {"blob", {{"provider", p}, {"account", account_}, {"fileId", f.file_id}}}});
       ASSERT_EQ(x.status, 201) << x;  // Created (the contract names no code; the gateway's)
       const json d = x.Json();
       f.doc_id = Str(d, "id");
@@ -499,7 +504,8 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
           EXPECT_EQ(target.status, 200) << target;
           EXPECT_FALSE(target.body.empty()) << target;
           if (kind == "download" && f.kind == FileKind::kNative) {
-            EXPECT_THAT(target.body, StartsWith("%PDF")) << target;  // a native doc downloads as PDF
+            EXPECT_THAT(target.body, StartsWith("%PDF"))
+                << target;  // a native doc downloads as PDF
           } else if (kind == "download") {
             EXPECT_EQ(target.body, f.content) << target;
           }
@@ -632,8 +638,8 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
     // The version resolves to the old bytes: Drive has no browser URL for a
     // pinned revision (the gateway streams it); the others redirect to a
     // download URL of that revision.
-    Exchange v = user_->Get("/api/v1/documents/" + text.doc_id + "/versions/" + version_id +
-                            "/download");
+    Exchange v =
+        user_->Get("/api/v1/documents/" + text.doc_id + "/versions/" + version_id + "/download");
     if (p == "googledrive") {
       ASSERT_EQ(v.status, 200) << v;
       EXPECT_EQ(v.body, old_content) << v;
@@ -656,10 +662,12 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
   {
     SCOPED_TRACE("12. outside delete " + p);
     const TestFile& pdf = files[1];
-    EmulatorAdmin("changes",
-                  {{"user", account_}, {"path", "/" + folder + "/" + text.name}, {"action", "delete"}});
-    EmulatorAdmin("changes",
-                  {{"user", account_}, {"path", "/" + folder + "/" + pdf.name}, {"action", "trash"}});
+    EmulatorAdmin(
+        "changes",
+        {{"user", account_}, {"path", "/" + folder + "/" + text.name}, {"action", "delete"}});
+    EmulatorAdmin(
+        "changes",
+        {{"user", account_}, {"path", "/" + folder + "/" + pdf.name}, {"action", "trash"}});
     ASSERT_NO_FATAL_FAILURE(RunSync("after the deletion"));
     for (const TestFile* f : std::vector<const TestFile*>{&text, &pdf}) {
       Exchange x = GetDocument(f->doc_id);

@@ -25,8 +25,8 @@ using json = nlohmann::json;
 
 // What scripts/up wrote to stack.env (the wrapper exports it).
 struct StackEnv {
-  std::string gateway;   // http://127.0.0.1:P
-  std::string ca_file;   // the emulator's self-signed certificate (OneDrive is https)
+  std::string gateway;      // http://127.0.0.1:P
+  std::string ca_file;      // the emulator's self-signed certificate (OneDrive is https)
   std::string user_token;   // sample@example.com
   std::string admin_token;  // admin@example.com, role admin
   std::string jwt_secret;

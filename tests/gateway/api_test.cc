@@ -366,10 +366,11 @@ TEST_F(ApiTest, MalformedRequestsAre400AndNeverReachTheService) {
 }
 
 TEST_F(ApiTest, UpdateTakesTheIdFromThePathAndTheEtagFromIfMatch) {
-  auto res = client_->Patch(
-      "/api/v1/documents/doc-7", {{"Authorization", "Bearer " + Token("alice")}, {"If-Match", "\"e-3\""}},
-      R"({"document":{"id":"someone-elses","title":"New"},"updateMask":"title"})",
-      "application/json");
+  auto res =
+      client_->Patch("/api/v1/documents/doc-7",
+                     {{"Authorization", "Bearer " + Token("alice")}, {"If-Match", "\"e-3\""}},
+                     R"({"document":{"id":"someone-elses","title":"New"},"updateMask":"title"})",
+                     "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200) << res->body;
   EXPECT_EQ(rec_.Last("UpdateDocument"),
@@ -384,9 +385,9 @@ TEST_F(ApiTest, UpdateTakesTheIdFromThePathAndTheEtagFromIfMatch) {
 
 TEST_F(ApiTest, ServiceErrorsKeepTheirCodeAndMessage) {
   const std::vector<std::pair<grpc::StatusCode, int>> cases = {
-      {grpc::StatusCode::NOT_FOUND, 404},         {grpc::StatusCode::PERMISSION_DENIED, 403},
+      {grpc::StatusCode::NOT_FOUND, 404},           {grpc::StatusCode::PERMISSION_DENIED, 403},
       {grpc::StatusCode::FAILED_PRECONDITION, 412}, {grpc::StatusCode::ABORTED, 409},
-      {grpc::StatusCode::RESOURCE_EXHAUSTED, 429}, {grpc::StatusCode::UNAVAILABLE, 503}};
+      {grpc::StatusCode::RESOURCE_EXHAUSTED, 429},  {grpc::StatusCode::UNAVAILABLE, 503}};
   for (const auto& [code, http] : cases) {
     {
       std::lock_guard<std::mutex> lock(rec_.mu);
@@ -510,7 +511,8 @@ TEST_F(ApiTest, TokenOnlyLinksAreStreamedNotRedirected) {
   // httplib 0.11's client percent-decodes header values: the wire form is
   // filename*=UTF-8''report%20%C3%A9t%C3%A9.txt.pdf.
   EXPECT_EQ(pdf->get_header_value("Content-Disposition"),
-            "inline; filename=\"report __t__.txt.pdf\"; filename*=UTF-8''report \xC3\xA9t\xC3\xA9.txt.pdf");
+            "inline; filename=\"report __t__.txt.pdf\"; filename*=UTF-8''report "
+            "\xC3\xA9t\xC3\xA9.txt.pdf");
   // An edit link cannot be streamed.
   auto edit = client_->Get("/api/v1/documents/doc-1/edit", As("alice"));
   ASSERT_TRUE(edit);
@@ -559,9 +561,9 @@ TEST_F(ApiTest, SyncRunStreamsNdjsonProgress) {
 
 TEST_F(ApiTest, CookieChangesFromAnotherOriginAreRefused) {
   const std::string cookie = "lc_session=" + Token("alice");
-  auto evil = client_->Post("/api/v1/documents",
-                            {{"Cookie", cookie}, {"Origin", "https://evil.example"}},
-                            R"({"title":"x"})", "application/json");
+  auto evil =
+      client_->Post("/api/v1/documents", {{"Cookie", cookie}, {"Origin", "https://evil.example"}},
+                    R"({"title":"x"})", "application/json");
   ASSERT_TRUE(evil);
   EXPECT_EQ(evil->status, 403);
   EXPECT_EQ(rec_.Count("CreateDocument"), 0u);
@@ -570,7 +572,8 @@ TEST_F(ApiTest, CookieChangesFromAnotherOriginAreRefused) {
   ASSERT_TRUE(own);
   EXPECT_EQ(own->status, 201);
   // Reading with the cookie from anywhere is fine (no change is made).
-  auto read = client_->Get("/api/v1/documents/d", {{"Cookie", cookie}, {"Origin", "https://x.example"}});
+  auto read =
+      client_->Get("/api/v1/documents/d", {{"Cookie", cookie}, {"Origin", "https://x.example"}});
   ASSERT_TRUE(read);
   EXPECT_EQ(read->status, 200);
 }

@@ -252,7 +252,7 @@ class IndexerTest : public ::testing::Test {
       return std::nullopt;
     };
     std::ostringstream o, e;
-    int code = ::liveconnect::lcctl::RunLcctl(args, env, o, e);
+    int code = ::lc::lcctl::RunLcctl(args, env, o, e);
     *out = o.str() + e.str();
     return code;
   }
@@ -822,12 +822,11 @@ TEST(LcctlIndexer, ProgressBar) {
   p.set_queued(10);
   p.set_done(4);
   p.set_failed(1);
-  EXPECT_EQ(::liveconnect::lcctl::ProgressBar(p, 10), "[#####-----] 5/10 done, 1 failed");
+  EXPECT_EQ(::lc::lcctl::ProgressBar(p, 10), "[#####-----] 5/10 done, 1 failed");
   p.set_done(9);
   p.set_finished(true);
-  EXPECT_EQ(::liveconnect::lcctl::ProgressBar(p, 10),
-            "[##########] 10/10 done, 1 failed (finished)");
-  EXPECT_EQ(::liveconnect::lcctl::ProgressBar(v1::ReindexProgress(), 4), "[####] 0/0 done");
+  EXPECT_EQ(::lc::lcctl::ProgressBar(p, 10), "[##########] 10/10 done, 1 failed (finished)");
+  EXPECT_EQ(::lc::lcctl::ProgressBar(v1::ReindexProgress(), 4), "[####] 0/0 done");
 }
 
 }  // namespace

@@ -31,12 +31,12 @@ std::string Quote(const std::string& s) {
 // ConfigMap and Secrets; `timeout` turns a process that starts serving
 // (and so never exits) into a failure instead of a hung test.
 ProcessResult MigrateOnly(const std::string& binary, const std::string& db_url) {
-  const std::string cmd =
-      "env LC_DB_URL=" + Quote(db_url) +
-      " LC_JWT_SECRET=migrate-only-test-secret-0123456789abcdef"
-      " LC_TOKEN_KEYS=test:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
-      " timeout 60 " + Quote(binary) +
-      " --migrate-only --listen-addr=127.0.0.1:0 --metrics-port=0 2>&1";
+  const std::string cmd = "env LC_DB_URL=" + Quote(db_url) +
+                          " LC_JWT_SECRET=migrate-only-test-secret-0123456789abcdef"
+                          " LC_TOKEN_KEYS=test:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
+                          " timeout 60 " +
+                          Quote(binary) +
+                          " --migrate-only --listen-addr=127.0.0.1:0 --metrics-port=0 2>&1";
   ProcessResult run;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -52,9 +52,8 @@ std::set<std::string> Tables(const std::string& db_url, const std::string& schem
   pqxx::connection conn(db_url);
   pqxx::nontransaction tx(conn);
   std::set<std::string> tables;
-  for (const auto& row :
-       tx.exec_params("SELECT table_name FROM information_schema.tables WHERE table_schema = $1",
-                      schema)) {
+  for (const auto& row : tx.exec_params(
+           "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema)) {
     tables.insert(row[0].as<std::string>());
   }
   return tables;

@@ -11,7 +11,7 @@
 #include "lcctl.h"
 #include "repository_commands.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 using ::testing::ElementsAre;
@@ -263,4 +263,4 @@ TEST(RunLcctlUsageTest, HelpGoesToStdoutAndExitsZero) {
 }
 
 }  // namespace
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

@@ -15,7 +15,7 @@
 #include "liveconnect/v1/repository.grpc.pb.h"
 #include "nlohmann/json.hpp"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
@@ -353,4 +353,4 @@ TEST_F(LcctlEndToEndTest, UnimplementedRpcReportsItsCode) {
 }
 
 }  // namespace
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

@@ -17,11 +17,11 @@
 namespace lc::testing {
 namespace {
 
-using ::liveconnect::lcctl::ArgSpec;
-using ::liveconnect::lcctl::BuildUpdateServiceProviderRequest;
-using ::liveconnect::lcctl::Command;
-using ::liveconnect::lcctl::OAuthCommands;
-using ::liveconnect::lcctl::ParseArgs;
+using ::lc::lcctl::ArgSpec;
+using ::lc::lcctl::BuildUpdateServiceProviderRequest;
+using ::lc::lcctl::Command;
+using ::lc::lcctl::OAuthCommands;
+using ::lc::lcctl::ParseArgs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -71,10 +71,9 @@ TEST(LcctlOAuthTest, UpdateRejectsConflictsAndEmptyUpdates) {
 }
 
 TEST(LcctlOAuthTest, ConnectUrlPointsAtTheGateway) {
-  EXPECT_EQ(liveconnect::lcctl::ConnectUrl("https://gw.example/", "dropbox"),
+  EXPECT_EQ(lc::lcctl::ConnectUrl("https://gw.example/", "dropbox"),
             "https://gw.example/oauth2/dropbox/authorize");
-  EXPECT_EQ(liveconnect::lcctl::ConnectUrl("", "box"),
-            "http://127.0.0.1:8080/oauth2/box/authorize");
+  EXPECT_EQ(lc::lcctl::ConnectUrl("", "box"), "http://127.0.0.1:8080/oauth2/box/authorize");
 }
 
 TEST(LcctlOAuthTest, CommandsAgainstTheService) {
@@ -91,7 +90,7 @@ TEST(LcctlOAuthTest, CommandsAgainstTheService) {
   };
   auto run = [&](std::vector<std::string> args, std::string* out_text, std::string* err_text) {
     std::ostringstream out, err;
-    int code = liveconnect::lcctl::RunLcctl(args, env, out, err);
+    int code = lc::lcctl::RunLcctl(args, env, out, err);
     *out_text = out.str();
     *err_text = err.str();
     return code;

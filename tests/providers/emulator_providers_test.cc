@@ -764,7 +764,7 @@ TEST_P(EmulatorProvidersTest, LcctlBrowsesAndShowsFiles) {
   auto run = [&](std::vector<std::string> args, std::string* out_text) {
     std::ostringstream out, err;
     args.insert(args.begin(), {"--token", token});
-    int code = liveconnect::lcctl::RunLcctl(args, env, out, err);
+    int code = lc::lcctl::RunLcctl(args, env, out, err);
     *out_text = out.str() + err.str();
     return code;
   };

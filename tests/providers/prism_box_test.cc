@@ -45,8 +45,8 @@ class PrismProcess {
     tmp_ = mkdtemp(tmp);
     spec_ = tmp_ + "/box-openapi.patched.json";
     log_ = tmp_ + "/prism.log";
-    const std::string patch = "node " + dir + "/patch-spec.js " + dir +
-                              "/spec/box-openapi.json " + spec_ + " 2>" + tmp_ + "/patch.log";
+    const std::string patch = "node " + dir + "/patch-spec.js " + dir + "/spec/box-openapi.json " +
+                              spec_ + " 2>" + tmp_ + "/patch.log";
     if (std::system(patch.c_str()) != 0) throw std::runtime_error("patch-spec.js failed");
     port_ = FreeLoopbackPort();
     const std::string bin = dir + "/node_modules/.bin/prism";

@@ -177,8 +177,9 @@ TEST_F(LogTest, PreformattedLinesAreValidJsonAndKeepTheirOrder) {
   EXPECT_EQ(lines[0]["service"], "test-svc");
   EXPECT_EQ(lines[0]["status"], 302);
   EXPECT_EQ(lines[0]["path"], "/a \"quoted\" \\ path\n\x01\xEF\xBF\xBD");  // invalid byte replaced
-  EXPECT_THAT(lines[0]["time"].get<std::string>(),
-              testing::MatchesRegex(R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)"));
+  EXPECT_THAT(
+      lines[0]["time"].get<std::string>(),
+      testing::MatchesRegex(R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z)"));
   EXPECT_EQ(lines[1]["msg"], "after");
   EXPECT_EQ(lines[2]["n"], 2);
   InitLogging("test-svc", LogLevel::kWarn, &sink_);

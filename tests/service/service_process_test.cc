@@ -1,5 +1,8 @@
 // A real service binary: bad configuration stops it with a message naming
 // the setting; SIGTERM stops it cleanly.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,10 +12,6 @@
 #include <cstdio>
 #include <string>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "testing/pg_fixture.h"
@@ -85,8 +84,8 @@ TEST(ServiceProcessTest, SigtermStopsCleanlyAndSecretsStayOutOfTheLog) {
     if (!r.output.empty()) port = std::stoi(r.output);
   }
   ASSERT_GT(port, 0) << RunShell("cat " + log).output;
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   grpc::health::v1::HealthCheckResponse resp;
   ASSERT_TRUE(health->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &resp).ok());

@@ -1,14 +1,14 @@
 // The shared service runtime as a service sees it: health, reflection,
 // per-RPC metrics, authentication at the edge and graceful shutdown.
-#include <atomic>
-#include <chrono>
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -53,8 +53,8 @@ class ServiceRuntimeTest : public ::testing::Test {
   void SetUp() override {
     // Only the metrics test serves metrics: the exporter takes seconds to stop.
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::string metrics = name.find("Metrics") != std::string::npos ? "--metrics-port=0"
-                                                                     : "--metrics-port=-1";
+    std::string metrics =
+        name.find("Metrics") != std::string::npos ? "--metrics-port=0" : "--metrics-port=-1";
     const char* argv[] = {"svc", "--listen-addr=127.0.0.1:0", metrics.c_str(),
                           "--shutdown-grace=5s"};
     std::map<std::string, std::string> env = {{"LC_JWT_SECRET", kSecret}};
@@ -108,7 +108,8 @@ TEST_F(ServiceRuntimeTest, ReflectionListsTheServices) {
   grpc::GenericStub generic(channel_);
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
-  auto call = generic.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call = generic.PrepareCall(
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   void* tag;
   bool ok;
   call->StartCall(reinterpret_cast<void*>(1));
@@ -141,14 +142,12 @@ TEST_F(ServiceRuntimeTest, EdgeAuthenticatesAndChecksRoles) {
   v1::Document resp;
   {
     grpc::ClientContext ctx;
-    EXPECT_EQ(stub_->GetDocument(&ctx, req, &resp).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(stub_->GetDocument(&ctx, req, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   }
   {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Basic YWxpY2U6c2VjcmV0");
-    EXPECT_EQ(stub_->GetDocument(&ctx, req, &resp).error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(stub_->GetDocument(&ctx, req, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   }
   {
     grpc::ClientContext ctx;
@@ -195,10 +194,11 @@ TEST_F(ServiceRuntimeTest, MetricsCountCallsByMethodAndCode) {
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200);
   const std::string method = "/liveconnect.v1.RepositoryService/GetDocument";
-  EXPECT_THAT(res->body, HasSubstr("lc_grpc_server_handled_total{code=\"OK\",method=\"" + method +
-                                   "\"} 3"));
-  EXPECT_THAT(res->body, HasSubstr("lc_grpc_server_handled_total{code=\"UNAUTHENTICATED\",method=\"" +
-                                   method + "\"} 1"));
+  EXPECT_THAT(res->body,
+              HasSubstr("lc_grpc_server_handled_total{code=\"OK\",method=\"" + method + "\"} 3"));
+  EXPECT_THAT(res->body,
+              HasSubstr("lc_grpc_server_handled_total{code=\"UNAUTHENTICATED\",method=\"" + method +
+                        "\"} 1"));
   EXPECT_THAT(res->body,
               HasSubstr("lc_grpc_server_handling_seconds_count{method=\"" + method + "\"} 4"));
 }

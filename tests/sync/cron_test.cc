@@ -5,7 +5,7 @@
 
 #include "absl/time/civil_time.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 absl::Time At(int y, int mo, int d, int h, int mi, int s) {
@@ -123,4 +123,4 @@ TEST(CronTest, TimeZones) {
 }
 
 }  // namespace
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

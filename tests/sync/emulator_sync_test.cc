@@ -17,8 +17,8 @@ namespace lc::testing {
 namespace {
 
 using json = nlohmann::json;
-using syncsvc::AccountKey;
-using syncsvc::RunCounters;
+using sync::AccountKey;
+using sync::RunCounters;
 
 class EmulatorSyncTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -54,7 +54,7 @@ class EmulatorSyncTest : public ::testing::TestWithParam<std::string> {
   }
   void Outside(json change) { stack_->Outside(GetParam(), change); }
 
-  RunCounters Sync(syncsvc::SyncOptions options = {},
+  RunCounters Sync(sync::SyncOptions options = {},
                    absl::Duration clock_offset = absl::ZeroDuration()) {
     if (options.holder.empty()) options.holder = "test-replica";
     auto runner = stack_->NewRunner(options, [clock_offset] { return absl::Now() + clock_offset; });
@@ -304,7 +304,7 @@ TEST_P(EmulatorSyncTest, CallBudgetStopsARunAndTheNextRunsContinue) {
     }
   }
   ASSERT_EQ(docs.size(), 12u);
-  syncsvc::SyncOptions small;
+  sync::SyncOptions small;
   small.call_budget = 5;
   small.reconcile_page_size = 4;
   small.file_parallelism = 1;
@@ -331,17 +331,17 @@ TEST_P(EmulatorSyncTest, CallBudgetStopsARunAndTheNextRunsContinue) {
 TEST_P(EmulatorSyncTest, StatusShowsAUserTheirAccountsAndAnAdminAll) {
   auto ids = Seed({{{"path", "/s/a.txt"}, {"content", "a"}}});
   stack_->CreateDocument(user_, GetParam(), email_, ids["/s/a.txt"]);
-  syncsvc::SyncOptions options;
+  sync::SyncOptions options;
   options.holder = "status-replica";
   auto runner = stack_->NewRunner(options);
   ASSERT_TRUE(runner->Run(Key(), "test", nullptr).ok());
-  auto schedule = syncsvc::CronSchedule::Parse("0 0/5 * * * ?");
+  auto schedule = sync::CronSchedule::Parse("0 0/5 * * * ?");
   ASSERT_TRUE(schedule.ok());
-  syncsvc::SyncScheduler scheduler(
+  sync::SyncScheduler scheduler(
       *schedule, [] { return absl::Now(); }, [] {});
   RpcEdge edge(std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kJwtSecret}));
-  syncsvc::SyncServiceImpl service(*runner, stack_->store(), scheduler, edge,
-                                   [] { return absl::Now(); });
+  sync::SyncServiceImpl service(*runner, stack_->store(), scheduler, edge,
+                                [] { return absl::Now(); });
 
   auto mine = service.Status(Principal{user_, {}});
   ASSERT_TRUE(mine.ok()) << mine.status();

@@ -4,7 +4,7 @@
 
 #include "sync_commands.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
@@ -59,4 +59,4 @@ TEST(LcctlSyncTest, ProgressLine) {
 }
 
 }  // namespace
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

@@ -272,7 +272,7 @@ TEST_F(SyncProcessTest, TwoReplicasSyncEveryAccountButNeverOneTogether) {
   // Never two holders of one account at the same time.
   auto leases = stack_->store().ListLeases();
   ASSERT_TRUE(leases.ok());
-  std::map<std::string, std::vector<syncsvc::LeaseRecord>> by_account;
+  std::map<std::string, std::vector<sync::LeaseRecord>> by_account;
   std::set<std::string> holders;
   for (const auto& l : *leases) {
     if (l.key.user.rfind("u-replicas", 0) != 0) continue;

@@ -13,7 +13,7 @@
 #include "sync/sync_metrics.h"
 #include "testing/pg_fixture.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 // Each account's feed: `pages` pages of two changes each ("<account>-p<i>-<j>").
@@ -203,4 +203,4 @@ TEST_F(SyncRunnerTest, AFailedApplyLeavesTheCursorBeforeThePage) {
 }
 
 }  // namespace
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -53,16 +53,16 @@ SyncStack::SyncStack() {
 
   sync_pool_ =
       std::make_unique<PgPool>(PgOptions{.conninfo = conninfo_, .schema = "sync", .pool_size = 8});
-  if (auto s = ApplyMigrations(*sync_pool_, syncsvc::Migrations()); !s.ok()) {
+  if (auto s = ApplyMigrations(*sync_pool_, sync::Migrations()); !s.ok()) {
     throw std::runtime_error("sync migrations: " + s.ToString());
   }
-  store_ = std::make_unique<syncsvc::PgSyncStore>(*sync_pool_);
+  store_ = std::make_unique<sync::PgSyncStore>(*sync_pool_);
   auto token = [this] { return ServiceToken(); };
-  documents_ = syncsvc::NewGrpcDocumentsClient(
+  documents_ = sync::NewGrpcDocumentsClient(
       grpc::CreateChannel("127.0.0.1:" + std::to_string(repository_port_),
                           grpc::InsecureChannelCredentials()),
       token, absl::Seconds(60));
-  cloud_ = syncsvc::NewGrpcCloudClient(
+  cloud_ = sync::NewGrpcCloudClient(
       grpc::CreateChannel("127.0.0.1:" + std::to_string(providers_->port()),
                           grpc::InsecureChannelCredentials()),
       token, absl::Seconds(60));
@@ -203,10 +203,10 @@ std::string SyncStack::DiffWithCloud(const std::string& user, const std::string&
   return "metadata differs: " + report;
 }
 
-std::unique_ptr<syncsvc::SyncRunner> SyncStack::NewRunner(syncsvc::SyncOptions options,
-                                                          std::function<absl::Time()> now) {
-  return std::make_unique<syncsvc::SyncRunner>(*store_, *documents_, *cloud_, nullptr,
-                                               std::move(now), std::move(options));
+std::unique_ptr<sync::SyncRunner> SyncStack::NewRunner(sync::SyncOptions options,
+                                                       std::function<absl::Time()> now) {
+  return std::make_unique<sync::SyncRunner>(*store_, *documents_, *cloud_, nullptr, std::move(now),
+                                            std::move(options));
 }
 
 }  // namespace lc::testing

@@ -71,9 +71,9 @@ class SyncStack {
   std::string DiffWithCloud(const std::string& user, const std::string& id);
 
   // A sync runner in this process on the shared sync schema.
-  std::unique_ptr<syncsvc::SyncRunner> NewRunner(
-      syncsvc::SyncOptions options, std::function<absl::Time()> now = [] { return absl::Now(); });
-  syncsvc::SyncStore& store() { return *store_; }
+  std::unique_ptr<sync::SyncRunner> NewRunner(
+      sync::SyncOptions options, std::function<absl::Time()> now = [] { return absl::Now(); });
+  sync::SyncStore& store() { return *store_; }
 
   std::string ServiceToken() const;
   std::unique_ptr<grpc::ClientContext> As(const std::string& user,
@@ -93,9 +93,9 @@ class SyncStack {
   int repository_port_ = 0;
   std::unique_ptr<v1::RepositoryService::Stub> repository_stub_;
   std::unique_ptr<PgPool> sync_pool_;
-  std::unique_ptr<syncsvc::PgSyncStore> store_;
-  std::unique_ptr<syncsvc::DocumentsClient> documents_;
-  std::unique_ptr<syncsvc::CloudClient> cloud_;
+  std::unique_ptr<sync::PgSyncStore> store_;
+  std::unique_ptr<sync::DocumentsClient> documents_;
+  std::unique_ptr<sync::CloudClient> cloud_;
 };
 
 }  // namespace lc::testing

@@ -7,7 +7,7 @@
 
 #include "testing/pg_fixture.h"
 
-namespace lc::syncsvc {
+namespace lc::sync {
 namespace {
 
 class SyncStoreTest : public ::testing::Test {
@@ -114,4 +114,4 @@ TEST_F(SyncStoreTest, RunRecords) {
 }
 
 }  // namespace
-}  // namespace lc::syncsvc
+}  // namespace lc::sync

@@ -34,9 +34,9 @@ absl::StatusOr<HttpResponse> Browser::Send(HttpRequest req) {
   return res;
 }
 
-absl::StatusOr<HttpResponse> Browser::Get(
-    const std::string& url, std::vector<std::pair<std::string, std::string>> headers,
-    absl::Duration timeout) {
+absl::StatusOr<HttpResponse> Browser::Get(const std::string& url,
+                                          std::vector<std::pair<std::string, std::string>> headers,
+                                          absl::Duration timeout) {
   HttpRequest req;
   req.url = url;
   req.timeout = timeout;

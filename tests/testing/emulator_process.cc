@@ -137,9 +137,8 @@ absl::StatusOr<HttpResponse> EmulatorProcess::Send(const std::string& method,
   return http_->Send(req);
 }
 
-EmulatorProcess::json EmulatorProcess::Admin(const std::string& provider,
-                                             const std::string& method, const std::string& path,
-                                             const json& body) {
+EmulatorProcess::json EmulatorProcess::Admin(const std::string& provider, const std::string& method,
+                                             const std::string& path, const json& body) {
   auto r = Send(method, Base(provider) + path, body.is_null() ? "" : body.dump());
   if (!r.ok() || r->status != 200) {
     throw std::runtime_error(

@@ -4,11 +4,10 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace lc::testing {
 namespace {

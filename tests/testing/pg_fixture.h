@@ -17,10 +17,10 @@ std::string CreateTestDatabase();
 }  // namespace lc::testing
 
 // Skips the current test when no PostgreSQL is configured.
-#define LC_REQUIRE_POSTGRES()                                               \
-  do {                                                                      \
-    if (::lc::testing::ServerConninfo().empty()) {                          \
-      if (std::getenv("CI") != nullptr) FAIL() << "PGHOST not set in CI";   \
-      GTEST_SKIP() << "PGHOST not set: run through ./scripts/test";         \
-    }                                                                       \
+#define LC_REQUIRE_POSTGRES()                                             \
+  do {                                                                    \
+    if (::lc::testing::ServerConninfo().empty()) {                        \
+      if (std::getenv("CI") != nullptr) FAIL() << "PGHOST not set in CI"; \
+      GTEST_SKIP() << "PGHOST not set: run through ./scripts/test";       \
+    }                                                                     \
   } while (0)

@@ -335,7 +335,10 @@ class Box {
                      ? json{{"dimensions", "320x320"}, {"paged", "false"}, {"thumb", "true"}}
                      : json::object()},
                 {"info", {{"url", base + rep}}},
-                {"status", {{"state", unreadable ? "none" : ready ? "success" : "pending"}}},
+                {"status",
+                 {{"state", unreadable ? "none"
+                            : ready    ? "success"
+                                       : "pending"}}},
                 {"content", {{"url_template", base + rep + "/content/{+asset_path}"}}}};
       entries.push_back(e);
     }

@@ -1,8 +1,7 @@
 // Short-lived download URLs (Box, Graph, Dropbox temporary links) that need
 // no server-side state: the claims travel in the token, signed with a key
 // made at start, so millions of issued links cost no memory.
-#ifndef TOOLS_CLOUD_EMULATOR_DOWNLOAD_LINK_H_
-#define TOOLS_CLOUD_EMULATOR_DOWNLOAD_LINK_H_
+#pragma once
 
 #include <cstdint>
 #include <optional>
@@ -24,5 +23,3 @@ std::string SignDownloadLink(const DownloadLink& link);
 std::optional<DownloadLink> VerifyDownloadLink(const std::string& token);
 
 }  // namespace lc::emulator
-
-#endif  // TOOLS_CLOUD_EMULATOR_DOWNLOAD_LINK_H_

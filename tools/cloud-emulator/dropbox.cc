@@ -345,7 +345,9 @@ class Dropbox {
       }
       const std::string p = store_.PathOf(*item);
       return SendJson(res, 200,
-                      {{".tag", "deleted"}, {"name", item->name}, {"path_lower", ToLower(p)},
+                      {{".tag", "deleted"},
+                       {"name", item->name},
+                       {"path_lower", ToLower(p)},
                        {"path_display", p}});
     }
     SendJson(res, 200, Metadata(*item));
@@ -683,8 +685,8 @@ class Dropbox {
     }
     const Revision* r = PickRevision(*item, rev);
     if (!r) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
-    std::string token = SignDownloadLink(
-        {u.id, item->id, r->id, false, store_.clock().NowMs() + 4 * 3600 * 1000});
+    std::string token =
+        SignDownloadLink({u.id, item->id, r->id, false, store_.clock().NowMs() + 4 * 3600 * 1000});
     SendJson(
         res, 200,
         {{"metadata", Metadata(*item)}, {"link", s_.BaseUrl(req) + "/_content/dropbox/" + token}});

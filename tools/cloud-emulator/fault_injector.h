@@ -1,7 +1,6 @@
 // Faults the admin API arms per path pattern: for the next N matching
 // requests, or a fraction of them (deterministic: exactly every 1/f-th).
-#ifndef TOOLS_CLOUD_EMULATOR_FAULT_INJECTOR_H_
-#define TOOLS_CLOUD_EMULATOR_FAULT_INJECTOR_H_
+#pragma once
 
 #include <cstdint>
 #include <map>
@@ -85,5 +84,3 @@ class RequestLog {
 };
 
 }  // namespace lc::emulator
-
-#endif  // TOOLS_CLOUD_EMULATOR_FAULT_INJECTOR_H_

@@ -265,28 +265,29 @@ class GoogleDrive {
         res.set_content(WebAppPage("Google Drive", item->name), "text/html; charset=utf-8");
       });
     }
-    s_.Route("GET", "/feeds/download/export", "web.export", [this](const Request& req,
-                                                                    Response& res) {
-      auto item = WebItem(req.get_param_value("id"));
-      if (!item || !item->native || item->head() == nullptr) return NotFoundPage(res);
-      const Revision* rev = item->head();
-      if (const std::string r = req.get_param_value("revision"); !r.empty()) {
-        rev = nullptr;
-        for (const Revision& candidate : item->revisions) {
-          if (candidate.id == r) rev = &candidate;
-        }
-        if (rev == nullptr) return NotFoundPage(res);
-      }
-      const std::string format = req.get_param_value("exportFormat");
-      const std::string& text = rev->content;
-      if (format == "pdf") return res.set_content(MakePdf(item->name, text), "application/pdf");
-      if (format == "txt") return res.set_content(text, "text/plain; charset=utf-8");
-      if (format == "html") {
-        return res.set_content("<html><body><pre>" + text + "</pre></body></html>",
-                               "text/html; charset=utf-8");
-      }
-      NotFoundPage(res);
-    });
+    s_.Route("GET", "/feeds/download/export", "web.export",
+             [this](const Request& req, Response& res) {
+               auto item = WebItem(req.get_param_value("id"));
+               if (!item || !item->native || item->head() == nullptr) return NotFoundPage(res);
+               const Revision* rev = item->head();
+               if (const std::string r = req.get_param_value("revision"); !r.empty()) {
+                 rev = nullptr;
+                 for (const Revision& candidate : item->revisions) {
+                   if (candidate.id == r) rev = &candidate;
+                 }
+                 if (rev == nullptr) return NotFoundPage(res);
+               }
+               const std::string format = req.get_param_value("exportFormat");
+               const std::string& text = rev->content;
+               if (format == "pdf")
+                 return res.set_content(MakePdf(item->name, text), "application/pdf");
+               if (format == "txt") return res.set_content(text, "text/plain; charset=utf-8");
+               if (format == "html") {
+                 return res.set_content("<html><body><pre>" + text + "</pre></body></html>",
+                                        "text/html; charset=utf-8");
+               }
+               NotFoundPage(res);
+             });
   }
 
  private:

@@ -1,8 +1,7 @@
 // OAuth 2.0 authorization server shared by the four providers: codes with
 // PKCE, access tokens with a configurable lifetime, refresh tokens (optionally
 // single-use and rotating, as Box does) and revocation.
-#ifndef TOOLS_CLOUD_EMULATOR_OAUTH_H_
-#define TOOLS_CLOUD_EMULATOR_OAUTH_H_
+#pragma once
 
 #include <atomic>
 #include <cstdint>
@@ -101,5 +100,3 @@ class OAuthServer {
 std::string PkceS256(const std::string& verifier);
 
 }  // namespace lc::emulator
-
-#endif  // TOOLS_CLOUD_EMULATOR_OAUTH_H_

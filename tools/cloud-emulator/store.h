@@ -1,8 +1,7 @@
 // The emulator's in-memory state for one provider: users, files and folders
 // with revisions, and the change log behind every change feed. Providers
 // translate their own ids, paths and JSON shapes on top of it.
-#ifndef TOOLS_CLOUD_EMULATOR_STORE_H_
-#define TOOLS_CLOUD_EMULATOR_STORE_H_
+#pragma once
 
 #include <atomic>
 #include <condition_variable>
@@ -234,5 +233,3 @@ class Store {
 };
 
 }  // namespace lc::emulator
-
-#endif  // TOOLS_CLOUD_EMULATOR_STORE_H_

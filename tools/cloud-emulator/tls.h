@@ -1,6 +1,5 @@
 // A self-signed certificate for the OneDrive port, made at start-up.
-#ifndef TOOLS_CLOUD_EMULATOR_TLS_H_
-#define TOOLS_CLOUD_EMULATOR_TLS_H_
+#pragma once
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -23,5 +22,3 @@ struct TlsIdentity {
 absl::StatusOr<std::unique_ptr<TlsIdentity>> MakeSelfSignedIdentity();
 
 }  // namespace lc::emulator
-
-#endif  // TOOLS_CLOUD_EMULATOR_TLS_H_

@@ -1,7 +1,6 @@
 // Small helpers shared by the emulator's providers: hashes, encodings, time
 // formats and the generated thumbnail and PDF bytes.
-#ifndef TOOLS_CLOUD_EMULATOR_UTIL_H_
-#define TOOLS_CLOUD_EMULATOR_UTIL_H_
+#pragma once
 
 #include <cstdint>
 #include <map>
@@ -56,5 +55,3 @@ std::string ThumbnailJpeg();
 std::string GuessMimeType(const std::string& name);
 
 }  // namespace lc::emulator
-
-#endif  // TOOLS_CLOUD_EMULATOR_UTIL_H_

@@ -3,6 +3,9 @@
 //       exit 0 when grpc.health.v1 answers SERVING, 1 otherwise
 //   lc-devtool token --secret-file F --sub USER [--role R]... [--ttl-hours H]
 //       prints an HS256 development token
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -10,13 +13,10 @@
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
-
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
-#include "runtime/jwt.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "runtime/jwt.h"
 
 namespace {
 

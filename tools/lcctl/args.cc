@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 const FlagSpec* FindFlag(const ArgSpec& spec, absl::string_view name) {
@@ -170,4 +170,4 @@ std::string UsageText(absl::string_view command, const ArgSpec& spec, absl::stri
   return text;
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

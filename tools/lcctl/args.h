@@ -1,7 +1,6 @@
 // Command-line argument parsing for lcctl: flags declared per command, parsed
 // without any server so the rules can be unit tested.
-#ifndef LIVECONNECT_TOOLS_LCCTL_ARGS_H_
-#define LIVECONNECT_TOOLS_LCCTL_ARGS_H_
+#pragma once
 
 #include <cstdint>
 #include <map>
@@ -14,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 struct FlagSpec {
   // Long name without dashes: "file-id" is given as --file-id.
@@ -70,6 +69,4 @@ absl::StatusOr<ParsedArgs> ParseArgs(const ArgSpec& spec, const std::vector<std:
 // "usage: lcctl <command> <positionals> <flags>" plus one line per flag.
 std::string UsageText(absl::string_view command, const ArgSpec& spec, absl::string_view summary);
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_ARGS_H_
+}  // namespace lc::lcctl

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "output.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 struct ServiceAddress {
@@ -62,4 +62,4 @@ absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

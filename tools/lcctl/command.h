@@ -1,14 +1,13 @@
 // What a subcommand is, and what it gets to make its calls. Each service adds
 // its subcommands from its own file (repository_commands.cc, ...).
-#ifndef LIVECONNECT_TOOLS_LCCTL_COMMAND_H_
-#define LIVECONNECT_TOOLS_LCCTL_COMMAND_H_
+#pragma once
 
 #include <functional>
-#include <utility>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -20,7 +19,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 // The service a command talks to; decides the default address.
 enum class Service { kRepository, kOAuth, kIndexer, kProviders, kSync };
@@ -92,6 +91,4 @@ std::function<absl::StatusOr<Action>(const ParsedArgs&)> Prepare(
 // grpc::Status and absl::Status share their codes one to one.
 absl::Status FromGrpc(const grpc::Status& status);
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_COMMAND_H_
+}  // namespace lc::lcctl

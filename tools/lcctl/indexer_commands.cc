@@ -11,7 +11,7 @@
 #include "liveconnect/v1/indexer.grpc.pb.h"
 #include "output.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
@@ -239,4 +239,4 @@ std::vector<Command> IndexerCommands() {
   return commands;
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

@@ -1,7 +1,6 @@
 // lcctl subcommands of the IndexerService: search, reindex (admin, with a
 // progress bar) and index status.
-#ifndef LIVECONNECT_TOOLS_LCCTL_INDEXER_COMMANDS_H_
-#define LIVECONNECT_TOOLS_LCCTL_INDEXER_COMMANDS_H_
+#pragma once
 
 #include <string>
 #include <vector>
@@ -11,7 +10,7 @@
 #include "command.h"
 #include "liveconnect/v1/indexer.pb.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 std::vector<Command> IndexerCommands();
 
@@ -22,6 +21,4 @@ absl::StatusOr<liveconnect::v1::ReindexRequest> BuildReindexRequest(const Parsed
 // "[#########-----------]  45/100 done, 1 failed" in `width` bar cells.
 std::string ProgressBar(const liveconnect::v1::ReindexProgress& progress, int width);
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_INDEXER_COMMANDS_H_
+}  // namespace lc::lcctl

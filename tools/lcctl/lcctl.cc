@@ -18,7 +18,7 @@
 #include "repository_commands.h"
 #include "sync_commands.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 constexpr int kExitRpcError = 1;
@@ -224,4 +224,4 @@ int RunLcctl(const std::vector<std::string>& args, const EnvLookup& env, std::os
   return 0;
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

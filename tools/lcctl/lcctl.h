@@ -1,6 +1,5 @@
 // lcctl's entry point: global options, subcommand dispatch, error reporting.
-#ifndef LIVECONNECT_TOOLS_LCCTL_LCCTL_H_
-#define LIVECONNECT_TOOLS_LCCTL_LCCTL_H_
+#pragma once
 
 #include <ostream>
 #include <string>
@@ -8,7 +7,7 @@
 
 #include "command.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 // Every subcommand of every service.
 std::vector<Command> AllCommands();
@@ -22,6 +21,4 @@ int RunLcctl(int argc, char** argv, std::ostream& out, std::ostream& err);
 int RunLcctl(const std::vector<std::string>& args, const EnvLookup& env, std::ostream& out,
              std::ostream& err);
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_LCCTL_H_
+}  // namespace lc::lcctl

@@ -2,6 +2,4 @@
 
 #include "lcctl.h"
 
-int main(int argc, char** argv) {
-  return liveconnect::lcctl::RunLcctl(argc, argv, std::cout, std::cerr);
-}
+int main(int argc, char** argv) { return lc::lcctl::RunLcctl(argc, argv, std::cout, std::cerr); }

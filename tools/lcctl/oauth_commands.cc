@@ -14,7 +14,7 @@
 #include "liveconnect/v1/oauth.grpc.pb.h"
 #include "output.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
@@ -287,4 +287,4 @@ std::vector<Command> OAuthCommands() {
   return commands;
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

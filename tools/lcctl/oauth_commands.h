@@ -1,8 +1,7 @@
 // lcctl subcommands of the OAuthService: connected accounts (accounts list,
 // connect, disconnect) and the provider registry (providers list, get,
 // update; admin only).
-#ifndef LIVECONNECT_TOOLS_LCCTL_OAUTH_COMMANDS_H_
-#define LIVECONNECT_TOOLS_LCCTL_OAUTH_COMMANDS_H_
+#pragma once
 
 #include <string>
 #include <vector>
@@ -12,7 +11,7 @@
 #include "command.h"
 #include "liveconnect/v1/oauth.pb.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 std::vector<Command> OAuthCommands();
 
@@ -28,6 +27,4 @@ std::string ConnectUrl(const std::string& gateway_url, const std::string& provid
 // $LC_GATEWAY_URL, else http://127.0.0.1:8080.
 std::string GatewayBaseUrl(const std::string& given = "");
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_OAUTH_COMMANDS_H_
+}  // namespace lc::lcctl

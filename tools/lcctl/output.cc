@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 // Code points, so that accented titles do not break the alignment.
@@ -114,4 +114,4 @@ std::string Truncate(const std::string& text, size_t max_chars) {
   return text;
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

@@ -1,7 +1,6 @@
 // Human-readable output of lcctl: aligned tables for lists, "key: value"
 // blocks for single objects, and the value formats both share.
-#ifndef LIVECONNECT_TOOLS_LCCTL_OUTPUT_H_
-#define LIVECONNECT_TOOLS_LCCTL_OUTPUT_H_
+#pragma once
 
 #include <cstdint>
 #include <optional>
@@ -15,7 +14,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 // Columns padded to the widest cell (counted in UTF-8 code points).
 class Table {
@@ -51,6 +50,4 @@ std::string FormatSize(std::optional<int64_t> bytes);
 // At most max_chars code points, the rest replaced by "...".
 std::string Truncate(const std::string& text, size_t max_chars);
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_OUTPUT_H_
+}  // namespace lc::lcctl

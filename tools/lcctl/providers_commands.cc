@@ -7,7 +7,7 @@
 #include "liveconnect/v1/providers.grpc.pb.h"
 #include "output.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
@@ -205,4 +205,4 @@ std::vector<Command> ProvidersCommands() {
   return commands;
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

@@ -1,8 +1,7 @@
 // lcctl subcommands of the ProviderService: browse a connected account
 // (browse), one cloud file's metadata and links (file get, file link) and
 // its revisions (revisions list).
-#ifndef LIVECONNECT_TOOLS_LCCTL_PROVIDERS_COMMANDS_H_
-#define LIVECONNECT_TOOLS_LCCTL_PROVIDERS_COMMANDS_H_
+#pragma once
 
 #include <vector>
 
@@ -11,7 +10,7 @@
 #include "command.h"
 #include "liveconnect/v1/providers.pb.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 std::vector<Command> ProvidersCommands();
 
@@ -19,6 +18,4 @@ std::vector<Command> ProvidersCommands();
 absl::StatusOr<liveconnect::v1::ListFolderRequest> BuildBrowseRequest(const ParsedArgs& args);
 absl::StatusOr<liveconnect::v1::GetLinkRequest> BuildFileLinkRequest(const ParsedArgs& args);
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_PROVIDERS_COMMANDS_H_
+}  // namespace lc::lcctl

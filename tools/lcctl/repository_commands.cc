@@ -12,7 +12,7 @@
 #include "oauth_commands.h"
 #include "output.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
@@ -159,9 +159,10 @@ void PrintLink(const v1::Link& link, const v1::GetBlobLinkRequest& request, std:
   KeyValueBlock block;
   const std::string kind = EnumLabel(v1::LinkKind_Name(link.kind()), "LINK_KIND_");
   block.Add("kind", kind);
-  block.Add("url", link.requires_token()
-                       ? absl::StrCat(link.url(), " (needs the account's token: open the browser URL)")
-                       : link.url());
+  block.Add("url",
+            link.requires_token()
+                ? absl::StrCat(link.url(), " (needs the account's token: open the browser URL)")
+                : link.url());
   block.Add("expires", link.has_expire_time() ? FormatTimestamp(link.expire_time()) : "never");
   if (link.kind() != v1::LINK_KIND_APP) {
     std::string path = absl::StrCat("/api/v1/documents/", request.document_id());
@@ -578,4 +579,4 @@ std::vector<Command> RepositoryCommands() {
   return commands;
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

@@ -1,6 +1,5 @@
 // lcctl subcommands of the RepositoryService: docs, versions, history, link.
-#ifndef LIVECONNECT_TOOLS_LCCTL_REPOSITORY_COMMANDS_H_
-#define LIVECONNECT_TOOLS_LCCTL_REPOSITORY_COMMANDS_H_
+#pragma once
 
 #include <vector>
 
@@ -9,7 +8,7 @@
 #include "command.h"
 #include "liveconnect/v1/repository.pb.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 std::vector<Command> RepositoryCommands();
 
@@ -24,6 +23,4 @@ absl::StatusOr<liveconnect::v1::ListDocumentsRequest> BuildListDocumentsRequest(
     const ParsedArgs& args);
 absl::StatusOr<liveconnect::v1::GetBlobLinkRequest> BuildGetBlobLinkRequest(const ParsedArgs& args);
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_REPOSITORY_COMMANDS_H_
+}  // namespace lc::lcctl

@@ -10,7 +10,7 @@
 #include "liveconnect/v1/sync.grpc.pb.h"
 #include "output.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
@@ -140,4 +140,4 @@ std::vector<Command> SyncCommands() {
   return commands;
 }
 
-}  // namespace liveconnect::lcctl
+}  // namespace lc::lcctl

@@ -1,7 +1,6 @@
 // lcctl subcommands of the SyncService: sync now (admin; all accounts or
 // one, with progress) and sync status.
-#ifndef LIVECONNECT_TOOLS_LCCTL_SYNC_COMMANDS_H_
-#define LIVECONNECT_TOOLS_LCCTL_SYNC_COMMANDS_H_
+#pragma once
 
 #include <string>
 #include <vector>
@@ -11,7 +10,7 @@
 #include "command.h"
 #include "liveconnect/v1/sync.pb.h"
 
-namespace liveconnect::lcctl {
+namespace lc::lcctl {
 
 std::vector<Command> SyncCommands();
 
@@ -20,6 +19,4 @@ std::vector<Command> SyncCommands();
 absl::StatusOr<liveconnect::v1::RunNowRequest> BuildRunNowRequest(const ParsedArgs& args);
 std::string SyncProgressLine(const liveconnect::v1::SyncProgress& progress);
 
-}  // namespace liveconnect::lcctl
-
-#endif  // LIVECONNECT_TOOLS_LCCTL_SYNC_COMMANDS_H_
+}  // namespace lc::lcctl
