@@ -15,7 +15,7 @@ run=$(mktemp -d "$src/.run/e2e-XXXXXX") || exit 1
 chmod 755 "$run"
 
 stop() {
-  "$src/scripts/down" --run-dir "$run" >/dev/null 2>&1 || true
+  "$src/scripts/down" --run-dir "$run" --purge >/dev/null 2>&1 || true
 }
 logs() {
   for f in "$run"/*.log; do
@@ -27,7 +27,7 @@ logs() {
 trap 'stop; exit 130' INT TERM
 
 started=$(date +%s)
-if ! LC_BUILD_DIR=$build "$src/scripts/up" --detach --no-build --quiet --run-dir "$run"; then
+if ! LC_BUILD_DIR=$build "$src/scripts/up" --detach --no-build --quiet --throwaway --run-dir "$run"; then
   echo "e2e: the stack did not start" >&2
   logs
   stop

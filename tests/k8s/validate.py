@@ -488,8 +488,8 @@ def check_overlay(name, objs, errors):
 def validate(name, objs, schemas):
     errors = schema_errors(objs, schemas)
     objs = [o for o in objs if isinstance(o, dict)]
-    if name == "base":
-        check_placeholder_secrets(objs, errors, "base")
+    if name in ("base", "base-secrets"):
+        check_placeholder_secrets(objs, errors, name)
         return errors
     check_deployments(objs, errors)
     check_job(objs, errors)
@@ -507,9 +507,36 @@ def render(kubectl, path):
     return [o for o in yaml.safe_load_all(out.stdout) if o is not None]
 
 
+# What the kustomize of Debian 12's kubectl (1.20) reads; newer fields
+# (labels, patches, components, ...) make that kubectl fail, so they are refused.
+KUSTOMIZE2_FIELDS = {
+    "apiVersion", "kind", "namespace", "namePrefix", "nameSuffix", "commonLabels",
+    "commonAnnotations", "resources", "bases", "images", "configMapGenerator",
+    "secretGenerator", "generatorOptions", "patchesJson6902", "patchesStrategicMerge",
+    "vars", "crds",
+}
+
+
+def check_kustomizations(repo):
+    """Errors for kustomization fields Debian 12's kubectl cannot read."""
+    errors = []
+    for root, _, files in os.walk(os.path.join(repo, "deploy", "k8s")):
+        if "kustomization.yaml" not in files:
+            continue
+        path = os.path.join(root, "kustomization.yaml")
+        with open(path) as f:
+            doc = yaml.safe_load(f) or {}
+        for key in sorted(set(doc) - KUSTOMIZE2_FIELDS):
+            errors.append("%s: field %r is unknown to Debian 12's kubectl 1.20"
+                          % (os.path.relpath(path, repo), key))
+    return errors
+
+
 def targets(repo):
     k8s = os.path.join(repo, "deploy", "k8s")
     yield "base", os.path.join(k8s, "base")
+    # The placeholder Secrets sit apart so that prod can leave them out.
+    yield "base-secrets", os.path.join(k8s, "base", "secrets")
     overlays = os.path.join(k8s, "overlays")
     for name in sorted(os.listdir(overlays)):
         if os.path.isfile(os.path.join(overlays, name, "kustomization.yaml")):
@@ -641,6 +668,9 @@ def main():
         return 0 if ok else 1
 
     failed = False
+    for e in check_kustomizations(repo):
+        failed = True
+        print("kustomization: %s" % e)
     for name, objs in rendered.items():
         errors = validate(name, objs, schemas)
         kinds = {}

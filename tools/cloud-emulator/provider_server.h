@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
