@@ -1,5 +1,7 @@
 #include "runtime/config.h"
 
+#include <curl/curl.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -57,6 +59,22 @@ bool ParsePort(absl::string_view text, int64_t* out) {
   return true;
 }
 
+// An absolute http:// or https:// URL with a host, as libcurl parses it.
+bool IsHttpUrl(const std::string& value) {
+  CURLU* url = curl_url();
+  if (url == nullptr) return false;
+  bool ok = curl_url_set(url, CURLUPART_URL, value.c_str(), 0) == CURLUE_OK;
+  char* scheme = nullptr;
+  char* host = nullptr;
+  ok = ok && curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+       curl_url_get(url, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] != '\0';
+  ok = ok && (std::string(scheme) == "http" || std::string(scheme) == "https");
+  curl_free(scheme);
+  curl_free(host);
+  curl_url_cleanup(url);
+  return ok;
+}
+
 absl::Status Validate(const SettingSpec& spec, const std::string& value) {
   if (value.empty()) {
     if (spec.required) return Invalid(spec, "is required");
@@ -65,6 +83,10 @@ absl::Status Validate(const SettingSpec& spec, const std::string& value) {
   }
   switch (spec.type) {
     case SettingType::kString:
+      if (value.size() < spec.min_length) {
+        // Never quoted: the shortest-value rule is for secrets.
+        return Invalid(spec, absl::StrCat("must be at least ", spec.min_length, " bytes"));
+      }
       return absl::OkStatus();
     case SettingType::kInt: {
       int64_t n = 0;
@@ -94,6 +116,11 @@ absl::Status Validate(const SettingSpec& spec, const std::string& value) {
       if (d < absl::ZeroDuration()) {
         return Invalid(spec, absl::StrCat("negative duration: ", Shown(spec, value)));
       }
+      if (d < spec.min_duration || d > spec.max_duration) {
+        return Invalid(spec, absl::StrCat(Shown(spec, value), " is outside [",
+                                          absl::FormatDuration(spec.min_duration), ", ",
+                                          absl::FormatDuration(spec.max_duration), "]"));
+      }
       return absl::OkStatus();
     }
     case SettingType::kPort: {
@@ -107,11 +134,23 @@ absl::Status Validate(const SettingSpec& spec, const std::string& value) {
       const size_t colon = value.rfind(':');
       int64_t port = 0;
       if (colon == std::string::npos || colon == 0 ||
+          value.find_first_of(" /\t") != std::string::npos ||
           !ParsePort(absl::string_view(value).substr(colon + 1), &port)) {
         return Invalid(spec, absl::StrCat("not host:port: ", Shown(spec, value)));
       }
       return absl::OkStatus();
     }
+    case SettingType::kUrl:
+      if (!IsHttpUrl(value)) {
+        return Invalid(spec, absl::StrCat("not an absolute http(s) URL: ", Shown(spec, value)));
+      }
+      return absl::OkStatus();
+    case SettingType::kReadableFile:
+      if (FILE* file = std::fopen(value.c_str(), "r")) {
+        std::fclose(file);
+        return absl::OkStatus();
+      }
+      return Invalid(spec, absl::StrCat("cannot read the file ", Shown(spec, value)));
     case SettingType::kEnum: {
       for (const std::string& choice : spec.choices) {
         if (value == choice) return absl::OkStatus();
@@ -124,6 +163,10 @@ absl::Status Validate(const SettingSpec& spec, const std::string& value) {
 }
 
 }  // namespace
+
+absl::Status InvalidSetting(const std::string& name, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(Label(name), ": ", what));
+}
 
 std::string Config::EnvName(const std::string& setting) {
   return absl::StrCat("LC_", absl::AsciiStrToUpper(absl::StrReplaceAll(setting, {{"-", "_"}})));
@@ -262,11 +305,13 @@ Config LoadConfigOrDie(const std::string& service, const std::vector<SettingSpec
     }
   }
   absl::StatusOr<Config> config = Config::Load(specs, argc, argv, Config::ProcessEnv());
-  if (!config.ok()) {
-    std::cerr << service << ": invalid configuration: " << config.status().message() << "\n";
-    std::exit(2);
-  }
+  if (!config.ok()) ExitOnInvalidConfig(service, config.status());
   return *std::move(config);
+}
+
+void ExitOnInvalidConfig(const std::string& service, const absl::Status& status) {
+  std::cerr << service << ": invalid configuration: " << status.message() << "\n";
+  std::exit(2);
 }
 
 }  // namespace lc

@@ -4,10 +4,8 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/server_interceptor.h>
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-#include <signal.h>
 
 #include <cctype>
 #include <cstdio>
@@ -97,37 +95,6 @@ std::shared_ptr<RpcMetrics>& SharedMetrics() {
 
 }  // namespace
 
-std::vector<SettingSpec> CommonSettings(const std::string& default_listen_addr) {
-  std::vector<SettingSpec> s;
-  s.push_back({.name = "listen-addr",
-               .type = SettingType::kHostPort,
-               .default_value = default_listen_addr,
-               .help = "gRPC listen address host:port (port 0 picks a free port)"});
-  s.push_back({.name = "metrics-port",
-               .type = SettingType::kInt,
-               .default_value = "0",
-               .help = "Prometheus /metrics port on the listen host (0: free port, -1: off)",
-               .min = -1,
-               .max = 65535});
-  s.push_back({.name = "log-level",
-               .type = SettingType::kEnum,
-               .default_value = "info",
-               .help = "minimum log level",
-               .choices = {"debug", "info", "warn", "error"}});
-  s.push_back({.name = "jwt-secret",
-               .type = SettingType::kString,
-               .help = "HS256 secret that signs user and service tokens (at least 32 bytes)",
-               .required = true,
-               .secret = true});
-  s.push_back({.name = "jwt-issuer", .help = "required JWT iss claim (empty: not checked)"});
-  s.push_back({.name = "jwt-audience", .help = "required JWT aud claim (empty: not checked)"});
-  s.push_back({.name = "shutdown-grace",
-               .type = SettingType::kDuration,
-               .default_value = "10s",
-               .help = "how long SIGTERM waits for in-flight calls before cancelling them"});
-  return s;
-}
-
 std::vector<SettingSpec> CommonSettingsWithDatabase(const std::string& default_listen_addr) {
   auto s = CommonSettings(default_listen_addr);
   s.push_back({.name = "db-url",
@@ -147,6 +114,28 @@ std::vector<SettingSpec> CommonSettingsWithDatabase(const std::string& default_l
                .help = "apply the schema migrations, then exit 0 without serving "
                        "(the Kubernetes migration Job)"});
   return s;
+}
+
+DatabaseSettings ReadDatabaseSettings(const Config& config) {
+  return DatabaseSettings{.url = config.GetString("db-url"),
+                          .pool_size = static_cast<int>(config.GetInt("db-pool-size")),
+                          .migrate_only = config.GetBool("migrate-only")};
+}
+
+std::unique_ptr<PgPool> OpenDatabaseOrExit(const DatabaseSettings& settings,
+                                           const std::string& schema,
+                                           const std::vector<Migration>& migrations) {
+  auto pool = std::make_unique<PgPool>(
+      PgOptions{.conninfo = settings.url, .schema = schema, .pool_size = settings.pool_size});
+  if (auto s = ApplyMigrations(*pool, migrations); !s.ok()) {
+    LogError("cannot migrate the schema", {{"schema", schema}, {"error", s.ToString()}});
+    std::exit(1);
+  }
+  if (settings.migrate_only) {
+    LogInfo("migrations applied; exiting (--migrate-only)", {{"schema", schema}});
+    std::exit(0);
+  }
+  return pool;
 }
 
 absl::StatusOr<std::string> BearerToken(std::string_view header) {
@@ -236,58 +225,28 @@ grpc::Status RpcEdge::Serve(grpc::ServerContext* context, const char* method, Ac
   return ToGrpcStatus(status);
 }
 
-ServiceRuntime::ServiceRuntime(std::string service_name, const Config& config)
-    : name_(std::move(service_name)), config_(config) {
-  if (config.GetString("jwt-secret").size() < 32) {
-    std::fprintf(stderr,
-                 "%s: invalid setting --jwt-secret (LC_JWT_SECRET): must be at least 32 bytes\n",
-                 name_.c_str());
-    std::exit(2);
-  }
-  LogLevel level = LogLevel::kInfo;
-  ParseLogLevel(config.GetString("log-level"), &level);
-  InitLogging(name_, level);
-  verifier_ = std::make_shared<Hs256Verifier>(
-      Hs256Verifier::Options{.secret = config.GetString("jwt-secret"),
-                             .issuer = config.GetString("jwt-issuer"),
-                             .audience = config.GetString("jwt-audience")});
-  edge_ = std::make_unique<RpcEdge>(verifier_);
-  // Signals are taken synchronously by Wait(); block them before any thread
-  // starts so no other thread receives them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
+ServiceRuntime::ServiceRuntime(std::string service_name, const RuntimeSettings& settings)
+    : process_(std::move(service_name), settings),
+      edge_(std::make_unique<RpcEdge>(process_.verifier())) {}
 
 ServiceRuntime::~ServiceRuntime() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now());
 }
 
-std::string ServiceRuntime::ServiceToken() const {
-  absl::Time now = absl::Now();
-  return MintHs256(config_.GetString("jwt-secret"),
-                   Principal{.subject = "service:" + name_, .roles = {"service"}}, now,
-                   now + absl::Minutes(10), config_.GetString("jwt-issuer"),
-                   config_.GetString("jwt-audience"));
-}
-
 void ServiceRuntime::AddService(grpc::Service* service) { services_.push_back(service); }
 
 void ServiceRuntime::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
-  collectables_.push_back(std::move(collectable));
+  process_.AddCollectable(std::move(collectable));
 }
 
 absl::Status ServiceRuntime::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
-  registry_ = std::make_shared<prometheus::Registry>();
-  auto metrics = std::make_shared<RpcMetrics>(*registry_);
+  auto metrics = std::make_shared<RpcMetrics>(process_.registry());
   SharedMetrics() = metrics;
 
-  const std::string& listen = config_.GetString("listen-addr");
+  const std::string& listen = process_.settings().listen_addr;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port_);
   for (grpc::Service* s : services_) builder.RegisterService(s);
@@ -298,56 +257,34 @@ absl::Status ServiceRuntime::Start() {
   if (!server_ || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
   }
-
-  int64_t metrics_port = config_.GetInt("metrics-port");
-  if (metrics_port >= 0) {
-    std::string host = listen.substr(0, listen.rfind(':'));
-    if (host.empty() || host == "[::]") host = "0.0.0.0";
-    try {
-      exposer_ = std::make_unique<prometheus::Exposer>(absl::StrCat(host, ":", metrics_port));
-      exposer_->RegisterCollectable(registry_);
-      for (const auto& c : collectables_) exposer_->RegisterCollectable(c);
-      auto ports = exposer_->GetListeningPorts();
-      metrics_port_ = ports.empty() ? 0 : ports.front();
-    } catch (const std::exception& e) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot serve metrics on port ", metrics_port, ": ", e.what()));
-    }
-  }
+  if (absl::Status s = process_.StartMetrics(); !s.ok()) return s;
 
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(true);
-  health->SetServingStatus(name_, true);
-  LogInfo("serving", {{"grpc_port", port_}, {"metrics_port", metrics_port_}});
+  health->SetServingStatus(process_.name(), true);
+  LogInfo("serving", {{"grpc_port", port_}, {"metrics_port", process_.metrics_port()}});
   return absl::OkStatus();
 }
 
-void ServiceRuntime::RequestShutdown() { shutdown_.store(true); }
-
 void ServiceRuntime::Wait() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  // Poll so RequestShutdown (tests, fatal errors) also ends the wait.
-  timespec tick{0, 200 * 1000 * 1000};
-  while (!shutdown_.load()) {
-    int sig = sigtimedwait(&set, nullptr, &tick);
-    if (sig == SIGTERM || sig == SIGINT) {
-      LogInfo("shutdown requested", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-      break;
-    }
-  }
+  process_.WaitForShutdown();
   if (!server_) return;
-  auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus(false);
-  absl::Duration grace = config_.GetDuration("shutdown-grace");
+  server_->GetHealthCheckService()->SetServingStatus(false);
   // Stops accepting at once; in-flight calls get until the deadline, then
   // are cancelled.
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + process_.settings().shutdown_grace));
   server_->Wait();
   server_.reset();
   LogInfo("stopped");
+}
+
+int ServiceRuntime::Run() {
+  if (absl::Status s = Start(); !s.ok()) {
+    LogError("cannot start", {{"error", s.ToString()}});
+    return 1;
+  }
+  Wait();
+  return 0;
 }
 
 }  // namespace lc

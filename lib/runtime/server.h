@@ -1,12 +1,11 @@
-// The service runtime every binary shares: settings common to all services,
-// the gRPC server with health, reflection and per-RPC metrics, the handler
-// edge (authentication, request ids, status mapping, logging each failure
-// once) and graceful shutdown on SIGTERM/SIGINT.
+// The gRPC service runtime, built on the process runtime (process.h): the
+// gRPC server with health, reflection and per-RPC metrics, the handler edge
+// (authentication, request ids, status mapping, logging each failure once),
+// the service database with its migrations, and graceful shutdown.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -15,21 +14,27 @@
 #include "absl/status/status.h"
 #include "runtime/config.h"
 #include "runtime/jwt.h"
-
-namespace prometheus {
-class Collectable;
-class Registry;
-class Exposer;
-}  // namespace prometheus
+#include "runtime/pg.h"
+#include "runtime/process.h"
 
 namespace lc {
 
-// Settings every service has: listen-addr (default given here),
-// metrics-port, log-level, jwt-secret, jwt-issuer, jwt-audience,
-// shutdown-grace.
-std::vector<SettingSpec> CommonSettings(const std::string& default_listen_addr);
-// CommonSettings plus db-url and db-pool-size.
+// CommonSettings plus db-url, db-pool-size and migrate-only.
 std::vector<SettingSpec> CommonSettingsWithDatabase(const std::string& default_listen_addr);
+
+struct DatabaseSettings {
+  std::string url;  // libpq key=value or URL; secret
+  int pool_size = 8;
+  bool migrate_only = false;  // apply the migrations, then exit 0
+};
+DatabaseSettings ReadDatabaseSettings(const Config& config);
+
+// Opens the pool of the service's schema and applies its migrations. Exits
+// with status 1 when they fail, and with 0 once applied under migrate-only
+// (the Kubernetes migration Job).
+std::unique_ptr<PgPool> OpenDatabaseOrExit(const DatabaseSettings& settings,
+                                           const std::string& schema,
+                                           const std::vector<Migration>& migrations);
 
 // Who may call an RPC.
 enum class Access {
@@ -67,15 +72,14 @@ class RpcEdge {
 // Builds and runs one service's gRPC server.
 class ServiceRuntime {
  public:
-  ServiceRuntime(std::string service_name, const Config& config);
+  ServiceRuntime(std::string service_name, const RuntimeSettings& settings);
   ~ServiceRuntime();
 
   const RpcEdge& edge() const { return *edge_; }
-  std::shared_ptr<const TokenVerifier> verifier() const { return verifier_; }
-  const Config& config() const { return config_; }
+  std::shared_ptr<const TokenVerifier> verifier() const { return process_.verifier(); }
 
   // A service-identity token for calls to other services.
-  std::string ServiceToken() const;
+  std::string ServiceToken() const { return process_.ServiceToken(); }
 
   void AddService(grpc::Service* service);
 
@@ -88,27 +92,23 @@ class ServiceRuntime {
   absl::Status Start();
   // Bound ports (valid after Start).
   int port() const { return port_; }
-  int metrics_port() const { return metrics_port_; }
+  int metrics_port() const { return process_.metrics_port(); }
 
   // Blocks until SIGTERM/SIGINT (or RequestShutdown), then marks the service
   // NOT_SERVING, stops accepting and drains in-flight calls for at most
   // shutdown-grace before cancelling them.
   void Wait();
-  void RequestShutdown();
+  void RequestShutdown() { process_.RequestShutdown(); }
+
+  // Start, then Wait: the exit status of main (1 when it cannot start).
+  int Run();
 
  private:
-  std::string name_;
-  const Config& config_;
-  std::shared_ptr<const TokenVerifier> verifier_;
+  Process process_;
   std::unique_ptr<RpcEdge> edge_;
   std::vector<grpc::Service*> services_;
-  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
-  std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  int metrics_port_ = 0;
-  std::atomic<bool> shutdown_{false};
 };
 
 // Reads a "Bearer" token from an "authorization" header value.

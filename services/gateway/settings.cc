@@ -4,16 +4,17 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/server.h"
+#include "runtime/process.h"
 
 namespace lc::gateway {
 
-std::vector<SettingSpec> GatewaySettings() {
+std::vector<SettingSpec> SettingSpecs() {
   std::vector<SettingSpec> s = CommonSettings("0.0.0.0:8080");
   for (SettingSpec& spec : s) {
     if (spec.name == "listen-addr") spec.help = "HTTP listen address host:port (port 0: free port)";
   }
   s.push_back({.name = "public-url",
+               .type = SettingType::kUrl,
                .help = "the gateway's browser-visible URL (http://127.0.0.1:8080); OAuth "
                        "callbacks are built from it and return_to must stay on its origin",
                .required = true});
@@ -30,17 +31,22 @@ std::vector<SettingSpec> GatewaySettings() {
   s.push_back({.name = "stream-timeout",
                .type = SettingType::kDuration,
                .default_value = "30m",
-               .help = "deadline of streaming calls (sync run, reindex)"});
+               .help = "deadline of streaming calls (sync run, reindex)",
+               .min_duration = absl::Milliseconds(1),
+               .max_duration = absl::Hours(24)});
   s.push_back({.name = "content-timeout",
                .type = SettingType::kDuration,
                .default_value = "5m",
                .help = "deadline of a file the gateway streams itself (links that need the "
-                       "account's token)"});
+                       "account's token)",
+               .min_duration = absl::Milliseconds(1),
+               .max_duration = absl::Hours(24)});
   s.push_back({.name = "link-cache-ttl",
                .type = SettingType::kDuration,
                .default_value = "30s",
                .help = "how long a browser link is reused for the same user, document and kind "
-                       "(never past the link's own expiry; 0s: off)"});
+                       "(never past the link's own expiry; 0s: off)",
+               .max_duration = absl::Hours(1)});
   s.push_back({.name = "link-cache-entries",
                .type = SettingType::kInt,
                .default_value = "100000",
@@ -50,19 +56,27 @@ std::vector<SettingSpec> GatewaySettings() {
   s.push_back({.name = "upstream-timeout",
                .type = SettingType::kDuration,
                .default_value = "10s",
-               .help = "deadline of each gRPC call to a service"});
+               .help = "deadline of each gRPC call to a service",
+               .min_duration = absl::Milliseconds(1),
+               .max_duration = absl::Hours(1)});
   s.push_back({.name = "http-read-timeout",
                .type = SettingType::kDuration,
                .default_value = "10s",
-               .help = "how long reading a request may stall"});
+               .help = "how long reading a request may stall",
+               .min_duration = absl::Milliseconds(1),
+               .max_duration = absl::Hours(1)});
   s.push_back({.name = "http-write-timeout",
                .type = SettingType::kDuration,
                .default_value = "10s",
-               .help = "how long writing a response may stall"});
+               .help = "how long writing a response may stall",
+               .min_duration = absl::Milliseconds(1),
+               .max_duration = absl::Hours(1)});
   s.push_back({.name = "http-idle-timeout",
                .type = SettingType::kDuration,
                .default_value = "5s",
-               .help = "how long an idle keep-alive connection stays open"});
+               .help = "how long an idle keep-alive connection stays open",
+               .min_duration = absl::Milliseconds(1),
+               .max_duration = absl::Hours(1)});
   s.push_back({.name = "http-keepalive-requests",
                .type = SettingType::kInt,
                .default_value = "1000",
@@ -84,19 +98,19 @@ std::vector<SettingSpec> GatewaySettings() {
   return s;
 }
 
-absl::StatusOr<Gateway::Options> GatewayOptionsFromConfig(const Config& config) {
-  Gateway::Options options;
-  const std::string& listen = config.GetString("listen-addr");
+absl::StatusOr<Settings> ReadSettings(const Config& config) {
+  Settings s;
+  s.runtime = ReadRuntimeSettings(config);
+  Gateway::Options& options = s.gateway;
+  const std::string& listen = s.runtime.listen_addr;
   const size_t colon = listen.rfind(':');
   options.listen_host = listen.substr(0, colon);
   if (!absl::SimpleAtoi(absl::string_view(listen).substr(colon + 1), &options.listen_port)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid setting --listen-addr (LC_LISTEN_ADDR): ", listen));
+    return InvalidSetting("listen-addr", "not host:port");
   }
   auto public_url = PublicUrl::Parse(config.GetString("public-url"));
   if (!public_url.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid setting --public-url (LC_PUBLIC_URL): ",
-                                                   public_url.status().message()));
+    return InvalidSetting("public-url", std::string(public_url.status().message()));
   }
   options.public_url = *std::move(public_url);
   options.oauth_addr = config.GetString("oauth-addr");
@@ -115,14 +129,7 @@ absl::StatusOr<Gateway::Options> GatewayOptionsFromConfig(const Config& config) 
   options.max_request_bytes = static_cast<size_t>(config.GetInt("http-max-request-bytes"));
   options.threads = static_cast<int>(config.GetInt("http-threads"));
   options.keepalive_requests = static_cast<int>(config.GetInt("http-keepalive-requests"));
-  for (const char* name : {"upstream-timeout", "stream-timeout", "content-timeout",
-                           "http-read-timeout", "http-write-timeout", "http-idle-timeout"}) {
-    if (config.GetDuration(name) <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat("invalid setting --", name, " (",
-                                                     Config::EnvName(name), "): must be positive"));
-    }
-  }
-  return options;
+  return s;
 }
 
 }  // namespace lc::gateway

@@ -1,5 +1,5 @@
-// The gateway's settings (flags or LC_* variables) and their translation
-// into Gateway::Options, checked at start.
+// The gateway's settings (flags or LC_* variables), typed and checked at
+// start.
 #pragma once
 
 #include <vector>
@@ -7,14 +7,20 @@
 #include "absl/status/statusor.h"
 #include "gateway/gateway.h"
 #include "runtime/config.h"
+#include "runtime/process.h"
 
 namespace lc::gateway {
 
-// CommonSettings("0.0.0.0:8080") plus public-url, oauth-addr, the HTTP
-// timeouts and limits.
-std::vector<SettingSpec> GatewaySettings();
+struct Settings {
+  RuntimeSettings runtime;
+  Gateway::Options gateway;
+};
 
-// INVALID_ARGUMENT naming the flag when a value is unusable.
-absl::StatusOr<Gateway::Options> GatewayOptionsFromConfig(const Config& config);
+// CommonSettings("0.0.0.0:8080") plus public-url, the service addresses,
+// the HTTP timeouts and limits.
+std::vector<SettingSpec> SettingSpecs();
+
+// INVALID_ARGUMENT naming the flag and its variable when a value is unusable.
+absl::StatusOr<Settings> ReadSettings(const Config& config);
 
 }  // namespace lc::gateway

@@ -4,18 +4,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "runtime/server.h"
 
 namespace lc::indexer {
 
-std::vector<SettingSpec> IndexerSettingSpecs() {
+std::vector<SettingSpec> SettingSpecs() {
   std::vector<SettingSpec> specs = CommonSettingsWithDatabase("0.0.0.0:50055");
   auto add = [&](SettingSpec s) { specs.push_back(std::move(s)); };
   add({.name = "providers-addr",
        .type = SettingType::kHostPort,
        .default_value = "127.0.0.1:50053",
-       .help = "ProviderService address"});
+       .help = "ProviderService address",
+       .required = true});
   add({.name = "repository-addr",
+       .type = SettingType::kHostPort,
        .help =
            "RepositoryService address, told each document's full-text state (empty: not told)"});
   add({.name = "text-search-configs",
@@ -46,11 +47,15 @@ std::vector<SettingSpec> IndexerSettingSpecs() {
   add({.name = "fetch-timeout",
        .type = SettingType::kDuration,
        .default_value = "60s",
-       .help = "time to fetch one document's content"});
+       .help = "time to fetch one document's content",
+       .min_duration = absl::Milliseconds(1),
+       .max_duration = absl::Hours(1)});
   add({.name = "extract-timeout",
        .type = SettingType::kDuration,
        .default_value = "30s",
-       .help = "time (wall and CPU) to extract one document's text"});
+       .help = "time (wall and CPU) to extract one document's text",
+       .min_duration = absl::Milliseconds(1),
+       .max_duration = absl::Hours(1)});
   add({.name = "extract-memory-bytes",
        .type = SettingType::kInt,
        .default_value = "1073741824",
@@ -75,12 +80,15 @@ std::vector<SettingSpec> IndexerSettingSpecs() {
   add({.name = "retry-backoff",
        .type = SettingType::kDuration,
        .default_value = "10s",
-       .help = "wait before the first retry; doubles per attempt up to 30m"});
+       .help = "wait before the first retry; doubles per attempt up to 30m",
+       .max_duration = absl::Minutes(30)});
   return specs;
 }
 
-absl::StatusOr<IndexerSettings> ReadIndexerSettings(const Config& config) {
-  IndexerSettings s;
+absl::StatusOr<Settings> ReadSettings(const Config& config) {
+  Settings s;
+  s.runtime = ReadRuntimeSettings(config);
+  s.database = ReadDatabaseSettings(config);
   s.providers_addr = config.GetString("providers-addr");
   s.repository_addr = config.GetString("repository-addr");
   for (absl::string_view c :
@@ -88,8 +96,7 @@ absl::StatusOr<IndexerSettings> ReadIndexerSettings(const Config& config) {
     s.text_search_configs.emplace_back(absl::StripAsciiWhitespace(c));
   }
   if (s.text_search_configs.empty()) {
-    return absl::InvalidArgumentError(
-        "--text-search-configs (LC_TEXT_SEARCH_CONFIGS): give at least one configuration");
+    return InvalidSetting("text-search-configs", "give at least one configuration");
   }
   for (absl::string_view p :
        absl::StrSplit(config.GetString("text-export-providers"), ',', absl::SkipWhitespace())) {
@@ -102,21 +109,16 @@ absl::StatusOr<IndexerSettings> ReadIndexerSettings(const Config& config) {
   s.sandbox.extract.max_unzipped_bytes = config.GetInt("max-unzipped-bytes");
   s.sandbox.timeout = config.GetDuration("extract-timeout");
   s.sandbox.max_memory_bytes = config.GetInt("extract-memory-bytes");
-  if (s.sandbox.timeout <= absl::ZeroDuration() || s.caps.fetch_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("--extract-timeout and --fetch-timeout must be positive");
-  }
   s.extractor_path = config.GetString("extractor-path");
   if (s.extractor_path.empty()) s.extractor_path = DefaultHelperPath();
   if (access(s.extractor_path.c_str(), X_OK) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--extractor-path (LC_EXTRACTOR_PATH): cannot execute \"", s.extractor_path, "\""));
+    return InvalidSetting("extractor-path",
+                          absl::StrCat("cannot execute \"", s.extractor_path, "\""));
   }
   s.workers.workers = static_cast<int>(config.GetInt("workers"));
   s.workers.max_attempts = static_cast<int>(config.GetInt("max-attempts"));
   s.workers.lease = s.caps.fetch_timeout + s.sandbox.timeout + absl::Seconds(30);
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  s.workers.name = absl::StrCat(host, ":", getpid());
+  s.workers.name = InstanceName();
   s.queue.max_attempts = s.workers.max_attempts;
   s.queue.backoff_base = config.GetDuration("retry-backoff");
   return s;

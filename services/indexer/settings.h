@@ -1,4 +1,5 @@
-// The indexer's settings beyond the common ones, read and checked at start.
+// The indexer's settings (flags or LC_* variables), typed and checked at
+// start.
 #pragma once
 
 #include <set>
@@ -11,14 +12,15 @@
 #include "indexer/indexing_workers.h"
 #include "indexer/sandboxed_extractor.h"
 #include "runtime/config.h"
+#include "runtime/server.h"
 
 namespace lc::indexer {
 
-std::vector<SettingSpec> IndexerSettingSpecs();
-
-struct IndexerSettings {
-  std::string providers_addr;
-  std::string repository_addr;
+struct Settings {
+  RuntimeSettings runtime;
+  DatabaseSettings database;
+  std::string providers_addr;   // host:port
+  std::string repository_addr;  // host:port; empty: not told the full-text states
   std::vector<std::string> text_search_configs;
   std::set<std::string> text_export_providers;
   IndexCaps caps;
@@ -28,7 +30,12 @@ struct IndexerSettings {
   QueueSettings queue;
 };
 
-// INVALID_ARGUMENT naming the setting when a value does not fit.
-absl::StatusOr<IndexerSettings> ReadIndexerSettings(const Config& config);
+// CommonSettingsWithDatabase("0.0.0.0:50055") plus the service addresses,
+// the text-search configurations, the extraction limits and the workers.
+std::vector<SettingSpec> SettingSpecs();
+
+// INVALID_ARGUMENT naming the flag and its variable when a value is
+// unusable (also a text-search configuration or extractor it cannot use).
+absl::StatusOr<Settings> ReadSettings(const Config& config);
 
 }  // namespace lc::indexer

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -29,6 +31,14 @@ std::vector<SettingSpec> Specs() {
   specs.push_back(
       {.name = "upstream", .type = SettingType::kHostPort, .default_value = "localhost:8080"});
   specs.push_back({.name = "jwt-secret", .default_value = "dev-secret", .secret = true});
+  specs.push_back({.name = "poll",
+                   .type = SettingType::kDuration,
+                   .default_value = "1s",
+                   .min_duration = absl::Milliseconds(10),
+                   .max_duration = absl::Minutes(5)});
+  specs.push_back({.name = "public-url", .type = SettingType::kUrl});
+  specs.push_back({.name = "ca-file", .type = SettingType::kReadableFile});
+  specs.push_back({.name = "signing-key", .secret = true, .min_length = 8});
   return specs;
 }
 
@@ -137,7 +147,74 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, BadValueTest,
                                            BadValue{"verbose", "LC_VERBOSE", "maybe"},
                                            BadValue{"log-level", "LC_LOG_LEVEL", "loud"},
                                            BadValue{"upstream", "LC_UPSTREAM", "localhost"},
-                                           BadValue{"upstream", "LC_UPSTREAM", "localhost:99999"}));
+                                           BadValue{"upstream", "LC_UPSTREAM", "localhost:99999"},
+                                           BadValue{"upstream", "LC_UPSTREAM", ":8080"},
+                                           BadValue{"upstream", "LC_UPSTREAM", "http://h:80"},
+                                           BadValue{"poll", "LC_POLL", "5ms"},
+                                           BadValue{"poll", "LC_POLL", "6m"},
+                                           BadValue{"poll", "LC_POLL", "-1s"},
+                                           BadValue{"public-url", "LC_PUBLIC_URL", "example.com"},
+                                           BadValue{"public-url", "LC_PUBLIC_URL", "ftp://h/x"},
+                                           BadValue{"public-url", "LC_PUBLIC_URL", "http://"},
+                                           BadValue{"ca-file", "LC_CA_FILE", "/no/such/file"},
+                                           BadValue{"signing-key", "LC_SIGNING_KEY", "short"}));
+
+TEST(ConfigTest, DurationRangeIsInclusiveAndNamedInTheError) {
+  for (const char* ok : {"10ms", "5m", "90s"}) {
+    auto config = LoadArgs({}, {{"LC_POLL", ok}});
+    ASSERT_TRUE(config.ok()) << ok << ": " << config.status();
+  }
+  auto low = LoadArgs({"--poll=9ms"});
+  ASSERT_FALSE(low.ok());
+  EXPECT_THAT(low.status().message(),
+              AllOf(HasSubstr("--poll (LC_POLL)"), HasSubstr("[10ms, 5m]")));
+}
+
+TEST(ConfigTest, UrlAcceptsAbsoluteHttpAndHttps) {
+  for (const char* url : {"http://127.0.0.1:8080", "https://lc.example.com/base/"}) {
+    auto config = LoadArgs({}, {{"LC_PUBLIC_URL", url}});
+    ASSERT_TRUE(config.ok()) << url << ": " << config.status();
+    EXPECT_EQ(config->GetString("public-url"), url);
+  }
+}
+
+TEST(ConfigTest, OptionalHostPortMayBeEmptyButNotMalformed) {
+  std::vector<SettingSpec> specs = {{.name = "indexer-addr", .type = SettingType::kHostPort}};
+  auto unset = LoadArgs({}, {}, specs);
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->GetString("indexer-addr"), "");
+  auto empty = LoadArgs({}, {{"LC_INDEXER_ADDR", ""}}, specs);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(LoadArgs({"--indexer-addr=[::1]:50055"}, {}, specs).ok());
+  auto bad = LoadArgs({"--indexer-addr=indexer"}, {}, specs);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("--indexer-addr (LC_INDEXER_ADDR): not host:port"));
+}
+
+TEST(ConfigTest, ReadableFileMustOpen) {
+  const std::string path = ::testing::TempDir() + "/config_test_ca.pem";
+  { std::ofstream(path) << "pem"; }
+  const std::string flag = "--ca-file=" + path;
+  auto config = LoadArgs({flag.c_str()});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->GetString("ca-file"), path);
+  std::remove(path.c_str());
+}
+
+TEST(ConfigTest, ShortSecretIsRefusedWithoutEchoingIt) {
+  auto bad = LoadArgs({"--signing-key=abc1234"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              AllOf(HasSubstr("--signing-key (LC_SIGNING_KEY)"), HasSubstr("at least 8 bytes"),
+                    Not(HasSubstr("abc1234"))));
+  EXPECT_TRUE(LoadArgs({"--signing-key=abcd12345"}).ok());
+}
+
+TEST(ConfigTest, InvalidSettingHasTheSameShape) {
+  const absl::Status s = InvalidSetting("token-keys", "bad entry 2");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "--token-keys (LC_TOKEN_KEYS): bad entry 2");
+}
 
 TEST(ConfigTest, RequiredMissingIsAnError) {
   std::vector<SettingSpec> specs = {{.name = "db-url", .required = true}};

@@ -6,10 +6,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <atomic>
 #include <chrono>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "liveconnect/v1/repository.grpc.pb.h"
@@ -23,16 +23,19 @@ using ::testing::HasSubstr;
 
 constexpr char kSecret[] = "runtime-test-secret-runtime-test-secret";
 
-// GetDocument sleeps for the requested title length in milliseconds, so a
-// test can keep a call in flight.
+// GetDocument of the id "block" stays in flight until the test releases it.
 class SlowService final : public v1::RepositoryService::Service {
  public:
   explicit SlowService(const RpcEdge& edge) : edge_(edge) {}
   grpc::Status GetDocument(grpc::ServerContext* ctx, const v1::GetDocumentRequest* req,
                            v1::Document* resp) override {
     return edge_.Serve(ctx, "GetDocument", Access::kUser, [&](const CallContext& call) {
-      started.store(true);
-      std::this_thread::sleep_for(std::chrono::milliseconds(req->id().size()));
+      if (req->id() == "block") {
+        started.Notify();
+        if (!release.WaitForNotificationWithTimeout(absl::Seconds(20))) {
+          return absl::DeadlineExceededError("the test never released the call");
+        }
+      }
       resp->set_owner(call.principal.subject);
       return absl::OkStatus();
     });
@@ -42,7 +45,8 @@ class SlowService final : public v1::RepositoryService::Service {
     return edge_.Serve(ctx, "DeleteDocument", Access::kAdmin,
                        [&](const CallContext&) { return absl::NotFoundError("no such thing"); });
   }
-  std::atomic<bool> started{false};
+  absl::Notification started;
+  absl::Notification release;
 
  private:
   const RpcEdge& edge_;
@@ -60,8 +64,7 @@ class ServiceRuntimeTest : public ::testing::Test {
     std::map<std::string, std::string> env = {{"LC_JWT_SECRET", kSecret}};
     auto config = Config::Load(CommonSettings("127.0.0.1:0"), 4, argv, env);
     ASSERT_TRUE(config.ok()) << config.status();
-    config_ = std::make_unique<Config>(*config);
-    runtime_ = std::make_unique<ServiceRuntime>("svc", *config_);
+    runtime_ = std::make_unique<ServiceRuntime>("svc", ReadRuntimeSettings(*config));
     service_ = std::make_unique<SlowService>(runtime_->edge());
     runtime_->AddService(service_.get());
     ASSERT_TRUE(runtime_->Start().ok());
@@ -83,7 +86,6 @@ class ServiceRuntimeTest : public ::testing::Test {
                                                            now + absl::Minutes(1)));
   }
 
-  std::unique_ptr<Config> config_;
   std::unique_ptr<ServiceRuntime> runtime_;
   std::unique_ptr<SlowService> service_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -203,6 +205,22 @@ TEST_F(ServiceRuntimeTest, MetricsCountCallsByMethodAndCode) {
               HasSubstr("lc_grpc_server_handling_seconds_count{method=\"" + method + "\"} 4"));
 }
 
+// A new call refused while a started one is still in flight: the server is
+// shutting down (bounded poll; gRPC has no notification for it).
+bool NewCallsRefused(v1::RepositoryService::Stub& stub) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    v1::Document resp;
+    if (stub.GetDocument(&ctx, v1::GetDocumentRequest(), &resp).error_code() ==
+        grpc::StatusCode::UNAVAILABLE) {
+      return true;
+    }
+  }
+  return false;
+}
+
 TEST_F(ServiceRuntimeTest, ShutdownDrainsInFlightCallsAndRefusesNewOnes) {
   v1::Document slow_resp;
   grpc::Status slow_status;
@@ -210,15 +228,19 @@ TEST_F(ServiceRuntimeTest, ShutdownDrainsInFlightCallsAndRefusesNewOnes) {
     grpc::ClientContext ctx;
     Authorize(ctx);
     v1::GetDocumentRequest req;
-    req.set_id(std::string(600, 'x'));  // 600 ms in the handler
+    req.set_id("block");
     slow_status = stub_->GetDocument(&ctx, req, &slow_resp);
   });
-  while (!service_->started.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(service_->started.WaitForNotificationWithTimeout(absl::Seconds(10)));
   runtime_->RequestShutdown();
   std::thread waiter([&] { runtime_->Wait(); });
+  // The in-flight call outlives the start of the shutdown, then finishes.
+  const bool refused = NewCallsRefused(*stub_);
+  service_->release.Notify();
   slow.join();
   waiter.join();
   stopped_ = true;
+  EXPECT_TRUE(refused) << "new calls were still accepted during the shutdown";
   EXPECT_TRUE(slow_status.ok()) << slow_status.error_message();
   EXPECT_EQ(slow_resp.owner(), "alice");
 

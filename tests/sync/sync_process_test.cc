@@ -1,16 +1,17 @@
 // The sync binary as real processes against the services of this test
 // (repository, providers, oauth in-process) and the emulator: kill -9 in
-// the middle of a run (changes applied, cursor not saved) and a restart;
-// two replicas at once.
+// the middle of a run (changes applied, cursor not saved; the test binary
+// sync_with_test_hooks stops there) and a restart; two production
+// binaries at once.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "liveconnect/v1/sync.grpc.pb.h"
 #include "runtime/jwt.h"
 #include "sync_stack.h"
@@ -24,7 +25,8 @@ using json = nlohmann::json;
 // One sync process; SIGKILLed (or SIGTERMed) when destroyed.
 class SyncProcess {
  public:
-  SyncProcess(SyncStack& stack, const std::string& replica, std::vector<std::string> extra = {}) {
+  SyncProcess(SyncStack& stack, const std::string& replica, std::vector<std::string> extra = {},
+              const char* binary = LC_SYNC_BIN) {
     port_ = FreeLoopbackPort();
     std::vector<std::string> args = {
         "sync",
@@ -45,7 +47,7 @@ class SyncProcess {
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      execv(LC_SYNC_BIN, argv.data());
+      execv(binary, argv.data());
       _exit(127);
     }
     stub_ = v1::SyncService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
@@ -175,19 +177,20 @@ TEST_F(SyncProcessTest, Kill9AfterApplyingBeforeTheCursorSaveReplaysWithoutLossO
   char dir_template[] = "/tmp/lc-sync-crash-XXXXXX";
   const std::string pause_file = std::string(mkdtemp(dir_template)) + "/paused";
   {
-    SyncProcess doomed(*stack_, "replica-1", {"--debug-pause-before-cursor-save=" + pause_file});
+    SyncProcess doomed(*stack_, "replica-1", {"--pause-before-cursor-save=" + pause_file},
+                       LC_SYNC_TEST_BIN);
     grpc::Status run_status;
     std::thread run([&] {
       v1::SyncProgress p;
       run_status = doomed.RunNow(&p);
     });
-    // Process state, not wall time: wait (bounded) for the pause point.
-    bool paused = false;
-    for (int i = 0; i < 600 && !paused; ++i) {
-      paused = std::ifstream(pause_file).good();
-      if (!paused) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // The hook creates the file at the pause point; poll for it (bounded).
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (access(pause_file.c_str(), F_OK) != 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(20));
     }
-    ASSERT_TRUE(paused) << "the sync process never reached the cursor save";
+    ASSERT_EQ(access(pause_file.c_str(), F_OK), 0)
+        << "the sync process never reached the cursor save";
     // Changes are applied, the cursor is not saved: crash now.
     std::vector<int> applied = SyncedCounts(a);
     int updated = 0;
@@ -232,6 +235,20 @@ TEST_F(SyncProcessTest, Kill9AfterApplyingBeforeTheCursorSaveReplaysWithoutLossO
     EXPECT_TRUE(acc.has_last_sync_time());
   }
   EXPECT_TRUE(found);
+}
+
+// The crash point is the test binary's alone: production refuses the flag.
+TEST(SyncBinaryTest, ProductionBinaryHasNoTestHookFlag) {
+  const std::string cmd = std::string(LC_SYNC_BIN) + " --jwt-secret=" + kJwtSecret +
+                          " --db-url=x --pause-before-cursor-save=/tmp/x 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  char buf[512];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) output.append(buf, n);
+  const int status = pclose(p);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << output;
+  EXPECT_THAT(output, ::testing::HasSubstr("unknown flag --pause-before-cursor-save"));
 }
 
 TEST_F(SyncProcessTest, TwoReplicasSyncEveryAccountButNeverOneTogether) {
