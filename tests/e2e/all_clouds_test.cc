@@ -34,6 +34,7 @@
 #include "absl/time/clock.h"
 #include "e2e_client.h"
 #include "runtime/jwt.h"
+#include "testing/wait.h"
 
 namespace lc::e2e {
 namespace {
@@ -257,20 +258,18 @@ class AllCloudsTest : public ::testing::TestWithParam<std::string> {
   // Polls search until `pred` holds for the hit ids, or the deadline.
   void AwaitSearch(const std::string& word, const std::string& what, const std::string& doc_id,
                    const std::function<bool(const std::set<std::string>&)>& pred) {
-    const absl::Time deadline = absl::Now() + kIndexDeadline;
     Exchange last;
-    std::set<std::string> ids;
-    while (true) {
-      ids = SearchIds(*user_, word, &last);
-      if (last.status != 200 || pred(ids)) break;
-      if (absl::Now() > deadline) {
-        ADD_FAILURE() << "search for \"" << word << "\": " << what << " not within "
-                      << kIndexDeadline << "; last answer: " << last
-                      << "\nthe index: " << user_->Get("/api/v1/index/status?documentId=" + doc_id)
-                      << "\nthe document: " << GetDocument(doc_id);
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(500));
+    const bool answered = ::lc::testing::WaitFor(
+        [&] {
+          const std::set<std::string> ids = SearchIds(*user_, word, &last);
+          return last.status != 200 || pred(ids);
+        },
+        kIndexDeadline, absl::Milliseconds(200));
+    if (!answered) {
+      ADD_FAILURE() << "search for \"" << word << "\": " << what << " not within " << kIndexDeadline
+                    << "; last answer: " << last
+                    << "\nthe index: " << user_->Get("/api/v1/index/status?documentId=" + doc_id)
+                    << "\nthe document: " << GetDocument(doc_id);
     }
   }
 

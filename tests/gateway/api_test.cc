@@ -28,6 +28,7 @@
 #include "liveconnect/v1/repository.grpc.pb.h"
 #include "liveconnect/v1/sync.grpc.pb.h"
 #include "runtime/log.h"
+#include "testing/fake_provider_service.h"
 
 namespace lc::gateway {
 namespace {
@@ -132,38 +133,6 @@ class FakeRepository final : public v1::RepositoryService::Service {
   Recorder& r_;
 };
 
-class FakeProviders final : public v1::ProviderService::Service {
- public:
-  explicit FakeProviders(Recorder& r) : r_(r) {}
-  std::vector<std::string> chunks = {"hello ", "world"};
-  bool fail_after_first = false;
-
-  grpc::Status GetContent(grpc::ServerContext* c, const v1::GetContentRequest* req,
-                          grpc::ServerWriter<v1::ContentChunk>* writer) override {
-    auto s = r_.Record("GetContent", *c, *req);
-    if (!s.ok()) return s;
-    for (size_t i = 0; i < chunks.size(); ++i) {
-      v1::ContentChunk chunk;
-      chunk.set_data(chunks[i]);
-      if (i == 0) chunk.set_mime_type("text/plain");
-      writer->Write(chunk);
-      if (fail_after_first) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "provider gone");
-    }
-    return grpc::Status::OK;
-  }
-  grpc::Status ListFolder(grpc::ServerContext* c, const v1::ListFolderRequest* req,
-                          v1::ListFolderResponse* resp) override {
-    auto s = r_.Record("ListFolder", *c, *req);
-    auto* item = resp->add_items();
-    item->set_id("file-1");
-    item->set_name("a.txt");
-    return s;
-  }
-
- private:
-  Recorder& r_;
-};
-
 class FakeIndexer final : public v1::IndexerService::Service {
  public:
   explicit FakeIndexer(Recorder& r) : r_(r) {}
@@ -216,6 +185,17 @@ class ApiTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     repo_.link.set_url("https://dl.provider.example/file?sig=abc");
+    providers_.SetObserver([this](const std::string& rpc, grpc::ServerContext& context,
+                                  const google::protobuf::Message& request) {
+      return rec_.Record(rpc, context, request);
+    });
+    providers_.SetDefaultContent([](const v1::GetContentRequest&) {
+      return ::lc::testing::FakeProviderService::Content{.chunks = {"hello ", "world"}};
+    });
+    v1::CloudFile item;
+    item.set_id("file-1");
+    item.set_name("a.txt");
+    providers_.SetFolder({item});
     StartGateway(/*with_sync=*/true);
   }
 
@@ -275,7 +255,7 @@ class ApiTest : public ::testing::Test {
 
   Recorder rec_;
   FakeRepository repo_{rec_};
-  FakeProviders providers_{rec_};
+  ::lc::testing::FakeProviderService providers_;
   FakeIndexer indexer_{rec_};
   FakeSync sync_{rec_};
   int port_ = 0;
@@ -521,8 +501,12 @@ TEST_F(ApiTest, TokenOnlyLinksAreStreamedNotRedirected) {
 
 TEST_F(ApiTest, AStreamThatFailsMidwayIsCutShort) {
   repo_.link.set_requires_token(true);
-  providers_.chunks = {std::string(64 * 1024, 'a'), std::string(64 * 1024, 'b')};
-  providers_.fail_after_first = true;
+  // The first 64 KiB of 128, then the provider is gone.
+  providers_.SetDefaultContent([](const v1::GetContentRequest&) {
+    return ::lc::testing::FakeProviderService::Content{
+        .chunks = {std::string(64 * 1024, 'a')},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "provider gone")};
+  });
   auto res = client_->Get("/api/v1/documents/doc-1/download", As("alice"));
   // Either the client sees the truncated chunked body as an error, or it
   // never got the whole file: never the complete 128 KiB.

@@ -6,44 +6,26 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <mutex>
-
 #include "absl/strings/str_cat.h"
+#include "testing/fake_provider_service.h"
 
 namespace lc::indexer {
 namespace {
 
-class FakeProviders final : public v1::ProviderService::Service {
- public:
-  grpc::Status GetContent(grpc::ServerContext* ctx, const v1::GetContentRequest* req,
-                          grpc::ServerWriter<v1::ContentChunk>* writer) override {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      last = *req;
-      auto md = ctx->client_metadata().find("authorization");
-      auth = md == ctx->client_metadata().end() ? ""
-                                                : std::string(md->second.data(), md->second.size());
-    }
-    if (req->blob().file_id() == "gone") {
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, "file not found");
-    }
-    for (int i = 0; i < chunks; ++i) {
-      v1::ContentChunk c;
-      if (i == 0) c.set_mime_type("text/plain");
-      c.set_data(std::string(1000, 'a' + i % 26));
-      if (!writer->Write(c)) break;
-    }
-    return grpc::Status::OK;
-  }
-  std::mutex mu;
-  v1::GetContentRequest last;
-  std::string auth;
-  int chunks = 5;
-};
+using ::lc::testing::FakeProviderService;
+
+// `chunks` chunks of 1000 bytes: "aaa...", "bbb...", ...
+FakeProviderService::Content Chunks(int chunks) {
+  FakeProviderService::Content content;
+  for (int i = 0; i < chunks; ++i) content.chunks.push_back(std::string(1000, 'a' + i % 26));
+  return content;
+}
 
 class ContentSourceTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    fake_.SetDefaultContent([](const v1::GetContentRequest&) { return Chunks(5); });
+    fake_.FailContent("gone", grpc::Status(grpc::StatusCode::NOT_FOUND, "file not found"));
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -55,7 +37,7 @@ class ContentSourceTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
 
-  FakeProviders fake_;
+  FakeProviderService fake_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<GrpcContentSource> source_;
 };
@@ -70,16 +52,17 @@ TEST_F(ContentSourceTest, StreamsChunksOnBehalfOfTheOwner) {
   EXPECT_EQ(got->bytes.size(), 5000u);
   EXPECT_EQ(got->mime_type, "text/plain");
   EXPECT_EQ(got->bytes.substr(1000, 3), "bbb");
-  std::lock_guard<std::mutex> lock(fake_.mu);
-  EXPECT_EQ(fake_.last.on_behalf_of(), "alice");
-  EXPECT_EQ(fake_.last.format(), v1::CONTENT_FORMAT_TEXT);
-  EXPECT_EQ(fake_.last.max_bytes(), 1 << 20);
-  EXPECT_EQ(fake_.last.blob().file_id(), "f1");
-  EXPECT_EQ(fake_.auth, "Bearer svc-token");
+  auto requests = fake_.content_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].on_behalf_of(), "alice");
+  EXPECT_EQ(requests[0].format(), v1::CONTENT_FORMAT_TEXT);
+  EXPECT_EQ(requests[0].max_bytes(), 1 << 20);
+  EXPECT_EQ(requests[0].blob().file_id(), "f1");
+  EXPECT_EQ(fake_.calls().back().authorization, "Bearer svc-token");
 }
 
 TEST_F(ContentSourceTest, StopsAtTheByteCap) {
-  fake_.chunks = 100;
+  fake_.SetContent("big", Chunks(100));
   v1::BlobRef blob;
   blob.set_file_id("big");
   auto got = source_->Fetch(blob, v1::CONTENT_FORMAT_ORIGINAL, "alice", 2500, absl::Seconds(5));

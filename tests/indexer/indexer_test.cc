@@ -31,7 +31,9 @@
 #include "runtime/jwt.h"
 #include "runtime/pg.h"
 #include "runtime/server.h"
+#include "testing/fake_content_source.h"
 #include "testing/pg_fixture.h"
+#include "testing/wait.h"
 
 namespace lc::indexer {
 namespace {
@@ -44,53 +46,7 @@ using ::testing::UnorderedElementsAreArray;
 
 constexpr char kSecret[] = "test-secret-test-secret-test-secret-0123";
 
-// Files by file_id; counts every fetch.
-class FakeContentSource : public ContentSource {
- public:
-  struct File {
-    std::string bytes;
-    std::string mime;
-    std::optional<std::string> text_export;
-    absl::Status error;  // returned for ORIGINAL when not OK
-  };
-  void Put(const std::string& file_id, File f) {
-    std::lock_guard<std::mutex> lock(mu_);
-    files_[file_id] = std::move(f);
-  }
-  int Fetches(const std::string& file_id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return fetches_[file_id];
-  }
-  absl::StatusOr<FetchedContent> Fetch(const v1::BlobRef& blob, v1::ContentFormat format,
-                                       const std::string& user, int64_t max_bytes,
-                                       absl::Duration) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++fetches_[blob.file_id()];
-    last_user_ = user;
-    auto it = files_.find(blob.file_id());
-    if (it == files_.end()) return absl::NotFoundError("no such file");
-    const File& f = it->second;
-    if (format == v1::CONTENT_FORMAT_TEXT) {
-      if (!f.text_export) return absl::UnimplementedError("no text export");
-      return FetchedContent{*f.text_export, "text/plain"};
-    }
-    if (!f.error.ok()) return f.error;
-    if (static_cast<int64_t>(f.bytes.size()) > max_bytes) {
-      return absl::ResourceExhaustedError("over max_bytes");
-    }
-    return FetchedContent{f.bytes, f.mime};
-  }
-  std::string last_user() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_user_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, File> files_;
-  std::map<std::string, int> fetches_;
-  std::string last_user_;
-};
+using ::lc::testing::FakeContentSource;
 
 std::string Uuid(int n) {
   char buf[40];
@@ -210,6 +166,22 @@ class IndexerTest : public ::testing::Test {
       if (!r.ok() || !*r) return ran;
       ++ran;
     }
+  }
+
+  // A running job's lease has run out by the database's clock (its worker
+  // vanished), so another worker may take it over.
+  bool LeaseExpired() {
+    bool expired = false;
+    EXPECT_TRUE(pool_
+                    ->Run([&](pqxx::work& tx) {
+                      expired = tx.exec1(
+                                      "SELECT count(*) FROM jobs WHERE state = 'running' "
+                                      "AND lease_expires < now()")[0]
+                                    .as<int>() > 0;
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return expired;
   }
 
   v1::SearchResponse Search(const std::string& user, v1::SearchRequest req,
@@ -679,7 +651,7 @@ TEST_F(IndexerTest, ExpiredLeaseIsTakenOverAndPoisonJobsDie) {
     auto j = store_->Lease(absl::StrCat("ghost", i), absl::Milliseconds(1));
     ASSERT_TRUE(j.ok() && j->has_value());
     EXPECT_EQ((*j)->attempts, i + 1);
-    absl::SleepFor(absl::Milliseconds(5));
+    ASSERT_TRUE(lc::testing::WaitFor([&] { return LeaseExpired(); }, absl::Seconds(10)));
   }
   EXPECT_EQ(Drain(), 1);
   auto st = Status(Uuid(1));
@@ -689,7 +661,7 @@ TEST_F(IndexerTest, ExpiredLeaseIsTakenOverAndPoisonJobsDie) {
   Add(Doc(2, "alice", "Recovers", "b.txt", "text/plain"), {"quokka", "text/plain"});
   auto j = store_->Lease("ghost", absl::Milliseconds(1));
   ASSERT_TRUE(j.ok() && j->has_value());
-  absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_TRUE(lc::testing::WaitFor([&] { return LeaseExpired(); }, absl::Seconds(10)));
   EXPECT_EQ(Drain(), 1);
   EXPECT_EQ(Ids("alice", "quokka"), std::vector<std::string>{Uuid(2)});
 }
@@ -726,10 +698,12 @@ TEST_F(IndexerTest, TwoWorkerProcessesDoEachJobOnce) {
       WorkerSettings{.workers = 3, .poll_interval = absl::Milliseconds(10), .name = "replica-b"});
   a.Start();
   b.Start();
-  absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < deadline && Status("").pending_jobs() + Status("").running_jobs() > 0) {
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  EXPECT_TRUE(lc::testing::WaitFor(
+      [&] {
+        const auto st = Status("");
+        return st.pending_jobs() + st.running_jobs() == 0;
+      },
+      absl::Seconds(60), absl::Milliseconds(20)));
   a.Stop();
   b.Stop();
   for (int i = 0; i < kDocs; ++i) EXPECT_EQ(source_.Fetches(absl::StrCat("f", 300 + i)), 1) << i;

@@ -11,52 +11,23 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <mutex>
 #include <pqxx/pqxx>
-#include <regex>
-#include <sstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "liveconnect/v1/indexer.grpc.pb.h"
 #include "liveconnect/v1/providers.grpc.pb.h"
 #include "runtime/jwt.h"
+#include "testing/fake_provider_service.h"
 #include "testing/pg_fixture.h"
+#include "testing/wait.h"
 
 namespace lc::indexer {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
 constexpr char kSecret[] = "test-secret-test-secret-test-secret-0123";
-
-class FakeProviders final : public v1::ProviderService::Service {
- public:
-  grpc::Status GetContent(grpc::ServerContext*, const v1::GetContentRequest* req,
-                          grpc::ServerWriter<v1::ContentChunk>* writer) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++calls_[req->blob().file_id()];
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    v1::ContentChunk c;
-    c.set_mime_type("text/plain");
-    c.set_data(
-        absl::StrCat("replicaword body of ", req->blob().file_id(), " for ", req->on_behalf_of()));
-    writer->Write(c);
-    return grpc::Status::OK;
-  }
-  std::map<std::string, int> calls() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, int> calls_;
-};
 
 class IndexerProcess {
  public:
@@ -76,15 +47,10 @@ class IndexerProcess {
       execl(LC_INDEXER_BIN, "indexer", static_cast<char*>(nullptr));
       _exit(127);
     }
-    const std::regex serving("\"grpc_port\":([0-9]+)");
-    for (int i = 0; i < 2000 && port_ == 0; ++i) {
-      std::ifstream in(log_file);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      std::smatch m;
-      const std::string text = buf.str();
-      if (std::regex_search(text, m, serving)) port_ = std::stoi(m[1]);
-      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Start-up: the process logs its port once it serves.
+    if (auto port =
+            lc::testing::WaitForFileMatch(log_file, "\"grpc_port\":([0-9]+)", absl::Seconds(20))) {
+      port_ = std::stoi(*port);
     }
     if (port_ == 0) throw std::runtime_error("the indexer did not start; see " + log_file);
     stub_ = v1::IndexerService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
@@ -115,7 +81,14 @@ std::unique_ptr<grpc::ClientContext> As(const std::string& user, std::vector<std
 TEST(IndexerProcesses, TwoProcessesDoEachJobOnce) {
   LC_REQUIRE_POSTGRES();
   const std::string conninfo = lc::testing::CreateTestDatabase();
-  FakeProviders fake;
+  lc::testing::FakeProviderService fake;
+  fake.SetDefaultContent([](const v1::GetContentRequest& req) {
+    return lc::testing::FakeProviderService::Content{
+        .chunks = {absl::StrCat("replicaword body of ", req.blob().file_id(), " for ",
+                                req.on_behalf_of())}};
+  });
+  // Both processes are then sure to take a share of the jobs.
+  fake.HoldContentUntilPeers(2, absl::Seconds(30));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -148,16 +121,18 @@ TEST(IndexerProcesses, TwoProcessesDoEachJobOnce) {
     ASSERT_TRUE(stub.EnqueueIndexing(As("service:repository", {"service"}).get(), req, &resp).ok());
   }
   v1::IndexStatusResponse status;
-  absl::Time deadline = absl::Now() + absl::Seconds(90);
-  do {
-    absl::SleepFor(absl::Milliseconds(100));
-    ASSERT_TRUE(a.stub().IndexStatus(As("root", {"admin"}).get(), {}, &status).ok());
-  } while (absl::Now() < deadline && (status.pending_jobs() > 0 || status.running_jobs() > 0 ||
-                                      status.indexed_documents() < kDocs));
+  lc::testing::WaitFor(
+      [&] {
+        grpc::Status s = a.stub().IndexStatus(As("root", {"admin"}).get(), {}, &status);
+        EXPECT_TRUE(s.ok()) << s.error_message();
+        return !s.ok() || (status.pending_jobs() == 0 && status.running_jobs() == 0 &&
+                           status.indexed_documents() >= kDocs);
+      },
+      absl::Seconds(90), absl::Milliseconds(50));
   EXPECT_EQ(status.indexed_documents(), kDocs);
   EXPECT_EQ(status.dead_jobs(), 0);
 
-  auto calls = fake.calls();
+  auto calls = fake.content_calls();
   EXPECT_EQ(calls.size(), static_cast<size_t>(kDocs));
   for (const auto& [file, n] : calls) EXPECT_EQ(n, 1) << file;
 

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <stdexcept>
 
 #include "runtime/jwt.h"
+#include "testing/wait.h"
 
 namespace lc::testing {
 namespace {
@@ -167,7 +169,11 @@ FakeProvider::FakeProvider() : server_(std::make_unique<httplib::Server>()) {
 
   port_ = s.bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // stop() is a no-op until the server runs: the destructor must not race it.
+  if (!WaitFor([this] { return server_->is_running(); }, absl::Seconds(10),
+               absl::Milliseconds(1))) {
+    throw std::runtime_error("the fake provider did not start");
+  }
 }
 
 FakeProvider::~FakeProvider() {

@@ -10,10 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -22,6 +19,7 @@
 #include "runtime/jwt.h"
 #include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
+#include "testing/wait.h"
 
 namespace lc::testing {
 namespace {
@@ -46,15 +44,9 @@ class OAuthProcess {
       execl(LC_OAUTH_BIN, "oauth", static_cast<char*>(nullptr));
       _exit(127);
     }
-    const std::regex serving("\"grpc_port\":([0-9]+)");
-    for (int i = 0; i < 2000 && port_ == 0; ++i) {  // start-up: at most 20 s
-      std::ifstream in(log_file);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      std::smatch m;
-      const std::string text = buf.str();
-      if (std::regex_search(text, m, serving)) port_ = std::stoi(m[1]);
-      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Start-up: the process logs its port once it serves.
+    if (auto port = WaitForFileMatch(log_file, "\"grpc_port\":([0-9]+)", absl::Seconds(20))) {
+      port_ = std::stoi(*port);
     }
     if (port_ == 0) throw std::runtime_error("the oauth process did not start; see " + log_file);
     stub_ = v1::OAuthService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),

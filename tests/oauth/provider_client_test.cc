@@ -7,30 +7,15 @@
 
 #include <deque>
 
+#include "testing/fake_http_client.h"
+
 namespace lc::oauth {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ScriptedHttp : public HttpClient {
- public:
-  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override {
-    sent.push_back(request);
-    if (answers.empty()) return absl::InternalError("no scripted answer");
-    auto next = answers.front();
-    answers.pop_front();
-    return next;
-  }
-  void Answer(int status, std::string body) {
-    HttpResponse r;
-    r.status = status;
-    r.body = std::move(body);
-    answers.push_back(r);
-  }
-  std::deque<absl::StatusOr<HttpResponse>> answers;
-  std::vector<HttpRequest> sent;
-};
+using ::lc::testing::FakeHttpClient;
 
 ProviderConfig Config(const std::string& kind) {
   ProviderConfig c;
@@ -45,7 +30,7 @@ ProviderConfig Config(const std::string& kind) {
 }
 
 TEST(ProviderClientTest, TokenEndpointOutcomesMapToStatuses) {
-  ScriptedHttp http;
+  FakeHttpClient http;
   ProviderClient client(http, {});
   const ProviderConfig p = Config("box");
 
@@ -57,10 +42,10 @@ TEST(ProviderClientTest, TokenEndpointOutcomesMapToStatuses) {
   EXPECT_EQ(ok->refresh_token, "RT2");
   EXPECT_EQ(*ok->expires_in, absl::Hours(1));
   EXPECT_EQ(ok->scopes.size(), 2u);
-  EXPECT_EQ(http.sent.back().method, "POST");
-  EXPECT_FALSE(http.sent.back().idempotent);  // a refresh is never replayed
-  EXPECT_THAT(http.sent.back().body, HasSubstr("grant_type=refresh_token"));
-  EXPECT_THAT(http.sent.back().body, HasSubstr("client_secret=client-secret-xyz"));
+  EXPECT_EQ(http.requests.back().method, "POST");
+  EXPECT_FALSE(http.requests.back().idempotent);  // a refresh is never replayed
+  EXPECT_THAT(http.requests.back().body, HasSubstr("grant_type=refresh_token"));
+  EXPECT_THAT(http.requests.back().body, HasSubstr("client_secret=client-secret-xyz"));
 
   http.Answer(400, R"({"error":"invalid_grant","error_description":"Refresh token has expired"})");
   auto grant = client.Refresh(p, "RT1");
@@ -93,13 +78,13 @@ TEST(ProviderClientTest, TokenEndpointOutcomesMapToStatuses) {
 }
 
 TEST(ProviderClientTest, CodeExchangeSendsTheVerifierAndRedirectUri) {
-  ScriptedHttp http;
+  FakeHttpClient http;
   ProviderClient client(http, {});
   http.Answer(200, R"({"access_token":"AT","refresh_token":"RT","expires_in":"3599"})");
   auto t = client.ExchangeCode(Config("google"), "the code", "https://gw/cb", "verifier-1");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t->expires_in, absl::Seconds(3599));
-  const std::string& body = http.sent.back().body;
+  const std::string& body = http.requests.back().body;
   EXPECT_THAT(body, HasSubstr("grant_type=authorization_code"));
   EXPECT_THAT(body, HasSubstr("code=the%20code"));
   EXPECT_THAT(body, HasSubstr("redirect_uri=https%3A%2F%2Fgw%2Fcb"));
@@ -126,17 +111,17 @@ TEST(ProviderClientTest, AccountEndpointPerDialect) {
        R"({"account_id":"dbid:2"})", "dbid:2", "dbid:2"},
   };
   for (const auto& c : cases) {
-    ScriptedHttp http;
+    FakeHttpClient http;
     ProviderClient client(http, {});
     http.Answer(200, c.body);
     auto id = client.FetchAccount(Config(c.kind), "AT");
     ASSERT_TRUE(id.ok()) << c.kind << ": " << id.status();
     EXPECT_EQ(id->account, c.account);
     EXPECT_EQ(id->display_name, c.name);
-    EXPECT_EQ(http.sent.back().method, c.method);
-    EXPECT_EQ(http.sent.back().url, c.url);
+    EXPECT_EQ(http.requests.back().method, c.method);
+    EXPECT_EQ(http.requests.back().url, c.url);
   }
-  ScriptedHttp http;
+  FakeHttpClient http;
   ProviderClient client(http, {});
   http.Answer(200, R"({"user":{}})");
   EXPECT_EQ(client.FetchAccount(Config("google"), "AT").status().code(),
@@ -147,23 +132,23 @@ TEST(ProviderClientTest, AccountEndpointPerDialect) {
 }
 
 TEST(ProviderClientTest, RevokePerDialect) {
-  ScriptedHttp http;
+  FakeHttpClient http;
   ProviderClient client(http, {});
   http.Answer(200, "{}");
   EXPECT_TRUE(client.Revoke(Config("google"), "AT", "RT/1"));
-  EXPECT_EQ(http.sent.back().url, "https://idp.test/revoke?token=RT%2F1");
+  EXPECT_EQ(http.requests.back().url, "https://idp.test/revoke?token=RT%2F1");
   http.Answer(200, "null");
   EXPECT_TRUE(client.Revoke(Config("dropbox"), "AT", "RT"));
   EXPECT_THAT(
-      http.sent.back().headers,
+      http.requests.back().headers,
       ::testing::Contains(std::make_pair(std::string("Authorization"), std::string("Bearer AT"))));
   http.Answer(200, "");
   EXPECT_TRUE(client.Revoke(Config("box"), "AT", "RT"));
-  EXPECT_THAT(http.sent.back().body, HasSubstr("client_secret=client-secret-xyz"));
-  EXPECT_THAT(http.sent.back().body, HasSubstr("token=RT"));
-  const size_t sent = http.sent.size();
+  EXPECT_THAT(http.requests.back().body, HasSubstr("client_secret=client-secret-xyz"));
+  EXPECT_THAT(http.requests.back().body, HasSubstr("token=RT"));
+  const size_t sent = http.requests.size();
   EXPECT_FALSE(client.Revoke(Config("microsoft"), "AT", "RT"));  // Graph has none
-  EXPECT_EQ(http.sent.size(), sent);
+  EXPECT_EQ(http.requests.size(), sent);
   http.Answer(400, R"({"error":"invalid_token"})");
   EXPECT_FALSE(client.Revoke(Config("box"), "AT", "RT"));
 }

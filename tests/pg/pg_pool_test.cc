@@ -15,12 +15,14 @@
 #include "pg/pg_test_util.h"
 #include "runtime/pg.h"
 #include "testing/pg_fixture.h"
+#include "testing/wait.h"
 
 namespace lc {
 namespace {
 
 using ::lc::testing::Exec;
 using ::lc::testing::QueryLong;
+using ::lc::testing::WaitFor;
 
 constexpr char kSchema[] = "app";
 
@@ -276,6 +278,8 @@ TEST_F(PgPoolTest, WaiterGetsConnectionReleasedWithinAcquireTimeout) {
   std::thread holder([&] {
     pool.Run([&](pqxx::work&) {
           inside = true;
+          // Holding the connection a while is the behaviour under test: the
+          // waiter gets it when it is released, within its acquire timeout.
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
           return absl::OkStatus();
         })
@@ -368,15 +372,15 @@ TEST_F(PgPoolTest, RecoversAfterBackendsAreTerminated) {
         " WHERE datname = current_database() AND pid <> pg_backend_pid()");
   }
   // Termination is asynchronous; wait until the pool's backend is gone.
-  for (int i = 0; i < 500; ++i) {
-    pqxx::nontransaction tx(admin);
-    if (tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                 " AND pid <> pg_backend_pid() AND backend_type = 'client backend'")[0]
-            .as<long>() == 0) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        pqxx::nontransaction tx(admin);
+        return tx.exec1(
+                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                     " AND pid <> pg_backend_pid() AND backend_type = 'client backend'")[0]
+                   .as<long>() == 0;
+      },
+      absl::Seconds(5)));
 
   std::vector<absl::Status> statuses;
   for (int i = 0; i < 2; ++i) {

@@ -20,6 +20,7 @@
 #include "providers_harness.h"
 #include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
+#include "testing/wait.h"
 
 namespace lc::testing {
 namespace {
@@ -609,13 +610,13 @@ TEST_P(EmulatorProvidersTest, ConcurrentCallsShareTheAccountsRetryAfter) {
     v1::CloudFile file;
     if (GetFile(Ref(ids["/c.txt"]), &file).ok() && file.name() == "c.txt") ++ok;
   };
-  // The first call meets the 429; the others start while it waits, so every
-  // one of them is issued after the 429 reached the service.
+  // The first call meets the 429; the others start once it has paced the
+  // account, so every one of them is issued after the 429 reached the service.
+  providers::AccountLimiter& limiter = providers_->reliability().Limiter(GetParam(), kAccount);
+  const absl::Time paced_before = limiter.blocked_until();
   threads.emplace_back(call);
-  for (int i = 0; i < 100 && Requests()["requests"].empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(WaitFor([&] { return limiter.blocked_until() > paced_before; }, absl::Seconds(10)))
+      << "the 429 did not pace the account";
   for (int i = 0; i < 7; ++i) threads.emplace_back(call);
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 8);

@@ -19,6 +19,7 @@
 #include "providers_harness.h"
 #include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
+#include "testing/wait.h"
 
 namespace lc::testing {
 namespace {
@@ -61,10 +62,18 @@ class PrismProcess {
       _exit(127);
     }
     // Prism compiles Box's 1.2 MB document first (about 15 s here).
-    for (int i = 0; i < 1200; ++i) {
-      if (Slurp(log_).find("Prism is listening") != std::string::npos) return;
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) break;
-      usleep(100 * 1000);
+    bool exited = false;
+    const bool listening = WaitFor(
+        [&] {
+          if (Slurp(log_).find("Prism is listening") != std::string::npos) return true;
+          exited = waitpid(pid_, nullptr, WNOHANG) == pid_;
+          return exited;
+        },
+        absl::Minutes(2), absl::Milliseconds(100));
+    if (listening && !exited) return;
+    if (!exited) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
     }
     throw std::runtime_error("prism did not start: " + Slurp(log_));
   }

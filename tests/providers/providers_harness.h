@@ -40,6 +40,8 @@ class ProvidersHarness {
   }
   ::liveconnect::v1::ProviderService::Stub& stub() { return *stub_; }
   int port() const { return port_; }
+  // The limiters and breakers, for tests that wait on their state.
+  providers::ReliabilityState& reliability() { return *reliability_; }
 
  private:
   std::string secret_;

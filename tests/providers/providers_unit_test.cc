@@ -12,6 +12,8 @@
 #include "providers/googledrive_adapter.h"
 #include "providers/metadata_cache.h"
 #include "providers/onedrive_adapter.h"
+#include "testing/fake_http_client.h"
+#include "testing/fake_token_source.h"
 
 namespace lc::providers {
 namespace {
@@ -32,55 +34,23 @@ struct FakeTime {
   }
 };
 
-class FakeHttp : public HttpClient {
- public:
-  explicit FakeHttp(FakeTime& time) : time_(time) {}
-  std::deque<absl::StatusOr<HttpResponse>> answers;
-  std::vector<HttpRequest> requests;
-  std::vector<absl::Time> sent_at;
-  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override {
-    requests.push_back(request);
-    sent_at.push_back(time_.now);
-    if (answers.empty()) return HttpResponse{.status = 200, .body = "{}"};
-    auto a = answers.front();
-    answers.pop_front();
-    return a;
-  }
-
- private:
-  FakeTime& time_;
-};
-
-class FakeTokens : public TokenSource {
- public:
-  int calls = 0, forced = 0;
-  absl::StatusOr<AccessToken> Get(const AccountKey& key, bool force, absl::Time) override {
-    ++calls;
-    if (force) ++forced;
-    if (key.user == "stranger") return absl::NotFoundError("not connected");
-    return AccessToken{"tok" + std::to_string(calls), "https://api.example.test/"};
-  }
-};
-
-HttpResponse Answer(int status, std::string body = "{}",
-                    std::multimap<std::string, std::string> headers = {}) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
+using ::lc::testing::FakeHttpClient;
+using ::lc::testing::FakeTokenSource;
+using ::lc::testing::HttpAnswer;
 
 class SessionTest : public ::testing::Test {
  protected:
   SessionTest()
-      : http_(time_),
-        state_(ReliabilityOptions{.max_attempts = 4,
+      : state_(ReliabilityOptions{.max_attempts = 4,
                                   .initial_backoff = absl::Milliseconds(100),
                                   .max_backoff = absl::Seconds(2),
                                   .breaker_threshold = 2,
                                   .breaker_open_for = absl::Seconds(30)},
-               time_.clock()) {}
+               time_.clock()) {
+    http_.when_empty = HttpAnswer(200);
+    http_.on_send = [this](const HttpRequest&) { sent_at_.push_back(time_.now); };
+    tokens_.Disconnect("stranger");
+  }
 
   std::unique_ptr<ResilientSession> Open(const std::string& provider = "box",
                                          absl::Duration deadline = absl::Seconds(60)) {
@@ -100,8 +70,9 @@ class SessionTest : public ::testing::Test {
   }
 
   FakeTime time_;
-  FakeHttp http_;
-  FakeTokens tokens_;
+  FakeHttpClient http_;
+  std::vector<absl::Time> sent_at_;  // the fake time each request went out
+  FakeTokenSource tokens_;
   ReliabilityState state_;
   BoxAdapter box_;
   GoogleDriveAdapter drive_;
@@ -127,33 +98,33 @@ TEST_F(SessionTest, UnknownAccountIsNotFoundBeforeAnyRequest) {
 
 TEST_F(SessionTest, A401RefreshesOnceThenGivesUp) {
   auto s = Open();
-  http_.answers = {Answer(401), Answer(200, R"({"id":"1"})")};
+  http_.answers = {HttpAnswer(401), HttpAnswer(200, R"({"id":"1"})")};
   auto r = Get(*s);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(tokens_.forced, 1);
+  EXPECT_EQ(tokens_.forced(), 1);
   EXPECT_EQ(http_.requests[1].headers.back().second, "Bearer tok2");
-  http_.answers = {Answer(401), Answer(401)};
+  http_.answers = {HttpAnswer(401), HttpAnswer(401)};
   r = Get(*s);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 401);  // the adapter maps it ("reconnect the account")
-  EXPECT_EQ(tokens_.forced, 1);
+  EXPECT_EQ(tokens_.forced(), 1);
 }
 
 TEST_F(SessionTest, RetryAfterIsHonouredForTheWholeAccount) {
   auto s = Open();
-  http_.answers = {Answer(429, "{}", {{"retry-after", "3"}}), Answer(200)};
+  http_.answers = {HttpAnswer(429, "{}", {{"retry-after", "3"}}), HttpAnswer(200)};
   const absl::Time start = time_.now;
   auto r = Get(*s);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
-  ASSERT_EQ(http_.sent_at.size(), 2u);
-  EXPECT_GE(http_.sent_at[1] - start, absl::Seconds(3));
+  ASSERT_EQ(sent_at_.size(), 2u);
+  EXPECT_GE(sent_at_[1] - start, absl::Seconds(3));
   // Another call on the same account right after is not held (the instant passed)...
   auto other = Open();
   ASSERT_TRUE(Get(*other).ok());
   // ...but one that lands inside a new Retry-After window waits it out.
-  http_.answers = {Answer(429, "{}", {{"retry-after", "5"}})};
+  http_.answers = {HttpAnswer(429, "{}", {{"retry-after", "5"}})};
   auto blocked = Open("box", absl::Seconds(2));
   auto r2 = Get(*blocked);
   EXPECT_TRUE(absl::IsUnavailable(r2.status())) << r2.status();
@@ -168,10 +139,10 @@ TEST_F(SessionTest, RetryAfterIsHonouredForTheWholeAccount) {
 TEST_F(SessionTest, DriveRateLimit403IsThrottling) {
   auto s = Open("googledrive");
   http_.answers = {
-      Answer(
+      HttpAnswer(
           403,
           R"({"error":{"code":403,"message":"Rate","errors":[{"reason":"userRateLimitExceeded"}]}})"),
-      Answer(200)};
+      HttpAnswer(200)};
   auto r = Get(*s);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
@@ -180,7 +151,8 @@ TEST_F(SessionTest, DriveRateLimit403IsThrottling) {
 
 TEST_F(SessionTest, ServerErrorsBackOffExponentiallyWithJitter) {
   auto s = Open();
-  http_.answers = {Answer(500), Answer(502), absl::UnavailableError("reset"), Answer(200)};
+  http_.answers = {HttpAnswer(500), HttpAnswer(502), absl::UnavailableError("reset"),
+                   HttpAnswer(200)};
   auto r = Get(*s);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
@@ -192,7 +164,7 @@ TEST_F(SessionTest, ServerErrorsBackOffExponentiallyWithJitter) {
 TEST_F(SessionTest, CircuitOpensAfterRepeatedFailuresAndRecovers) {
   for (int call = 0; call < 2; ++call) {
     auto s = Open();
-    http_.answers = {Answer(500), Answer(500), Answer(500), Answer(500)};
+    http_.answers = {HttpAnswer(500), HttpAnswer(500), HttpAnswer(500), HttpAnswer(500)};
     auto r = Get(*s);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->status, 500);
@@ -234,7 +206,7 @@ TEST_F(SessionTest, AThrottledCallThatSendsNothingLeavesTheBreakerAlone) {
 
 TEST_F(SessionTest, DeadlineBoundsRetries) {
   auto s = Open("box", absl::Milliseconds(120));
-  http_.answers = {Answer(500), Answer(500), Answer(500), Answer(500)};
+  http_.answers = {HttpAnswer(500), HttpAnswer(500), HttpAnswer(500), HttpAnswer(500)};
   auto r = Get(*s);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 500);

@@ -5,9 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <mutex>
-
 #include "harness.h"
+#include "testing/fake_repository_clients.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -15,79 +14,37 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class FakeCloud : public repository::CloudFiles {
- public:
-  absl::StatusOr<v1::CloudFile> GetFile(const std::string& user, const v1::BlobRef& blob) override {
-    std::lock_guard<std::mutex> lock(mu);
-    get_file_users.push_back(user);
-    if (blob.account() != "owned@example.com" || user == "mallory") {
-      return absl::PermissionDeniedError("account is not connected by this user");
-    }
-    if (blob.file_id() == "missing") return absl::NotFoundError("File not found: missing");
-    v1::CloudFile f;
-    f.set_id(blob.file_id());
-    f.set_kind(blob.file_id() == "folder" ? v1::CLOUD_ITEM_KIND_FOLDER : v1::CLOUD_ITEM_KIND_FILE);
-    f.set_has_thumbnail(true);
-    auto* md = f.mutable_metadata();
-    md->set_filename("from-provider.docx");
-    md->set_mime_type("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
-    md->set_size(777);
-    md->set_digest("d41d8cd98f00b204e9800998ecf8427e");
-    md->set_digest_algorithm(v1::DIGEST_ALGORITHM_MD5);
-    md->set_revision("head-7");
-    return f;
-  }
-  absl::StatusOr<v1::Link> GetLink(const std::string& user, const v1::BlobRef& blob,
-                                   v1::LinkKind kind) override {
-    std::lock_guard<std::mutex> lock(mu);
-    link_requests.push_back(blob);
-    v1::Link link;
-    link.set_kind(kind);
-    link.set_url("https://cloud.example/" + blob.file_id() + "?rev=" + blob.revision() +
-                 "&as=" + user);
-    return link;
-  }
-  absl::StatusOr<v1::PinRevisionResponse> Pin(const std::string& user,
-                                              const v1::BlobRef& blob) override {
-    std::lock_guard<std::mutex> lock(mu);
-    pins++;
-    v1::PinRevisionResponse r;
-    *r.mutable_blob() = blob;
-    r.mutable_blob()->set_revision("head-" + std::to_string(7 + pins));
-    r.mutable_metadata()->set_filename("from-provider.docx");
-    r.mutable_metadata()->set_revision(r.blob().revision());
-    r.mutable_metadata()->set_size(800 + pins);
-    return r;
-  }
-  std::mutex mu;
-  std::vector<std::string> get_file_users;
-  std::vector<v1::BlobRef> link_requests;
-  int pins = 0;
-};
+using ::lc::testing::FakeCloudFiles;
+using ::lc::testing::FakeIndexQueue;
 
-class FakeIndex : public repository::IndexQueue {
- public:
-  absl::Status Enqueue(const v1::Document& doc, const std::string& reason) override {
-    std::lock_guard<std::mutex> lock(mu);
-    queued.push_back(reason + ":" + doc.id());
-    return fail ? absl::UnavailableError("indexer down") : absl::OkStatus();
-  }
-  absl::Status Remove(const std::string& document_id) override {
-    std::lock_guard<std::mutex> lock(mu);
-    removed.push_back(document_id);
-    return absl::OkStatus();
-  }
-  std::mutex mu;
-  std::vector<std::string> queued, removed;
-  bool fail = false;
-};
+constexpr char kOwnedAccount[] = "owned@example.com";
+
+// What the provider says of a file of alice's connected account.
+v1::CloudFile ProviderFile(const std::string& id) {
+  v1::CloudFile f;
+  f.set_id(id);
+  f.set_kind(id == "folder" ? v1::CLOUD_ITEM_KIND_FOLDER : v1::CLOUD_ITEM_KIND_FILE);
+  f.set_has_thumbnail(true);
+  auto* md = f.mutable_metadata();
+  md->set_filename("from-provider.docx");
+  md->set_mime_type("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+  md->set_size(777);
+  md->set_digest("d41d8cd98f00b204e9800998ecf8427e");
+  md->set_digest_algorithm(v1::DIGEST_ALGORITHM_MD5);
+  md->set_revision("head-7");
+  return f;
+}
 
 class WiringTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (ServerConninfo().empty()) return;
-    cloud_ = new FakeCloud;
-    index_ = new FakeIndex;
+    cloud_ = new FakeCloudFiles;
+    cloud_->Connect("alice", kOwnedAccount);
+    for (const char* id : {"file-1", "file-v", "file-q", "file-q2", "folder"}) {
+      cloud_->PutFile(kOwnedAccount, ProviderFile(id));
+    }
+    index_ = new FakeIndexQueue;
     harness_ = new RepositoryHarness(CreateTestDatabase(), cloud_, index_);
   }
   static void TearDownTestSuite() {
@@ -98,7 +55,7 @@ class WiringTest : public ::testing::Test {
   void SetUp() override { LC_REQUIRE_POSTGRES(); }
 
   static v1::CreateDocumentRequest Request(const std::string& file_id,
-                                           const std::string& account = "owned@example.com") {
+                                           const std::string& account = kOwnedAccount) {
     v1::CreateDocumentRequest req;
     req.mutable_blob()->set_provider("googledrive");
     req.mutable_blob()->set_account(account);
@@ -113,13 +70,13 @@ class WiringTest : public ::testing::Test {
     return harness_->stub().CreateDocument(ctx.get(), req, out);
   }
 
-  static FakeCloud* cloud_;
-  static FakeIndex* index_;
+  static FakeCloudFiles* cloud_;
+  static FakeIndexQueue* index_;
   static RepositoryHarness* harness_;
 };
 
-FakeCloud* WiringTest::cloud_ = nullptr;
-FakeIndex* WiringTest::index_ = nullptr;
+FakeCloudFiles* WiringTest::cloud_ = nullptr;
+FakeIndexQueue* WiringTest::index_ = nullptr;
 RepositoryHarness* WiringTest::harness_ = nullptr;
 
 TEST_F(WiringTest, MetadataComesFromTheProviderWithTheCallersAccount) {
@@ -130,14 +87,8 @@ TEST_F(WiringTest, MetadataComesFromTheProviderWithTheCallersAccount) {
   EXPECT_EQ(doc.blob_metadata().size(), 777);
   EXPECT_EQ(doc.blob_metadata().revision(), "head-7");
   EXPECT_EQ(doc.thumbnail_state(), v1::THUMBNAIL_STATE_AVAILABLE);
-  {
-    std::lock_guard<std::mutex> lock(cloud_->mu);
-    EXPECT_EQ(cloud_->get_file_users.back(), "alice");
-  }
-  {
-    std::lock_guard<std::mutex> lock(index_->mu);
-    EXPECT_THAT(index_->queued, ::testing::Contains("created:" + doc.id()));
-  }
+  EXPECT_EQ(cloud_->get_file_users().back(), "alice");
+  EXPECT_THAT(index_->queued(), ::testing::Contains("created:" + doc.id()));
 }
 
 TEST_F(WiringTest, ForeignAccountsMissingFilesAndFoldersAreRefused) {
@@ -185,16 +136,11 @@ TEST_F(WiringTest, VersionsPinAtTheProviderAndLinksResolveThePin) {
   ASSERT_TRUE(harness_->stub().GetBlobLink(ctx.get(), lreq, &link).ok());
   EXPECT_THAT(link.url(), HasSubstr("as=alice"));
 
-  size_t before;
-  {
-    std::lock_guard<std::mutex> lock(cloud_->mu);
-    before = cloud_->link_requests.size();
-  }
+  const size_t before = cloud_->link_requests().size();
   ctx = harness_->As("bob");
   EXPECT_EQ(harness_->stub().GetBlobLink(ctx.get(), lreq, &link).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  std::lock_guard<std::mutex> lock(cloud_->mu);
-  EXPECT_EQ(cloud_->link_requests.size(), before);  // never reached the provider
+  EXPECT_EQ(cloud_->link_requests().size(), before);  // never reached the provider
 }
 
 TEST_F(WiringTest, WritesAreQueuedAndAnIndexerOutageLosesNoWrite) {
@@ -208,10 +154,10 @@ TEST_F(WiringTest, WritesAreQueuedAndAnIndexerOutageLosesNoWrite) {
   auto ctx = harness_->As("alice");
   ASSERT_TRUE(harness_->stub().UpdateDocument(ctx.get(), up, &updated).ok());
 
-  index_->fail = true;
+  index_->Fail(absl::UnavailableError("indexer down"));
   v1::Document second;
   grpc::Status s = Create("alice", Request("file-q2"), &second);
-  index_->fail = false;
+  index_->Fail(absl::OkStatus());
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(second.fulltext_state(), v1::FULLTEXT_STATE_PENDING);
 
@@ -221,10 +167,9 @@ TEST_F(WiringTest, WritesAreQueuedAndAnIndexerOutageLosesNoWrite) {
   ctx = harness_->As("alice");
   ASSERT_TRUE(harness_->stub().DeleteDocument(ctx.get(), del, &dresp).ok());
 
-  std::lock_guard<std::mutex> lock(index_->mu);
-  EXPECT_THAT(index_->queued, ::testing::Contains("updated:" + doc.id()));
-  EXPECT_THAT(index_->queued, ::testing::Contains("created:" + second.id()));
-  EXPECT_THAT(index_->removed, ::testing::Contains(doc.id()));
+  EXPECT_THAT(index_->queued(), ::testing::Contains("updated:" + doc.id()));
+  EXPECT_THAT(index_->queued(), ::testing::Contains("created:" + second.id()));
+  EXPECT_THAT(index_->removed(), ::testing::Contains(doc.id()));
 }
 
 }  // namespace

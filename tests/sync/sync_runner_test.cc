@@ -1,7 +1,7 @@
-// The sync runner with fake repository and providers clients (the store is
-// PostgreSQL): accounts advance one page at a time in turn, the call budget
-// stops a run and the next continues, and a cursor never moves past a page
-// whose changes were not all applied.
+// The sync runner with fake repository and providers clients and the
+// in-memory store (no PostgreSQL): accounts advance one page at a time in
+// turn, the call budget stops a run and the next continues, and a cursor
+// never moves past a page whose changes were not all applied.
 #include "sync/sync_runner.h"
 
 #include <gtest/gtest.h>
@@ -11,109 +11,41 @@
 #include <set>
 
 #include "sync/sync_metrics.h"
-#include "testing/pg_fixture.h"
+#include "testing/fake_sync_clients.h"
+#include "testing/in_memory_sync_store.h"
 
 namespace lc::sync {
 namespace {
 
+using ::lc::testing::FakeCloudClient;
+using ::lc::testing::FakeDocumentsClient;
+
 // Each account's feed: `pages` pages of two changes each ("<account>-p<i>-<j>").
-class FakeCloud : public CloudClient {
- public:
-  explicit FakeCloud(int pages) : pages_(pages) {}
-  absl::StatusOr<std::string> GetStartCursor(const AccountKey&) override { return "0"; }
-  absl::StatusOr<v1::ListChangesResponse> ListChanges(const AccountKey& key,
-                                                      const std::string& cursor) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    const int page = std::stoi(cursor);
-    calls_.push_back(key.account + "@" + cursor);
-    v1::ListChangesResponse resp;
-    if (page < pages_) {
+void SetFeeds(FakeCloudClient& cloud, int pages) {
+  cloud.SetDefaultFeed([pages](const AccountKey& key) {
+    std::vector<FakeCloudClient::Page> feed(pages);
+    for (int page = 0; page < pages; ++page) {
       for (int j = 0; j < 2; ++j) {
-        auto* c = resp.add_changes();
-        c->set_file_id(key.account + "-p" + std::to_string(page) + "-" + std::to_string(j));
-        c->set_kind(v1::CHANGE_KIND_MODIFIED);
-        c->mutable_file()->mutable_metadata()->set_filename("f");
+        v1::Change c;
+        c.set_file_id(key.account + "-p" + std::to_string(page) + "-" + std::to_string(j));
+        c.set_kind(v1::CHANGE_KIND_MODIFIED);
+        c.mutable_file()->mutable_metadata()->set_filename("f");
+        feed[page].push_back(c);
       }
     }
-    resp.set_next_cursor(std::to_string(std::min(page + 1, pages_)));
-    resp.set_has_more(page + 1 < pages_);
-    return resp;
-  }
-  absl::StatusOr<v1::CloudFile> GetFile(const AccountKey&, const std::string& id) override {
-    return absl::NotFoundError(id);
-  }
-  std::vector<std::string> calls() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return calls_;
-  }
+    return feed;
+  });
+}
 
- private:
-  int pages_;
-  std::mutex mu_;
-  std::vector<std::string> calls_;
-};
-
-// Every file is referenced by one document; the reconciliation finds none.
-class FakeDocuments : public DocumentsClient {
- public:
-  explicit FakeDocuments(std::vector<std::string> accounts) : accounts_(std::move(accounts)) {}
-  absl::StatusOr<v1::ListReferencedAccountsResponse> ListReferencedAccounts(
-      const std::string&) override {
-    v1::ListReferencedAccountsResponse resp;
-    for (const auto& a : accounts_) {
-      auto* r = resp.add_accounts();
-      r->set_user("u");
-      r->set_provider("googledrive");
-      r->set_account(a);
-      r->set_document_count(1);
-    }
-    return resp;
-  }
-  absl::StatusOr<v1::FindDocumentsByFilesResponse> FindDocumentsByFiles(
-      const AccountKey&, const std::vector<std::string>& file_ids, int,
-      const std::string&) override {
-    v1::FindDocumentsByFilesResponse resp;
-    for (const auto& id : file_ids) {
-      auto* d = resp.add_documents();
-      d->set_id("doc-" + id);
-      d->mutable_blob()->set_file_id(id);
-    }
-    return resp;
-  }
-  absl::StatusOr<v1::ApplyFileChangeResponse> ApplyFileChange(
-      const v1::ApplyFileChangeRequest& req) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (req.file_id() == fail_) return absl::UnavailableError("repository down");
-    applied_.insert(req.file_id());
-    v1::ApplyFileChangeResponse resp;
-    resp.add_updated_document_ids("doc-" + req.file_id());
-    return resp;
-  }
-  void FailOn(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    fail_ = id;
-  }
-  std::set<std::string> applied() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return applied_;
-  }
-
- private:
-  std::vector<std::string> accounts_;
-  std::mutex mu_;
-  std::string fail_;
-  std::set<std::string> applied_;
-};
+// Every file of the feeds is referenced by one document; the reconciliation
+// finds none.
+void Reference(FakeDocumentsClient& docs, const std::vector<std::string>& accounts) {
+  for (const auto& a : accounts) docs.AddAccount(AccountKey{"u", "googledrive", a}, 1);
+  docs.ReferenceEveryFile();
+}
 
 class SyncRunnerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    LC_REQUIRE_POSTGRES();
-    pool_ = std::make_unique<PgPool>(
-        PgOptions{.conninfo = ::lc::testing::CreateTestDatabase(), .schema = "sync"});
-    ASSERT_TRUE(ApplyMigrations(*pool_, Migrations()).ok());
-    store_ = std::make_unique<PgSyncStore>(*pool_);
-  }
   std::string Cursor(const std::string& account) {
     auto rows = store_->ListAccounts("u");
     for (const auto& r : *rows) {
@@ -128,13 +60,15 @@ class SyncRunnerTest : public ::testing::Test {
     o.file_parallelism = 1;
     return o;
   }
-  std::unique_ptr<PgPool> pool_;
-  std::unique_ptr<PgSyncStore> store_;
+  std::unique_ptr<::lc::testing::InMemorySyncStore> store_ =
+      std::make_unique<::lc::testing::InMemorySyncStore>();
 };
 
 TEST_F(SyncRunnerTest, AccountsTakeTurnsPageByPage) {
-  FakeCloud cloud(3);
-  FakeDocuments docs({"a", "b", "c"});
+  FakeCloudClient cloud;
+  SetFeeds(cloud, 3);
+  FakeDocumentsClient docs;
+  Reference(docs, {"a", "b", "c"});
   SyncRunner runner(
       *store_, docs, cloud, nullptr, [] { return absl::Now(); }, Options());
   std::vector<RunCounters> progress;
@@ -164,8 +98,10 @@ TEST_F(SyncRunnerTest, AccountsTakeTurnsPageByPage) {
 }
 
 TEST_F(SyncRunnerTest, CallBudgetStopsTheRunAndTheNextContinuesFromTheCursors) {
-  FakeCloud cloud(3);
-  FakeDocuments docs({"a", "b"});
+  FakeCloudClient cloud;
+  SetFeeds(cloud, 3);
+  FakeDocumentsClient docs;
+  Reference(docs, {"a", "b"});
   SyncOptions o = Options();
   o.call_budget = 5;  // two start cursors, then three feed pages
   SyncRunner runner(
@@ -185,9 +121,11 @@ TEST_F(SyncRunnerTest, CallBudgetStopsTheRunAndTheNextContinuesFromTheCursors) {
 }
 
 TEST_F(SyncRunnerTest, AFailedApplyLeavesTheCursorBeforeThePage) {
-  FakeCloud cloud(2);
-  FakeDocuments docs({"a"});
-  docs.FailOn("a-p1-1");
+  FakeCloudClient cloud;
+  SetFeeds(cloud, 2);
+  FakeDocumentsClient docs;
+  Reference(docs, {"a"});
+  docs.FailApply("a-p1-1", absl::UnavailableError("repository down"));
   SyncRunner runner(
       *store_, docs, cloud, nullptr, [] { return absl::Now(); }, Options());
   auto r = runner.Run(std::nullopt, "test", nullptr);
@@ -196,7 +134,7 @@ TEST_F(SyncRunnerTest, AFailedApplyLeavesTheCursorBeforeThePage) {
   EXPECT_EQ(Cursor("a"), "1") << "page 1 was not fully applied: its cursor is not saved";
   auto rows = store_->ListAccounts("u");
   EXPECT_NE((*rows)[0].last_error, "");
-  docs.FailOn("");
+  docs.FailApply("", absl::OkStatus());
   ASSERT_TRUE(runner.Run(std::nullopt, "test", nullptr).ok());
   EXPECT_EQ(Cursor("a"), "2");
   EXPECT_TRUE(docs.applied().count("a-p1-1"));

@@ -1,33 +1,40 @@
-// The sync store on PostgreSQL: leases (one holder at a time, expiry and
-// takeover with an injected time, the same replica id taking its lease
-// back), cursors saved only under the lease, run records.
+// The sync store on PostgreSQL and in memory: leases (one holder at a time,
+// expiry and takeover with an injected time, the same replica id taking its
+// lease back), cursors saved only under the lease, run records.
 #include "sync/sync_store.h"
 
 #include <gtest/gtest.h>
 
+#include "testing/in_memory_sync_store.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::sync {
 namespace {
 
-class SyncStoreTest : public ::testing::Test {
+// Every test runs on PostgreSQL (the SQL) and on the in-memory store the
+// sync logic's tests use (so that fake keeps the same contract).
+class SyncStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    LC_REQUIRE_POSTGRES();
-    pool_ = std::make_unique<PgPool>(
-        PgOptions{.conninfo = ::lc::testing::CreateTestDatabase(), .schema = "sync"});
-    ASSERT_TRUE(ApplyMigrations(*pool_, Migrations()).ok());
-    store_ = std::make_unique<PgSyncStore>(*pool_);
+    if (GetParam() == "postgres") {
+      LC_REQUIRE_POSTGRES();
+      pool_ = std::make_unique<PgPool>(
+          PgOptions{.conninfo = ::lc::testing::CreateTestDatabase(), .schema = "sync"});
+      ASSERT_TRUE(ApplyMigrations(*pool_, Migrations()).ok());
+      store_ = std::make_unique<PgSyncStore>(*pool_);
+    } else {
+      store_ = std::make_unique<::lc::testing::InMemorySyncStore>();
+    }
     ASSERT_TRUE(store_->UpsertAccounts({{key_, 3}}).ok());
   }
   std::unique_ptr<PgPool> pool_;
-  std::unique_ptr<PgSyncStore> store_;
+  std::unique_ptr<SyncStore> store_;
   AccountKey key_{"alice", "googledrive", "alice@example.com"};
   absl::Time t0_ = absl::FromUnixSeconds(1800000000);
   absl::Duration ttl_ = absl::Minutes(2);
 };
 
-TEST_F(SyncStoreTest, OneHolderAtATimeUntilTheLeaseExpires) {
+TEST_P(SyncStoreTest, OneHolderAtATimeUntilTheLeaseExpires) {
   auto a = store_->AcquireLease(key_, "replica-a", t0_, ttl_);
   ASSERT_TRUE(a.ok() && a->has_value());
   EXPECT_EQ((*a)->documents, 3);
@@ -56,7 +63,7 @@ TEST_F(SyncStoreTest, OneHolderAtATimeUntilTheLeaseExpires) {
   EXPECT_TRUE((*leases)[1].released.has_value());
 }
 
-TEST_F(SyncStoreTest, RenewKeepsTheLeaseAndTheSameReplicaTakesItBack) {
+TEST_P(SyncStoreTest, RenewKeepsTheLeaseAndTheSameReplicaTakesItBack) {
   ASSERT_TRUE(store_->AcquireLease(key_, "a", t0_, ttl_)->has_value());
   ASSERT_TRUE(store_->RenewLease(key_, "a", t0_ + absl::Minutes(1), ttl_).ok());
   // Renewed until t0 + 3m: not free at t0 + 2m 30s.
@@ -65,7 +72,7 @@ TEST_F(SyncStoreTest, RenewKeepsTheLeaseAndTheSameReplicaTakesItBack) {
   EXPECT_TRUE(store_->AcquireLease(key_, "a", t0_ + absl::Seconds(150), ttl_)->has_value());
 }
 
-TEST_F(SyncStoreTest, ReleaseRecordsTheOutcomeAndClearingTheCursor) {
+TEST_P(SyncStoreTest, ReleaseRecordsTheOutcomeAndClearingTheCursor) {
   ASSERT_TRUE(store_->AcquireLease(key_, "a", t0_, ttl_)->has_value());
   ASSERT_TRUE(store_->SaveCursor(key_, "a", "c1", t0_, true).ok());
   ASSERT_TRUE(store_->ReleaseLease(key_, "a", t0_ + absl::Seconds(5), "boom").ok());
@@ -92,7 +99,7 @@ TEST_F(SyncStoreTest, ReleaseRecordsTheOutcomeAndClearingTheCursor) {
   EXPECT_TRUE(store_->ListAccounts("bob")->empty());
 }
 
-TEST_F(SyncStoreTest, RunRecords) {
+TEST_P(SyncStoreTest, RunRecords) {
   EXPECT_FALSE(store_->LastRun()->has_value());
   auto id = store_->StartRun("a", "schedule", t0_);
   ASSERT_TRUE(id.ok());
@@ -112,6 +119,9 @@ TEST_F(SyncStoreTest, RunRecords) {
   EXPECT_EQ((*last)->counters.provider_calls, 7);
   EXPECT_EQ((*last)->counters.documents_updated, 3);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, SyncStoreTest, ::testing::Values("postgres", "memory"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace lc::sync

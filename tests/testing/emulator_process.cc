@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "testing/wait.h"
 
 namespace lc::testing {
 
@@ -92,17 +93,20 @@ EmulatorProcess::EmulatorProcess(const std::string& bin) {
           cert_file_.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Start-up, not a test condition: poll for the ports file (at most 20 s).
-  for (int i = 0; i < 2000; ++i) {
-    std::ifstream in(ports_file);
-    if (in) {
-      std::stringstream buf;
-      buf << in.rdbuf();
-      ports_ = json::parse(buf.str(), nullptr, false);
-      if (ports_.is_object()) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  // The emulator writes its ports file once it listens; stop waiting early
+  // when it died instead.
+  WaitFor(
+      [&] {
+        std::ifstream in(ports_file);
+        std::stringstream buf;
+        buf << in.rdbuf();
+        ports_ = json::parse(buf.str(), nullptr, false);
+        if (ports_.is_object()) return true;
+        if (waitpid(pid_, nullptr, WNOHANG) != pid_) return false;
+        pid_ = -1;  // reaped: Stop() must not signal a recycled pid
+        return true;
+      },
+      absl::Seconds(20), absl::Milliseconds(10));
   if (!ports_.is_object()) {
     Stop();
     throw std::runtime_error("the emulator did not start: " + path);

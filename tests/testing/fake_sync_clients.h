@@ -1,0 +1,218 @@
+// What sync calls (sync/clients.h) without the services behind it: a
+// change feed per account, the documents that reference files, and the
+// indexer queue. Calls are recorded; failures are injectable.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "sync/clients.h"
+
+namespace lc::testing {
+
+// Each account's change feed is a list of pages; a cursor is the index of
+// the next page ("0" is the start, so a first sync reads every page).
+// ListChanges of the last page answers its index again with has_more false.
+class FakeCloudClient : public sync::CloudClient {
+ public:
+  using Page = std::vector<::liveconnect::v1::Change>;
+
+  void SetFeed(const std::string& account, std::vector<Page> pages) {
+    std::lock_guard<std::mutex> lock(mu_);
+    feeds_[account] = std::move(pages);
+  }
+  // The feed of accounts without their own.
+  void SetDefaultFeed(std::function<std::vector<Page>(const sync::AccountKey&)> fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    default_feed_ = std::move(fn);
+  }
+  void PutFile(const std::string& account, ::liveconnect::v1::CloudFile file) {
+    std::lock_guard<std::mutex> lock(mu_);
+    files_[account][file.id()] = std::move(file);
+  }
+  // Every call for the account fails with `status` (OK heals it).
+  void FailAccount(const std::string& account, absl::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures_[account] = std::move(status);
+  }
+  // ListChanges calls as "<account>@<cursor>", in order.
+  std::vector<std::string> calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+  absl::StatusOr<std::string> GetStartCursor(const sync::AccountKey& key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s = Failure(key); !s.ok()) return s;
+    return std::string("0");
+  }
+  absl::StatusOr<::liveconnect::v1::ListChangesResponse> ListChanges(
+      const sync::AccountKey& key, const std::string& cursor) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_.push_back(key.account + "@" + cursor);
+    if (absl::Status s = Failure(key); !s.ok()) return s;
+    const std::vector<Page> pages = Feed(key);
+    const int last = static_cast<int>(pages.size());
+    int page = 0;
+    if (!absl::SimpleAtoi(cursor, &page) || page < 0 || page > last) {
+      return absl::InvalidArgumentError("bad cursor: " + cursor);
+    }
+    ::liveconnect::v1::ListChangesResponse resp;
+    if (page < last) {
+      for (const auto& change : pages[page]) *resp.add_changes() = change;
+    }
+    resp.set_next_cursor(std::to_string(std::min(page + 1, last)));
+    resp.set_has_more(page + 1 < last);
+    return resp;
+  }
+  absl::StatusOr<::liveconnect::v1::CloudFile> GetFile(const sync::AccountKey& key,
+                                                       const std::string& file_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s = Failure(key); !s.ok()) return s;
+    auto account = files_.find(key.account);
+    if (account == files_.end()) return absl::NotFoundError(file_id);
+    auto file = account->second.find(file_id);
+    if (file == account->second.end()) return absl::NotFoundError(file_id);
+    return file->second;
+  }
+
+ private:
+  absl::Status Failure(const sync::AccountKey& key) {
+    auto it = failures_.find(key.account);
+    return it == failures_.end() ? absl::OkStatus() : it->second;
+  }
+  std::vector<Page> Feed(const sync::AccountKey& key) {
+    auto it = feeds_.find(key.account);
+    if (it != feeds_.end()) return it->second;
+    return default_feed_ ? default_feed_(key) : std::vector<Page>{};
+  }
+
+  std::mutex mu_;
+  std::map<std::string, std::vector<Page>> feeds_;
+  std::function<std::vector<Page>(const sync::AccountKey&)> default_feed_;
+  std::map<std::string, std::map<std::string, ::liveconnect::v1::CloudFile>> files_;
+  std::map<std::string, absl::Status> failures_;
+  std::vector<std::string> calls_;
+};
+
+// The repository as sync sees it: referenced accounts, and one document
+// "doc-<file id>" per referenced file. ApplyFileChange records the change
+// and answers that document as updated.
+class FakeDocumentsClient : public sync::DocumentsClient {
+ public:
+  void AddAccount(const sync::AccountKey& key, int64_t documents) {
+    std::lock_guard<std::mutex> lock(mu_);
+    accounts_.push_back({key, documents});
+  }
+  // Files referenced by a document (FindDocumentsByFiles with no file ids,
+  // the reconciliation, lists them).
+  void Reference(const sync::AccountKey& key, const std::string& file_id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    referenced_[key.account].insert(file_id);
+  }
+  // Every file asked about by id is referenced (the feed's files).
+  void ReferenceEveryFile() {
+    std::lock_guard<std::mutex> lock(mu_);
+    every_file_ = true;
+  }
+  // ApplyFileChange of file_id fails with `status` ("" / OK: none).
+  void FailApply(const std::string& file_id, absl::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_file_ = file_id;
+    fail_status_ = std::move(status);
+  }
+  // File ids whose change was applied.
+  std::set<std::string> applied() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return applied_;
+  }
+
+  absl::StatusOr<::liveconnect::v1::ListReferencedAccountsResponse> ListReferencedAccounts(
+      const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ::liveconnect::v1::ListReferencedAccountsResponse resp;
+    for (const auto& [key, documents] : accounts_) {
+      auto* r = resp.add_accounts();
+      r->set_user(key.user);
+      r->set_provider(key.provider);
+      r->set_account(key.account);
+      r->set_document_count(documents);
+    }
+    return resp;
+  }
+  absl::StatusOr<::liveconnect::v1::FindDocumentsByFilesResponse> FindDocumentsByFiles(
+      const sync::AccountKey& key, const std::vector<std::string>& file_ids, int,
+      const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::set<std::string>& referenced = referenced_[key.account];
+    std::vector<std::string> found;
+    if (file_ids.empty()) {
+      found.assign(referenced.begin(), referenced.end());
+    } else {
+      for (const auto& id : file_ids) {
+        if (every_file_ || referenced.count(id)) found.push_back(id);
+      }
+    }
+    ::liveconnect::v1::FindDocumentsByFilesResponse resp;
+    for (const auto& id : found) {
+      auto* d = resp.add_documents();
+      d->set_id("doc-" + id);
+      d->set_owner(key.user);
+      d->mutable_blob()->set_provider(key.provider);
+      d->mutable_blob()->set_account(key.account);
+      d->mutable_blob()->set_file_id(id);
+    }
+    return resp;
+  }
+  absl::StatusOr<::liveconnect::v1::ApplyFileChangeResponse> ApplyFileChange(
+      const ::liveconnect::v1::ApplyFileChangeRequest& req) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!fail_file_.empty() && req.file_id() == fail_file_) return fail_status_;
+    applied_.insert(req.file_id());
+    ::liveconnect::v1::ApplyFileChangeResponse resp;
+    resp.add_updated_document_ids("doc-" + req.file_id());
+    return resp;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<sync::AccountKey, int64_t>> accounts_;
+  std::map<std::string, std::set<std::string>> referenced_;
+  bool every_file_ = false;
+  std::string fail_file_;
+  absl::Status fail_status_;
+  std::set<std::string> applied_;
+};
+
+// The indexer queue: records what sync asks to reindex.
+class FakeIndexClient : public sync::IndexClient {
+ public:
+  void Fail(absl::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_ = std::move(status);
+  }
+  // "<reason>:<document id>", in order.
+  std::vector<std::string> queued() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queued_;
+  }
+  absl::Status Enqueue(const ::liveconnect::v1::Document& document,
+                       const std::string& reason) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    queued_.push_back(reason + ":" + document.id());
+    return fail_;
+  }
+
+ private:
+  std::mutex mu_;
+  absl::Status fail_;
+  std::vector<std::string> queued_;
+};
+
+}  // namespace lc::testing
