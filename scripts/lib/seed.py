@@ -9,9 +9,12 @@ Run by ./scripts/up (unless --empty) once every service is healthy:
    emulator's approval redirect, the gateway's callback. Every run connects
    again: the emulator keeps its tokens in memory, so the tokens the kept
    database holds from an earlier run are dead.
-2. Creates one document per sample file (tools/cloud-emulator/sample-seed.json
-   puts the files in the clouds), skipping files that a document already
-   references, so a second run over the kept database duplicates nothing.
+2. Makes one document per sample file (tools/cloud-emulator/sample-seed.json
+   puts the files in the clouds), marked with the property sample=<path>.
+   A run over the kept database duplicates nothing: a sample document that
+   references the file is kept; one that references the file's id in an
+   earlier emulator (the emulator's state is in memory and its ids are
+   random, so every start gives the files new ids) is replaced.
 3. Waits until search finds each text-bearing sample by its word.
 Prints one line per document; LC_SAMPLE_DOC_ID=<id> (the welcome text) last.
 """
@@ -27,8 +30,7 @@ import urllib.request
 PROVIDERS = ["googledrive", "dropbox", "box", "onedrive"]
 
 # (provider, path in sample-seed.json, title, a word search finds, or None
-# when the file has no text). The emulator's file ids follow the seed order,
-# so the same seed gives the same ids on every run.
+# when the file has no text).
 SAMPLES = [
     ("googledrive", "/Documents/welcome.txt", "Welcome", "welcome"),
     ("googledrive", "/Documents/Project plan", "Project plan", "plan"),
@@ -132,22 +134,28 @@ def main():
     for provider in PROVIDERS:
         stack.connect(provider)
     accounts = stack.accounts()
-    existing = {
-        (d["blob"]["provider"], d["blob"]["account"], d["blob"]["fileId"]): d["id"]
-        for d in stack.documents()
-        if d.get("blob")
-    }
+    samples = {}  # (provider, path) -> the sample documents made by earlier runs
+    for d in stack.documents():
+        path = (d.get("properties") or {}).get("sample")
+        if path and d.get("blob"):
+            samples.setdefault((d["blob"]["provider"], path), []).append(d)
     doc_ids = {}
     for provider, path, title, _ in SAMPLES:
         account = accounts[provider]
-        file_id = stack.file_id(provider, account, path)
-        key = (provider, account, file_id)
-        if key not in existing:
-            blob = {"provider": provider, "account": account, "fileId": file_id}
-            doc = stack.api("POST", "/api/v1/documents", {"type": "DOCUMENT_TYPE_FILE", "title": title, "blob": blob})
-            existing[key] = doc["id"]
-        doc_ids[path] = existing[key]
-        print("  %-12s %-26s %s" % (provider, path, existing[key]))
+        blob = {"provider": provider, "account": account, "fileId": stack.file_id(provider, account, path)}
+        for old in samples.get((provider, path), []):
+            if old["blob"]["account"] == account and old["blob"]["fileId"] == blob["fileId"]:
+                doc_ids.setdefault(path, old["id"])
+            else:
+                stack.api("DELETE", "/api/v1/documents/" + old["id"])
+        if path not in doc_ids:
+            doc = stack.api(
+                "POST",
+                "/api/v1/documents",
+                {"type": "DOCUMENT_TYPE_FILE", "title": title, "blob": blob, "properties": {"sample": path}},
+            )
+            doc_ids[path] = doc["id"]
+        print("  %-12s %-26s %s" % (provider, path, doc_ids[path]))
 
     deadline = time.monotonic() + INDEX_DEADLINE_S
     for _, path, _, word in SAMPLES:
