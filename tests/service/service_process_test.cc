@@ -14,13 +14,13 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "testing/pg_fixture.h"
+#include "testing/wait.h"
 
 namespace {
 
@@ -81,22 +81,13 @@ class ChildProcess {
     std::remove(log_.c_str());
   }
 
-  // The number logged as "field":N, once the log has it (bounded poll: the
-  // log file is the only signal a separate process gives).
+  // The number logged as "field":N, once the log has it (the log file is
+  // the only signal a separate process gives).
   std::optional<int> WaitForLoggedNumber(const std::string& field) {
-    const std::regex pattern("\"" + field + "\":([0-9]+)");
-    const absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (absl::Now() < deadline) {
-      std::smatch match;
-      const std::string log = ReadFile(log_);
-      if (std::regex_search(log, match, pattern)) return std::stoi(match[1]);
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return std::nullopt;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return std::nullopt;
+    auto number =
+        lc::testing::WaitForFileMatch(log_, "\"" + field + "\":([0-9]+)", absl::Seconds(20));
+    if (!number.has_value()) return std::nullopt;
+    return std::stoi(*number);
   }
 
   // SIGTERM, then the exit status (-1 unless it exited).

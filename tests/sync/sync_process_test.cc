@@ -16,6 +16,7 @@
 #include "runtime/jwt.h"
 #include "sync_stack.h"
 #include "testing/pg_fixture.h"
+#include "testing/wait.h"
 
 namespace lc::testing {
 namespace {
@@ -184,12 +185,9 @@ TEST_F(SyncProcessTest, Kill9AfterApplyingBeforeTheCursorSaveReplaysWithoutLossO
       v1::SyncProgress p;
       run_status = doomed.RunNow(&p);
     });
-    // The hook creates the file at the pause point; poll for it (bounded).
-    const absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (access(pause_file.c_str(), F_OK) != 0 && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    ASSERT_EQ(access(pause_file.c_str(), F_OK), 0)
+    // The hook creates the file at the pause point.
+    ASSERT_TRUE(WaitFor([&] { return access(pause_file.c_str(), F_OK) == 0; }, absl::Seconds(30),
+                        absl::Milliseconds(20)))
         << "the sync process never reached the cursor save";
     // Changes are applied, the cursor is not saved: crash now.
     std::vector<int> applied = SyncedCounts(a);
