@@ -25,9 +25,10 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 PY
 }
 
-# Runs a command as the cluster owner (postgres when we are root).
+# Runs a command as the cluster owner (postgres when we are root; from /,
+# as postgres may not enter the current directory).
 pg_as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # pg_owner_reaches DIR: whether the cluster owner can traverse every parent of
