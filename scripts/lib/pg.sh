@@ -25,9 +25,10 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 PY
 }
 
-# Runs a command as the cluster owner (postgres when we are root).
+# Runs a command as the cluster owner (postgres when we are root; from /,
+# as postgres may not enter the current directory).
 pg_as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # pg_owner_reaches DIR: whether the cluster owner can traverse every parent of
@@ -41,7 +42,8 @@ pg_owner_reaches() {
 pg_start() {
   local durable=false
   if [ "${1:-}" = --durable ]; then durable=true; shift; fi
-  local dir=$1 port=${2:-}
+  local dir port=${2:-}
+  dir=$(realpath -m "$1")
   pg_find_bin || return 1
   [ -n "$port" ] || port=$(pg_free_port)
   mkdir -p "$dir"
@@ -71,7 +73,8 @@ pg_start() {
 # pg_stop DIR [MODE]: MODE is pg_ctl's (immediate by default: throwaway
 # clusters; fast for a cluster whose data is kept).
 pg_stop() {
-  local dir=$1 mode=${2:-immediate}
+  local dir mode=${2:-immediate}
+  dir=$(realpath -m "$1")
   [ -f "$dir/postmaster.pid" ] || return 0
   pg_find_bin 2>/dev/null || return 0
   pg_as_owner "$PG_BIN/pg_ctl" -D "$dir" -m "$mode" -w stop >/dev/null 2>&1 || true
