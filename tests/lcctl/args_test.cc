@@ -19,6 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
+namespace v1 = ::liveconnect::v1;
 
 const Command& FindCommand(const std::string& name) {
   static const std::vector<Command>* commands = new std::vector<Command>(AllCommands());

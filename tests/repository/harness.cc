@@ -17,6 +17,16 @@ RepositoryHarness::RepositoryHarness(const std::string& conninfo, repository::Cl
   auto s = ApplyMigrations(*pool_, repository::Migrations());
   if (!s.ok()) throw std::runtime_error("migrations: " + s.ToString());
   store_ = std::make_unique<repository::PgDocumentStore>(*pool_);
+  Start(cloud, index);
+}
+
+RepositoryHarness::RepositoryHarness(std::unique_ptr<repository::DocumentStore> store,
+                                     repository::CloudFiles* cloud, repository::IndexQueue* index)
+    : store_(std::move(store)) {
+  Start(cloud, index);
+}
+
+void RepositoryHarness::Start(repository::CloudFiles* cloud, repository::IndexQueue* index) {
   repo_ = std::make_unique<repository::Repository>(
       *store_, [] { return absl::Now(); }, cloud, index);
   edge_ = std::make_unique<RpcEdge>(

@@ -26,6 +26,10 @@ class RepositoryHarness {
   // indexer; they must outlive the harness.
   explicit RepositoryHarness(const std::string& conninfo, repository::CloudFiles* cloud = nullptr,
                              repository::IndexQueue* index = nullptr);
+  // With another store (the in-memory one): no PostgreSQL, and no pool().
+  explicit RepositoryHarness(std::unique_ptr<repository::DocumentStore> store,
+                             repository::CloudFiles* cloud = nullptr,
+                             repository::IndexQueue* index = nullptr);
   ~RepositoryHarness();
 
   // A client context carrying a valid token for `user` (roles optional).
@@ -33,11 +37,14 @@ class RepositoryHarness {
                                           std::vector<std::string> roles = {});
   v1::RepositoryService::Stub& stub() { return *stub_; }
   PgPool& pool() { return *pool_; }
+  bool has_pool() const { return pool_ != nullptr; }
   int port() const { return port_; }
 
  private:
+  void Start(repository::CloudFiles* cloud, repository::IndexQueue* index);
+
   std::unique_ptr<PgPool> pool_;
-  std::unique_ptr<repository::PgDocumentStore> store_;
+  std::unique_ptr<repository::DocumentStore> store_;
   std::unique_ptr<repository::Repository> repo_;
   std::unique_ptr<RpcEdge> edge_;
   std::unique_ptr<repository::RepositoryServiceImpl> service_;

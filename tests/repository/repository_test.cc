@@ -1,4 +1,5 @@
-// RepositoryService through a real gRPC channel against a real PostgreSQL.
+// RepositoryService through a real gRPC channel against a real PostgreSQL
+// and against the in-memory store.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "testing/in_memory_document_store.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {
@@ -15,17 +17,24 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class RepositoryTest : public ::testing::Test {
+// Every test runs against PostgreSQL (PgDocumentStore's SQL) and against the
+// in-memory store the logic tests use (so that fake keeps the same contract).
+class RepositoryTest : public ::testing::TestWithParam<std::string> {
  protected:
-  static void SetUpTestSuite() {
-    if (ServerConninfo().empty()) return;
-    harness_ = new RepositoryHarness(CreateTestDatabase());
-  }
   static void TearDownTestSuite() {
-    delete harness_;
-    harness_ = nullptr;
+    for (auto& [store, harness] : harnesses_) delete harness;
+    harnesses_.clear();
   }
-  void SetUp() override { LC_REQUIRE_POSTGRES(); }
+  void SetUp() override {
+    if (GetParam() == "postgres") LC_REQUIRE_POSTGRES();
+    RepositoryHarness*& harness = harnesses_[GetParam()];
+    if (harness == nullptr) {
+      harness = GetParam() == "postgres"
+                    ? new RepositoryHarness(CreateTestDatabase())
+                    : new RepositoryHarness(std::make_unique<InMemoryDocumentStore>());
+    }
+    harness_ = harness;
+  }
 
   v1::RepositoryService::Stub& stub() { return harness_->stub(); }
 
@@ -81,12 +90,11 @@ class RepositoryTest : public ::testing::Test {
     return {resp.events().begin(), resp.events().end()};
   }
 
-  static RepositoryHarness* harness_;
+  static inline std::map<std::string, RepositoryHarness*> harnesses_;
+  RepositoryHarness* harness_ = nullptr;
 };
 
-RepositoryHarness* RepositoryTest::harness_ = nullptr;
-
-TEST_F(RepositoryTest, CreateStoresEverythingAndDefaultsFromTheFile) {
+TEST_P(RepositoryTest, CreateStoresEverythingAndDefaultsFromTheFile) {
   auto req = NewRequest("file-create");
   (*req.mutable_properties())["dc:source"] = "upload";
   v1::Document doc = Create("alice", req);
@@ -111,7 +119,7 @@ TEST_F(RepositoryTest, CreateStoresEverythingAndDefaultsFromTheFile) {
   EXPECT_EQ(events[0].actor(), "alice");
 }
 
-TEST_F(RepositoryTest, TypeFollowsMimeTypeWhenNotGiven) {
+TEST_P(RepositoryTest, TypeFollowsMimeTypeWhenNotGiven) {
   auto req = NewRequest("photo");
   req.mutable_blob_metadata()->set_mime_type("image/jpeg");
   EXPECT_EQ(Create("alice", req).type(), v1::DOCUMENT_TYPE_PICTURE);
@@ -119,7 +127,7 @@ TEST_F(RepositoryTest, TypeFollowsMimeTypeWhenNotGiven) {
   EXPECT_EQ(Create("alice", req).type(), v1::DOCUMENT_TYPE_AUDIO);
 }
 
-TEST_F(RepositoryTest, RetriedCreateWithSameRequestIdReturnsTheSameDocument) {
+TEST_P(RepositoryTest, RetriedCreateWithSameRequestIdReturnsTheSameDocument) {
   auto req = NewRequest("idempotent");
   req.set_request_id("req-42");
   v1::Document first = Create("alice", req);
@@ -129,7 +137,7 @@ TEST_F(RepositoryTest, RetriedCreateWithSameRequestIdReturnsTheSameDocument) {
   EXPECT_NE(Create("bob", req).id(), first.id());
 }
 
-TEST_F(RepositoryTest, BadInputNamesTheField) {
+TEST_P(RepositoryTest, BadInputNamesTheField) {
   struct Case {
     std::string name;
     std::function<void(v1::CreateDocumentRequest&)> mutate;
@@ -179,7 +187,7 @@ TEST_F(RepositoryTest, BadInputNamesTheField) {
   for (const auto& d : resp.documents()) EXPECT_NE(d.blob().file_id(), "bad-input");
 }
 
-TEST_F(RepositoryTest, MalformedAndUnknownIds) {
+TEST_P(RepositoryTest, MalformedAndUnknownIds) {
   v1::Document doc;
   grpc::Status s = Get("alice", "not-a-uuid", &doc);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -188,7 +196,7 @@ TEST_F(RepositoryTest, MalformedAndUnknownIds) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(RepositoryTest, UsersAreIsolatedAndAdminsSeeAll) {
+TEST_P(RepositoryTest, UsersAreIsolatedAndAdminsSeeAll) {
   v1::Document mine = Create("alice", NewRequest("isolated"));
   v1::Document got;
   grpc::Status s = Get("bob", mine.id(), &got);
@@ -232,7 +240,7 @@ TEST_F(RepositoryTest, UsersAreIsolatedAndAdminsSeeAll) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
-TEST_F(RepositoryTest, UpdateAppliesOnlyTheMaskAndLocksTheTitle) {
+TEST_P(RepositoryTest, UpdateAppliesOnlyTheMaskAndLocksTheTitle) {
   auto req = NewRequest("update-mask");
   req.set_description("before");
   v1::Document doc = Create("alice", req);
@@ -264,7 +272,7 @@ TEST_F(RepositoryTest, UpdateAppliesOnlyTheMaskAndLocksTheTitle) {
               ::testing::ElementsAre("title"));
 }
 
-TEST_F(RepositoryTest, StaleEtagIsRefused) {
+TEST_P(RepositoryTest, StaleEtagIsRefused) {
   v1::Document doc = Create("alice", NewRequest("etag"));
   v1::Document in;
   in.set_id(doc.id());
@@ -288,7 +296,7 @@ TEST_F(RepositoryTest, StaleEtagIsRefused) {
   EXPECT_TRUE(Get("alice", doc.id(), &got).ok());
 }
 
-TEST_F(RepositoryTest, ConcurrentUpdatesNeverLoseAWrite) {
+TEST_P(RepositoryTest, ConcurrentUpdatesNeverLoseAWrite) {
   v1::Document doc = Create("alice", NewRequest("concurrent"));
   constexpr int kWriters = 16;
   std::atomic<int> conflicts{0};
@@ -319,7 +327,7 @@ TEST_F(RepositoryTest, ConcurrentUpdatesNeverLoseAWrite) {
   EXPECT_EQ(History("alice", doc.id()).size(), static_cast<size_t>(kWriters + 1));
 }
 
-TEST_F(RepositoryTest, DeleteKeepsHistory) {
+TEST_P(RepositoryTest, DeleteKeepsHistory) {
   v1::Document doc = Create("alice", NewRequest("delete"));
   v1::DeleteDocumentRequest del;
   del.set_id(doc.id());
@@ -336,7 +344,7 @@ TEST_F(RepositoryTest, DeleteKeepsHistory) {
   EXPECT_EQ(events[1].kind(), v1::HISTORY_EVENT_KIND_DELETED);
 }
 
-TEST_F(RepositoryTest, ListPaginatesWithoutGapsAndFilters) {
+TEST_P(RepositoryTest, ListPaginatesWithoutGapsAndFilters) {
   const std::string user = "lister";
   std::set<std::string> created;
   for (int i = 0; i < 23; ++i) {
@@ -387,7 +395,7 @@ TEST_F(RepositoryTest, ListPaginatesWithoutGapsAndFilters) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(RepositoryTest, VersionsAreImmutableSnapshotsWithAPinnedRevision) {
+TEST_P(RepositoryTest, VersionsAreImmutableSnapshotsWithAPinnedRevision) {
   v1::Document doc = Create("alice", NewRequest("versioned"));
   v1::CreateVersionRequest vreq;
   vreq.set_document_id(doc.id());
@@ -437,12 +445,14 @@ TEST_F(RepositoryTest, VersionsAreImmutableSnapshotsWithAPinnedRevision) {
   EXPECT_EQ(lresp.versions(0).id(), v2_.id());
   EXPECT_TRUE(lresp.next_page_token().empty());
 
-  // Even a direct UPDATE is refused by the database.
-  absl::Status s = harness_->pool().Run([&](pqxx::work& tx) {
-    tx.exec_params("UPDATE versions SET number = 99 WHERE id = $1", v1_.id());
-    return absl::OkStatus();
-  });
-  EXPECT_FALSE(s.ok());
+  if (harness_->has_pool()) {
+    // Even a direct UPDATE is refused by the database.
+    absl::Status s = harness_->pool().Run([&](pqxx::work& tx) {
+      tx.exec_params("UPDATE versions SET number = 99 WHERE id = $1", v1_.id());
+      return absl::OkStatus();
+    });
+    EXPECT_FALSE(s.ok());
+  }
 
   auto events = History("alice", doc.id());
   ASSERT_EQ(events.size(), 4u);
@@ -450,7 +460,7 @@ TEST_F(RepositoryTest, VersionsAreImmutableSnapshotsWithAPinnedRevision) {
   EXPECT_EQ(events[1].version_id(), v1_.id());
 }
 
-TEST_F(RepositoryTest, VersionNeedsAKnownRevision) {
+TEST_P(RepositoryTest, VersionNeedsAKnownRevision) {
   auto req = NewRequest("no-revision");
   req.mutable_blob_metadata()->clear_revision();
   v1::Document doc = Create("alice", req);
@@ -471,7 +481,7 @@ TEST_F(RepositoryTest, VersionNeedsAKnownRevision) {
   EXPECT_EQ(stub().GetVersion(ctx.get(), greq, &v).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(RepositoryTest, BlobLinkWaitsForTheProvidersService) {
+TEST_P(RepositoryTest, BlobLinkWaitsForTheProvidersService) {
   v1::Document doc = Create("alice", NewRequest("link"));
   v1::GetBlobLinkRequest req;
   req.set_document_id(doc.id());
@@ -488,7 +498,7 @@ TEST_F(RepositoryTest, BlobLinkWaitsForTheProvidersService) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(RepositoryTest, CallsWithoutAValidTokenAreRejected) {
+TEST_P(RepositoryTest, CallsWithoutAValidTokenAreRejected) {
   v1::ListDocumentsRequest req;
   v1::ListDocumentsResponse resp;
   {
@@ -532,7 +542,7 @@ v1::ApplyFileChangeRequest Change(const std::string& user, const std::string& fi
   return req;
 }
 
-TEST_F(RepositoryTest, SyncAppliesAContentOnlyEditOnceAndReplaysHarmlessly) {
+TEST_P(RepositoryTest, SyncAppliesAContentOnlyEditOnceAndReplaysHarmlessly) {
   auto create = NewRequest("sync-content");
   v1::Document doc = Create("carol", create);
   v1::Document other = Create("dave", create);  // same file, another user's document
@@ -577,7 +587,7 @@ TEST_F(RepositoryTest, SyncAppliesAContentOnlyEditOnceAndReplaysHarmlessly) {
   EXPECT_EQ(got.blob_metadata().digest(), "abc123");
 }
 
-TEST_F(RepositoryTest, SyncRenameFollowsTheFileNameUnlessTheTitleIsLocked) {
+TEST_P(RepositoryTest, SyncRenameFollowsTheFileNameUnlessTheTitleIsLocked) {
   auto create = NewRequest("sync-rename");
   v1::Document follows = Create("erin", create);
   create.set_title("My own title");
@@ -599,7 +609,7 @@ TEST_F(RepositoryTest, SyncRenameFollowsTheFileNameUnlessTheTitleIsLocked) {
   EXPECT_EQ(got.blob_metadata().filename(), "renamed.pdf");
 }
 
-TEST_F(RepositoryTest, SyncMarksADeletedFileAndKeepsTheDocument) {
+TEST_P(RepositoryTest, SyncMarksADeletedFileAndKeepsTheDocument) {
   auto create = NewRequest("sync-delete");
   v1::Document doc = Create("frank", create);
   auto change = Change("frank", "sync-delete", v1::CHANGE_KIND_DELETED);
@@ -633,7 +643,7 @@ TEST_F(RepositoryTest, SyncMarksADeletedFileAndKeepsTheDocument) {
   EXPECT_THAT(s.error_message(), HasSubstr("metadata"));
 }
 
-TEST_F(RepositoryTest, SyncFindsReferencedAccountsAndDocumentsByFile) {
+TEST_P(RepositoryTest, SyncFindsReferencedAccountsAndDocumentsByFile) {
   for (int i = 0; i < 3; ++i) Create("gina", NewRequest("gina-" + std::to_string(i), "box"));
   Create("gina", NewRequest("gina-d", "dropbox"));
   std::map<std::string, int64_t> counts;
@@ -680,7 +690,7 @@ TEST_F(RepositoryTest, SyncFindsReferencedAccountsAndDocumentsByFile) {
   EXPECT_TRUE(found.next_page_token().empty());
 }
 
-TEST_F(RepositoryTest, IndexerRecordsTheFulltextStateWithoutANewEtag) {
+TEST_P(RepositoryTest, IndexerRecordsTheFulltextStateWithoutANewEtag) {
   v1::Document doc = Create("hana", NewRequest("fulltext"));
   v1::RecordFulltextStateRequest req;
   req.set_document_id(doc.id());
@@ -703,6 +713,9 @@ TEST_F(RepositoryTest, IndexerRecordsTheFulltextStateWithoutANewEtag) {
   EXPECT_EQ(stub().RecordFulltextState(ctx.get(), req, &resp).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, RepositoryTest, ::testing::Values("postgres", "memory"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace lc::testing

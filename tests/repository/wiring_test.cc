@@ -1,13 +1,14 @@
 // The repository's calls to the providers service and the indexer, with
 // fakes standing in for them: metadata comes from the provider with the
 // caller's own account, links resolve pinned revisions, versions pin at the
-// provider, and every write is queued for indexing.
+// provider, and every write is queued for indexing. The store is in memory:
+// no PostgreSQL needed.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "harness.h"
 #include "testing/fake_repository_clients.h"
-#include "testing/pg_fixture.h"
+#include "testing/in_memory_document_store.h"
 
 namespace lc::testing {
 namespace {
@@ -38,21 +39,19 @@ v1::CloudFile ProviderFile(const std::string& id) {
 class WiringTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (ServerConninfo().empty()) return;
     cloud_ = new FakeCloudFiles;
     cloud_->Connect("alice", kOwnedAccount);
     for (const char* id : {"file-1", "file-v", "file-q", "file-q2", "folder"}) {
       cloud_->PutFile(kOwnedAccount, ProviderFile(id));
     }
     index_ = new FakeIndexQueue;
-    harness_ = new RepositoryHarness(CreateTestDatabase(), cloud_, index_);
+    harness_ = new RepositoryHarness(std::make_unique<InMemoryDocumentStore>(), cloud_, index_);
   }
   static void TearDownTestSuite() {
     delete harness_;
     delete cloud_;
     delete index_;
   }
-  void SetUp() override { LC_REQUIRE_POSTGRES(); }
 
   static v1::CreateDocumentRequest Request(const std::string& file_id,
                                            const std::string& account = kOwnedAccount) {

@@ -4,6 +4,7 @@
 // never moves past a page whose changes were not all applied.
 #include "sync/sync_runner.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -13,6 +14,7 @@
 #include "sync/sync_metrics.h"
 #include "testing/fake_sync_clients.h"
 #include "testing/in_memory_sync_store.h"
+#include "testing/mock_sync_clients.h"
 
 namespace lc::sync {
 namespace {
@@ -138,6 +140,21 @@ TEST_F(SyncRunnerTest, AFailedApplyLeavesTheCursorBeforeThePage) {
   ASSERT_TRUE(runner.Run(std::nullopt, "test", nullptr).ok());
   EXPECT_EQ(Cursor("a"), "2");
   EXPECT_TRUE(docs.applied().count("a-p1-1"));
+}
+
+TEST_F(SyncRunnerTest, DocumentsLeftPendingByTheChangesAreQueuedForIndexing) {
+  FakeCloudClient cloud;
+  SetFeeds(cloud, 1);
+  FakeDocumentsClient docs;
+  Reference(docs, {"a"});
+  ::testing::StrictMock<::lc::testing::MockIndexClient> index;
+  EXPECT_CALL(index, Enqueue(::testing::Property(&v1::Document::id, "doc-a-p0-0"), "synced"));
+  EXPECT_CALL(index, Enqueue(::testing::Property(&v1::Document::id, "doc-a-p0-1"), "synced"));
+  SyncRunner runner(
+      *store_, docs, cloud, &index, [] { return absl::Now(); }, Options());
+  auto r = runner.Run(std::nullopt, "test", nullptr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->documents_updated, 2);
 }
 
 }  // namespace

@@ -103,7 +103,8 @@ class FakeCloudClient : public sync::CloudClient {
 
 // The repository as sync sees it: referenced accounts, and one document
 // "doc-<file id>" per referenced file. ApplyFileChange records the change
-// and answers that document as updated.
+// and answers that document as updated; like the repository, a MODIFIED
+// change leaves the document's full text PENDING (to be indexed again).
 class FakeDocumentsClient : public sync::DocumentsClient {
  public:
   void AddAccount(const sync::AccountKey& key, int64_t documents) {
@@ -167,6 +168,7 @@ class FakeDocumentsClient : public sync::DocumentsClient {
       d->mutable_blob()->set_provider(key.provider);
       d->mutable_blob()->set_account(key.account);
       d->mutable_blob()->set_file_id(id);
+      if (pending_.count(id)) d->set_fulltext_state(::liveconnect::v1::FULLTEXT_STATE_PENDING);
     }
     return resp;
   }
@@ -175,6 +177,7 @@ class FakeDocumentsClient : public sync::DocumentsClient {
     std::lock_guard<std::mutex> lock(mu_);
     if (!fail_file_.empty() && req.file_id() == fail_file_) return fail_status_;
     applied_.insert(req.file_id());
+    if (req.kind() == ::liveconnect::v1::CHANGE_KIND_MODIFIED) pending_.insert(req.file_id());
     ::liveconnect::v1::ApplyFileChangeResponse resp;
     resp.add_updated_document_ids("doc-" + req.file_id());
     return resp;
@@ -188,6 +191,7 @@ class FakeDocumentsClient : public sync::DocumentsClient {
   std::string fail_file_;
   absl::Status fail_status_;
   std::set<std::string> applied_;
+  std::set<std::string> pending_;  // file ids whose document awaits indexing
 };
 
 // The indexer queue: records what sync asks to reindex.

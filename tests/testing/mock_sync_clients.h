@@ -1,0 +1,42 @@
+// gmock mocks of what sync calls, for tests that assert a call was (or was
+// not) made with given arguments; fake_sync_clients.h has the stateful fakes.
+#pragma once
+
+#include <gmock/gmock.h>
+
+#include <string>
+#include <vector>
+
+#include "sync/clients.h"
+
+namespace lc::testing {
+
+class MockDocumentsClient : public sync::DocumentsClient {
+ public:
+  MOCK_METHOD(absl::StatusOr<::liveconnect::v1::ListReferencedAccountsResponse>,
+              ListReferencedAccounts, (const std::string& page_token), (override));
+  MOCK_METHOD(absl::StatusOr<::liveconnect::v1::FindDocumentsByFilesResponse>, FindDocumentsByFiles,
+              (const sync::AccountKey& key, const std::vector<std::string>& file_ids, int page_size,
+               const std::string& page_token),
+              (override));
+  MOCK_METHOD(absl::StatusOr<::liveconnect::v1::ApplyFileChangeResponse>, ApplyFileChange,
+              (const ::liveconnect::v1::ApplyFileChangeRequest& request), (override));
+};
+
+class MockCloudClient : public sync::CloudClient {
+ public:
+  MOCK_METHOD(absl::StatusOr<std::string>, GetStartCursor, (const sync::AccountKey& key),
+              (override));
+  MOCK_METHOD(absl::StatusOr<::liveconnect::v1::ListChangesResponse>, ListChanges,
+              (const sync::AccountKey& key, const std::string& cursor), (override));
+  MOCK_METHOD(absl::StatusOr<::liveconnect::v1::CloudFile>, GetFile,
+              (const sync::AccountKey& key, const std::string& file_id), (override));
+};
+
+class MockIndexClient : public sync::IndexClient {
+ public:
+  MOCK_METHOD(absl::Status, Enqueue,
+              (const ::liveconnect::v1::Document& document, const std::string& reason), (override));
+};
+
+}  // namespace lc::testing
