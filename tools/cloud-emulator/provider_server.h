@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -89,5 +90,16 @@ std::optional<nlohmann::json> ParseJsonBody(const std::string& body);
 // Serves `content` honouring a Range header.
 void SendBytes(const httplib::Request& req, httplib::Response& res, const std::string& content,
                const std::string& content_type);
+
+// OAuth parameters from the query string and a form body, with HTTP Basic
+// client credentials mapped to client_id/client_secret.
+std::map<std::string, std::string> OAuthParams(const httplib::Request& req);
+// Authorize endpoint: auto-approves and redirects with code and state.
+// `offline` says whether the client asked for a refresh token.
+void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httplib::Response& res,
+                     bool offline);
+// Token endpoint grants (authorization_code, refresh_token).
+bool GrantTokens(ProviderServer& server, const std::map<std::string, std::string>& params,
+                 TokenGrant* grant, OAuthError* error);
 
 }  // namespace lc::emulator
