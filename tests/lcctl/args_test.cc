@@ -12,6 +12,7 @@
 #include "repository_commands.h"
 
 namespace lc::lcctl {
+namespace v1 = ::liveconnect::v1;
 namespace {
 
 using ::testing::ElementsAre;
