@@ -17,7 +17,6 @@
 namespace lc {
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr size_t kSha256Bytes = 32;
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
@@ -58,68 +57,6 @@ bool ReadTime(const nlohmann::json& value, absl::Time* out) {
 
 bool Principal::HasRole(std::string_view role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
-}
-
-std::string Base64UrlEncode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    const uint32_t n = (static_cast<uint8_t>(data[i]) << 16) |
-                       (static_cast<uint8_t>(data[i + 1]) << 8) | static_cast<uint8_t>(data[i + 2]);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
-  }
-  const size_t rest = data.size() - i;
-  if (rest == 1) {
-    const uint32_t n = static_cast<uint8_t>(data[i]) << 16;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-  } else if (rest == 2) {
-    const uint32_t n =
-        (static_cast<uint8_t>(data[i]) << 16) | (static_cast<uint8_t>(data[i + 1]) << 8);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-  }
-  return out;
-}
-
-bool Base64UrlDecode(std::string_view data, std::string* out) {
-  // Strict: no padding, no other alphabet, and unused trailing bits must be
-  // zero so a token has exactly one encoding.
-  if (data.size() % 4 == 1) return false;
-  std::string result;
-  result.reserve(data.size() * 3 / 4);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : data) {
-    int value;
-    if (c >= 'A' && c <= 'Z') {
-      value = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      value = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      value = c - '0' + 52;
-    } else if (c == '-') {
-      value = 62;
-    } else if (c == '_') {
-      value = 63;
-    } else {
-      return false;
-    }
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      result.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  if ((buffer & ((1u << bits) - 1)) != 0) return false;
-  *out = std::move(result);
-  return true;
 }
 
 Hs256Verifier::Hs256Verifier(Options options) : options_(std::move(options)) {}

@@ -9,6 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+// Base64UrlEncode/Decode, which tokens are made of, for the callers of this header.
+#include "runtime/encoding.h"
 
 namespace lc {
 
@@ -57,9 +59,5 @@ class Hs256Verifier : public TokenVerifier {
 std::string MintHs256(std::string_view secret, const Principal& principal, absl::Time issued_at,
                       absl::Time expires_at, std::string_view issuer = "",
                       std::string_view audience = "");
-
-// base64url without padding.
-std::string Base64UrlEncode(std::string_view data);
-bool Base64UrlDecode(std::string_view data, std::string* out);
 
 }  // namespace lc

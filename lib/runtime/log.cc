@@ -13,6 +13,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -276,14 +277,7 @@ bool IsSecretKey(std::string_view key) {
 
 std::string NewRequestId() {
   thread_local std::mt19937_64 rng(std::random_device{}());
-  static const char* kHex = "0123456789abcdef";
-  std::string id(16, '0');
-  uint64_t v = rng();
-  for (char& c : id) {
-    c = kHex[v & 15];
-    v >>= 4;
-  }
-  return id;
+  return absl::StrCat(absl::Hex(rng(), absl::kZeroPad16));
 }
 
 bool IsAcceptableRequestId(std::string_view id) {

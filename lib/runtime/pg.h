@@ -10,6 +10,7 @@
 #include <mutex>
 #include <pqxx/pqxx>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -17,6 +18,23 @@
 #include "absl/time/time.h"
 
 namespace lc {
+
+// A PostgreSQL array literal of `items` ({"a","b\"c"}): every element quoted,
+// '"' and '\\' escaped. Passed as a "$n::text[]" (or "::smallint[]") parameter.
+template <class Range>
+std::string PgArrayLiteral(const Range& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : std::string_view(item)) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 struct PgOptions {
   // libpq connection string ("host=... port=... dbname=... user=...") or URL.

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "runtime/log.h"
+#include "runtime/request_context.h"
 #include "runtime/status.h"
 
 namespace lc {
@@ -185,15 +186,17 @@ absl::StatusOr<Principal> RpcEdge::Authenticate(const grpc::ServerContext& conte
 
 grpc::Status RpcEdge::Serve(grpc::ServerContext* context, const char* method, Access access,
                             const std::function<absl::Status(const CallContext&)>& fn) const {
-  std::string request_id;
   const auto& md = context->client_metadata();
-  if (auto it = md.find("x-request-id"); it != md.end()) {
-    std::string_view given(it->second.data(), it->second.size());
-    if (IsAcceptableRequestId(given)) request_id = std::string(given);
-  }
-  if (request_id.empty()) request_id = NewRequestId();
+  auto header = [&md](const char* key) -> std::string_view {
+    auto it = md.find(key);
+    return it == md.end() ? std::string_view()
+                          : std::string_view(it->second.data(), it->second.size());
+  };
+  // Outgoing calls made while serving this one forward its id and trace.
+  ScopedRequest scoped(
+      IncomingRequest(header("x-request-id"), header("traceparent"), header("tracestate")));
+  const std::string& request_id = CurrentRequest().request_id;
   context->AddInitialMetadata("x-request-id", request_id);
-  ScopedRequestId scoped(request_id);
 
   CallContext call;
   call.request_id = request_id;

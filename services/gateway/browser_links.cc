@@ -15,6 +15,7 @@
 #include "gateway/api_routes.h"
 #include "gateway/http_errors.h"
 #include "gateway/upstream.h"
+#include "runtime/encoding.h"
 #include "runtime/log.h"
 
 namespace lc::gateway {
@@ -43,18 +44,12 @@ std::string SafeMediaType(const std::string& mime) {
 std::string ContentDisposition(absl::string_view disposition, absl::string_view filename) {
   if (filename.empty()) return std::string(disposition);
   std::string fallback;
-  std::string encoded;
   for (char c : filename) {
     const auto u = static_cast<unsigned char>(c);
     fallback += (u >= 0x20 && u < 0x7f && c != '"' && c != '\\') ? c : '_';
-    if (absl::ascii_isalnum(u) || absl::string_view("-._~").find(c) != absl::string_view::npos) {
-      encoded += c;
-    } else {
-      absl::StrAppend(&encoded, "%",
-                      absl::AsciiStrToUpper(absl::StrCat(absl::Hex(u, absl::kZeroPad2))));
-    }
   }
-  return absl::StrCat(disposition, "; filename=\"", fallback, "\"; filename*=UTF-8''", encoded);
+  return absl::StrCat(disposition, "; filename=\"", fallback, "\"; filename*=UTF-8''",
+                      PercentEncode(std::string_view(filename.data(), filename.size())));
 }
 
 }  // namespace

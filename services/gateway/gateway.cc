@@ -13,6 +13,7 @@
 #include "gateway/http_errors.h"
 #include "gateway/upstream.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "runtime/client_call.h"
 #include "runtime/log.h"
 
 namespace lc::gateway {
@@ -121,7 +122,7 @@ void Gateway::RegisterProbes(Router& router) {
       grpc::health::v1::HealthCheckRequest request;
       grpc::health::v1::HealthCheckResponse response;
       grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+      PrepareOutgoingCall(context, /*bearer_token=*/"", absl::Now() + absl::Seconds(2));
       grpc::Status status =
           grpc::health::v1::Health::NewStub(channel)->Check(&context, request, &response);
       const bool ok =

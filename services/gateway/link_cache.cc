@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/proto_time.h"
 
 namespace lc::gateway {
 
@@ -37,8 +38,7 @@ void LinkCache::Put(const std::string& key, const liveconnect::v1::Link& link, a
   if (options_.ttl <= absl::ZeroDuration() || options_.max_entries == 0) return;
   absl::Time until = now + options_.ttl;
   if (link.has_expire_time()) {
-    const absl::Time expires = absl::FromUnixSeconds(link.expire_time().seconds()) +
-                               absl::Nanoseconds(link.expire_time().nanos());
+    const absl::Time expires = FromProtoTimestamp(link.expire_time());
     until = std::min(until, expires - options_.expiry_margin);
   }
   if (until <= now) return;

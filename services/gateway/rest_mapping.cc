@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gateway/query.h"
+#include "runtime/status.h"
 
 namespace lc::gateway {
 namespace {
@@ -62,25 +63,25 @@ absl::Status SetLeaf(pb::Message& m, const pb::FieldDescriptor& f, absl::string_
       return absl::OkStatus();
     case pb::FieldDescriptor::CPPTYPE_INT32: {
       int32_t v = 0;
-      if (auto s = ParseNumber(text, &v, display); !s.ok()) return s;
+      LC_RETURN_IF_ERROR(ParseNumber(text, &v, display));
       rep ? r.AddInt32(&m, &f, v) : r.SetInt32(&m, &f, v);
       return absl::OkStatus();
     }
     case pb::FieldDescriptor::CPPTYPE_INT64: {
       int64_t v = 0;
-      if (auto s = ParseNumber(text, &v, display); !s.ok()) return s;
+      LC_RETURN_IF_ERROR(ParseNumber(text, &v, display));
       rep ? r.AddInt64(&m, &f, v) : r.SetInt64(&m, &f, v);
       return absl::OkStatus();
     }
     case pb::FieldDescriptor::CPPTYPE_UINT32: {
       uint32_t v = 0;
-      if (auto s = ParseNumber(text, &v, display); !s.ok()) return s;
+      LC_RETURN_IF_ERROR(ParseNumber(text, &v, display));
       rep ? r.AddUInt32(&m, &f, v) : r.SetUInt32(&m, &f, v);
       return absl::OkStatus();
     }
     case pb::FieldDescriptor::CPPTYPE_UINT64: {
       uint64_t v = 0;
-      if (auto s = ParseNumber(text, &v, display); !s.ok()) return s;
+      LC_RETURN_IF_ERROR(ParseNumber(text, &v, display));
       rep ? r.AddUInt64(&m, &f, v) : r.SetUInt64(&m, &f, v);
       return absl::OkStatus();
     }
@@ -175,14 +176,14 @@ absl::Status BuildRequest(const httplib::Request& req, const RequestMapping& map
       return absl::InvalidArgumentError(
           absl::StrCat("request body must be application/json, not ", content_type));
     }
-    if (auto s = MergeJsonBody(req.body, message); !s.ok()) return s;
+    LC_RETURN_IF_ERROR(MergeJsonBody(req.body, message));
   } else if (!req.body.empty()) {
     return absl::InvalidArgumentError("this request takes no body");
   }
   for (const auto& [name, value] : QueryParams(req)) {
     auto alias = mapping.query_aliases.find(name);
     const std::string& field = alias == mapping.query_aliases.end() ? name : alias->second;
-    if (auto s = SetFieldFromText(message, field, value, name); !s.ok()) return s;
+    LC_RETURN_IF_ERROR(SetFieldFromText(message, field, value, name));
   }
   for (const auto& [header, field] : mapping.header_fields) {
     if (!req.has_header(header)) continue;
@@ -191,7 +192,7 @@ absl::Status BuildRequest(const httplib::Request& req, const RequestMapping& map
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
-    if (auto s = SetFieldFromText(message, field, value, header); !s.ok()) return s;
+    LC_RETURN_IF_ERROR(SetFieldFromText(message, field, value, header));
   }
   for (size_t i = 0; i < mapping.path_fields.size(); ++i) {
     if (i + 1 >= req.matches.size()) break;

@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "gateway/http_errors.h"
 #include "runtime/log.h"
+#include "runtime/request_context.h"
 
 namespace lc::gateway {
 namespace {
@@ -106,12 +107,14 @@ Router::Router(httplib::Server& server, prometheus::Registry& registry)
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     RequestInfo info;
     info.start = absl::Now();
-    const std::string given = req.get_header_value("X-Request-Id");
-    info.request_id = IsAcceptableRequestId(given) ? given : NewRequestId();
-    res.set_header("X-Request-Id", info.request_id);
+    // A trace starts here unless the client sent one; both are forwarded.
+    info.request =
+        IncomingRequest(req.get_header_value("X-Request-Id"), req.get_header_value("traceparent"),
+                        req.get_header_value("tracestate"));
+    res.set_header("X-Request-Id", info.request.request_id);
     current_request = std::move(info);
     if (fast_path_ && req.method == "GET") {
-      ScopedRequestId scoped(current_request.request_id);
+      ScopedRequest scoped(current_request.request);
       if (fast_path_(req, res)) return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -153,19 +156,19 @@ Router::Router(httplib::Server& server, prometheus::Registry& registry)
       what = e.what();
     } catch (...) {
     }
-    ScopedRequestId scoped(current_request.request_id);
+    ScopedRequest scoped(current_request.request);
     LogError("unexpected exception in handler", {{"route", current_request.route}, {"what", what}});
-    WriteJson(
-        res, 500,
-        JsonErrorBody(absl::InternalError(absl::StrCat(
-            "internal error; see the gateway log for request ", current_request.request_id))));
+    WriteJson(res, 500,
+              JsonErrorBody(absl::InternalError(
+                  absl::StrCat("internal error; see the gateway log for request ",
+                               current_request.request.request_id))));
   });
 
   // The access log: one line per answered request, also for requests
   // refused before routing (too large, malformed).
   server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     RequestInfo info = std::exchange(current_request, RequestInfo());
-    if (info.request_id.empty()) info.request_id = NewRequestId();
+    if (info.request.request_id.empty()) info.request.request_id = NewRequestId();
     const absl::Duration elapsed =
         info.start == absl::InfinitePast() ? absl::ZeroDuration() : absl::Now() - info.start;
     metrics_->Record(info.route, req.method, res.status, elapsed);
@@ -194,7 +197,7 @@ Router::Router(httplib::Server& server, prometheus::Registry& registry)
     AppendJsonString(fields, info.user);
     fields += ",\"remote_addr\":";
     AppendJsonString(fields, req.remote_addr);
-    ScopedRequestId scoped(info.request_id);
+    ScopedRequestId scoped(info.request.request_id);
     LogPreformatted(LogLevel::kInfo, "http request", fields);
   });
 }
@@ -205,7 +208,7 @@ Router::Handler Router::Wrap(const std::string& route, Handler handler) const {
   return
       [route, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
         current_request.route = route;
-        ScopedRequestId scoped(current_request.request_id);
+        ScopedRequest scoped(current_request.request);
         handler(req, res);
       };
 }

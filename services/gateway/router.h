@@ -1,7 +1,7 @@
 // Routes HTTP requests to the handlers of each area (OAuth pages, the REST
 // mirror, the browser URLs) and gives every request the same edge: a request id
-// (X-Request-Id, echoed), one JSON access-log line, Prometheus metrics, and
-// a JSON error for unknown paths and unexpected exceptions.
+// (X-Request-Id, echoed) and W3C trace (traceparent), forwarded upstream, one JSON access-log line,
+// Prometheus metrics, and a JSON error for unknown paths and unexpected exceptions.
 #pragma once
 
 #include <httplib.h>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "runtime/request_context.h"
 
 namespace prometheus {
 class Registry;
@@ -22,7 +23,7 @@ namespace lc::gateway {
 // request from routing to the access log on one thread, so this is
 // thread-local; handlers may set `user` for the access log.
 struct RequestInfo {
-  std::string request_id;
+  RequestContext request;           // its id (X-Request-Id, echoed) and trace (traceparent)
   std::string route = "unmatched";  // the route name, bounded for metrics
   std::string user;                 // the JWT subject once authenticated
   absl::Time start = absl::InfinitePast();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "runtime/client_call.h"
 #include "runtime/log.h"
 #include "runtime/status.h"
 
@@ -11,11 +12,7 @@ namespace lc::gateway {
 
 void PrepareUpstreamCall(grpc::ClientContext& context, const AuthenticatedUser& user,
                          absl::Duration timeout) {
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  context.AddMetadata("authorization", "Bearer " + user.token);
-  if (const std::string& id = CurrentRequestId(); !id.empty()) {
-    context.AddMetadata("x-request-id", id);
-  }
+  PrepareOutgoingCall(context, user.token, absl::Now() + timeout);
 }
 
 absl::Status UpstreamError(const grpc::Status& status, std::string_view service) {

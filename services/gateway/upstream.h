@@ -45,8 +45,8 @@ struct OpenStream {
   }
 };
 
-// Sets the deadline, forwards the user's own token as
-// "authorization: Bearer <JWT>" and the request id as "x-request-id".
+// PrepareOutgoingCall with the user's own token (the services check the
+// user, not the gateway): deadline, request id and trace forwarded.
 void PrepareUpstreamCall(grpc::ClientContext& context, const AuthenticatedUser& user,
                          absl::Duration timeout);
 

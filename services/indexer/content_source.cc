@@ -1,6 +1,8 @@
 #include "indexer/content_source.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "runtime/client_call.h"
 
 namespace lc::indexer {
 
@@ -13,8 +15,7 @@ absl::StatusOr<FetchedContent> GrpcContentSource::Fetch(const v1::BlobRef& blob,
                                                         const std::string& user, int64_t max_bytes,
                                                         absl::Duration timeout) {
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + token_());
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  PrepareOutgoingCall(ctx, token_(), absl::Now() + timeout);
   v1::GetContentRequest req;
   *req.mutable_blob() = blob;
   req.set_format(format);

@@ -105,35 +105,20 @@ class Params {
   std::vector<std::string> values_;
 };
 
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ",";
-    out += "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
-}
-
 // The WHERE conditions of the filter and access check.
 std::string FilterSql(const v1::SearchFilter& f, Params& p) {
   std::string sql;
   if (!f.types().empty()) {
     std::vector<std::string> types;
     for (int t : f.types()) types.push_back(std::to_string(t));
-    absl::StrAppend(&sql, " AND d.type = ANY(", p.Add(ArrayLiteral(types)), "::smallint[])");
+    absl::StrAppend(&sql, " AND d.type = ANY(", p.Add(PgArrayLiteral(types)), "::smallint[])");
   }
   if (!f.providers().empty()) {
-    absl::StrAppend(&sql, " AND d.provider = ANY(",
-                    p.Add(ArrayLiteral({f.providers().begin(), f.providers().end()})), "::text[])");
+    absl::StrAppend(&sql, " AND d.provider = ANY(", p.Add(PgArrayLiteral(f.providers())),
+                    "::text[])");
   }
   if (!f.mime_types().empty()) {
-    absl::StrAppend(&sql, " AND d.mime_type = ANY(",
-                    p.Add(ArrayLiteral({f.mime_types().begin(), f.mime_types().end()})),
+    absl::StrAppend(&sql, " AND d.mime_type = ANY(", p.Add(PgArrayLiteral(f.mime_types())),
                     "::text[])");
   }
   if (f.has_modified_after()) {

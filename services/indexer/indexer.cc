@@ -3,10 +3,12 @@
 #include <random>
 #include <thread>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "runtime/encoding.h"
+#include "runtime/proto_time.h"
+#include "runtime/status.h"
 
 namespace lc::indexer {
 namespace {
@@ -52,14 +54,14 @@ std::string QueryFingerprint(const v1::SearchRequest& req, bool by_date) {
 }
 
 std::string EncodeToken(const std::string& fingerprint, const SearchCursor& c) {
-  return absl::WebSafeBase64Escape(
+  return Base64UrlEncode(
       absl::StrCat("1|", fingerprint, "|", c.score, "|", c.time, "|", c.document_id));
 }
 
 absl::StatusOr<SearchCursor> DecodeToken(const std::string& token, const std::string& fingerprint) {
   std::string raw;
   const auto bad = absl::InvalidArgumentError("page_token: not a token this search returned");
-  if (!absl::WebSafeBase64Unescape(token, &raw)) return bad;
+  if (!Base64UrlDecode(token, &raw)) return bad;
   std::vector<std::string> parts = absl::StrSplit(raw, '|');
   if (parts.size() != 5 || parts[0] != "1" || !IsUuid(parts[4])) return bad;
   if (parts[1] != fingerprint) {
@@ -75,7 +77,7 @@ Indexer::Indexer(IndexStore& store, std::function<void()> notify, absl::Duration
 
 absl::StatusOr<v1::EnqueueIndexingResponse> Indexer::Enqueue(
     const v1::EnqueueIndexingRequest& req) {
-  if (auto s = CheckUuid(req.document_id(), "document_id"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(CheckUuid(req.document_id(), "document_id"));
   if (!req.has_document()) {
     return absl::InvalidArgumentError(
         "document: required (the snapshot to index: title, owner, blob, blob_metadata)");
@@ -101,7 +103,7 @@ absl::StatusOr<v1::EnqueueIndexingResponse> Indexer::Enqueue(
 }
 
 absl::Status Indexer::Remove(const v1::RemoveFromIndexRequest& req) {
-  if (auto s = CheckUuid(req.document_id(), "document_id"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(CheckUuid(req.document_id(), "document_id"));
   return store_.Remove(req.document_id());
 }
 
@@ -117,8 +119,15 @@ absl::StatusOr<v1::SearchResponse> Indexer::Search(const Principal& who,
       return absl::InvalidArgumentError(absl::StrCat("filter.types: unknown type ", t));
     }
   }
+  if (req.filter().has_modified_after()) {
+    LC_RETURN_IF_ERROR(ValidateTimestamp(req.filter().modified_after(), "filter.modified_after"));
+  }
+  if (req.filter().has_modified_before()) {
+    LC_RETURN_IF_ERROR(ValidateTimestamp(req.filter().modified_before(), "filter.modified_before"));
+  }
   if (req.filter().has_modified_after() && req.filter().has_modified_before() &&
-      req.filter().modified_after().seconds() > req.filter().modified_before().seconds()) {
+      FromProtoTimestamp(req.filter().modified_after()) >
+          FromProtoTimestamp(req.filter().modified_before())) {
     return absl::InvalidArgumentError("filter: modified_after is later than modified_before");
   }
   if (!v1::SearchOrder_IsValid(req.order())) {
@@ -150,7 +159,7 @@ absl::StatusOr<v1::SearchResponse> Indexer::Search(const Principal& who,
 absl::StatusOr<v1::IndexStatusResponse> Indexer::Status(const Principal& who,
                                                         const v1::IndexStatusRequest& req) {
   if (!req.document_id().empty()) {
-    if (auto s = CheckUuid(req.document_id(), "document_id"); !s.ok()) return s;
+    LC_RETURN_IF_ERROR(CheckUuid(req.document_id(), "document_id"));
   }
   return store_.Status(req.document_id(), who.subject, who.IsAdmin() || who.IsService());
 }

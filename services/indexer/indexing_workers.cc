@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "runtime/log.h"
+#include "runtime/request_context.h"
 
 namespace lc::indexer {
 
@@ -39,6 +40,9 @@ absl::StatusOr<bool> IndexingWorkers::RunOne(const std::string& worker) {
   if (!leased.ok()) return leased.status();
   if (!leased->has_value()) return false;
   const Job& job = **leased;
+  // Each job is a request of its own: its log lines and its calls to the
+  // providers and repository services share one id and trace.
+  ScopedRequest request(NewRequest());
   if (job.attempts > settings_.max_attempts) {
     // Leased again after its workers vanished this many times: a poison file.
     auto s = store_.Fail(job, worker,

@@ -1,17 +1,16 @@
 #include "oauth/authorization_flow.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "runtime/encoding.h"
 #include "runtime/log.h"
+#include "runtime/proto_time.h"
+#include "runtime/status.h"
 
 namespace lc::oauth {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 constexpr size_t kMaxUrl = 2048;
 
@@ -63,10 +62,6 @@ absl::Status CheckRedirects(const v1::StartAuthorizationRequest& req) {
   return absl::OkStatus();
 }
 
-google::protobuf::Timestamp ProtoTime(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
 }  // namespace
 
 std::string StateHash(const std::string& state) { return absl::BytesToHexString(Sha256(state)); }
@@ -83,7 +78,7 @@ std::string RefreshTokenContext(const CredentialKey& key) {
 
 absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationFlow::Start(
     const Principal& caller, const v1::StartAuthorizationRequest& req) {
-  if (auto s = CheckRedirects(req); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(CheckRedirects(req));
   if (req.login_hint().size() > 320 || HasControlOrSpace(req.login_hint())) {
     return absl::InvalidArgumentError("login_hint must be at most 320 characters, no spaces");
   }
@@ -107,8 +102,8 @@ absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationFlow::Start(
   record.created_time = now;
   record.expire_time = now + options_.state_ttl;
   // Old states are kept a day so a late replay still gets a clear answer.
-  if (auto s = store_.DeleteStatesExpiredBefore(now - absl::Hours(24)); !s.ok()) return s;
-  if (auto s = store_.InsertState(record); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(store_.DeleteStatesExpiredBefore(now - absl::Hours(24)));
+  LC_RETURN_IF_ERROR(store_.InsertState(record));
 
   std::vector<std::pair<std::string, std::string>> params = {
       {"response_type", "code"},
@@ -122,11 +117,14 @@ absl::StatusOr<v1::StartAuthorizationResponse> AuthorizationFlow::Start(
   if (!req.login_hint().empty()) params.push_back({"login_hint", req.login_hint()});
   for (const auto& [k, v] : provider->extra_params) params.push_back({k, v});
 
+  absl::StatusOr<std::string> url = AppendQuery(provider->authorization_url, params);
+  if (!url.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("the authorization URL of ", req.provider(),
+                                                      " is not usable: ", url.status().message()));
+  }
   v1::StartAuthorizationResponse out;
-  out.set_authorization_url(absl::StrCat(
-      provider->authorization_url, absl::StrContains(provider->authorization_url, "?") ? "&" : "?",
-      FormEncode(params)));
-  *out.mutable_state_expire_time() = ProtoTime(record.expire_time);
+  out.set_authorization_url(*std::move(url));
+  *out.mutable_state_expire_time() = ToProtoTimestamp(record.expire_time);
   LogInfo("authorization started", {{"provider", req.provider()}, {"user", caller.subject}});
   return out;
 }
@@ -223,7 +221,7 @@ absl::StatusOr<v1::CompleteAuthorizationResponse> AuthorizationFlow::Complete(
   if (tokens->expires_in) cred.expire_time = now + *tokens->expires_in;
   cred.status = v1::ACCOUNT_STATUS_OK;
   cred.connected_time = now;
-  if (auto s = store_.UpsertCredential(cred); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(store_.UpsertCredential(cred));
   LogInfo("account connected", {{"provider", req.provider()}, {"user", caller.subject}});
 
   v1::CompleteAuthorizationResponse out;
@@ -233,7 +231,7 @@ absl::StatusOr<v1::CompleteAuthorizationResponse> AuthorizationFlow::Complete(
   account->set_display_name(identity->display_name);
   account->set_status(v1::ACCOUNT_STATUS_OK);
   for (const auto& s : cred.scopes) account->add_scopes(s);
-  *account->mutable_connected_time() = ProtoTime(now);
+  *account->mutable_connected_time() = ToProtoTimestamp(now);
   account->set_user(caller.subject);
   out.set_return_to(state->return_to);
   return out;

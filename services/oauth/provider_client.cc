@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "runtime/encoding.h"
 #include "runtime/log.h"
 
 namespace lc::oauth {
@@ -17,21 +18,6 @@ constexpr char kOAuthErrorPayload[] = "type.liveconnect/oauth-error";
 constexpr size_t kMaxDescription = 200;
 
 using json = nlohmann::json;
-
-std::string PercentEncode(const std::string& in) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string TrimSlash(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -66,15 +52,6 @@ absl::StatusOr<json> ParseJson(const HttpResponse& resp) {
 }
 
 }  // namespace
-
-std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [k, v] : fields) {
-    if (!out.empty()) out += '&';
-    absl::StrAppend(&out, PercentEncode(k), "=", PercentEncode(v));
-  }
-  return out;
-}
 
 std::string OAuthErrorOf(const absl::Status& status) {
   auto payload = status.GetPayload(kOAuthErrorPayload);

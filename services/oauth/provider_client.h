@@ -80,7 +80,4 @@ class ProviderClient {
   Options options_;
 };
 
-// application/x-www-form-urlencoded (also used for query strings).
-std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields);
-
 }  // namespace lc::oauth

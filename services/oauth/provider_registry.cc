@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "runtime/status.h"
 
 namespace lc::oauth {
 namespace {
@@ -165,10 +166,10 @@ absl::StatusOr<v1::ServiceProvider> ProviderRegistry::Update(
       }
     }
     if (p.client_id.size() > 1024) return absl::InvalidArgumentError("client_id is too long");
-    if (auto s = CheckUrl("authorization_url", p.authorization_url, false); !s.ok()) return s;
-    if (auto s = CheckUrl("token_url", p.token_url, false); !s.ok()) return s;
-    if (auto s = CheckUrl("revoke_url", p.revoke_url, true); !s.ok()) return s;
-    if (auto s = CheckUrl("api_base_url", p.api_base_url, false); !s.ok()) return s;
+    LC_RETURN_IF_ERROR(CheckUrl("authorization_url", p.authorization_url, false));
+    LC_RETURN_IF_ERROR(CheckUrl("token_url", p.token_url, false));
+    LC_RETURN_IF_ERROR(CheckUrl("revoke_url", p.revoke_url, true));
+    LC_RETURN_IF_ERROR(CheckUrl("api_base_url", p.api_base_url, false));
     return CheckTenant(p);
   });
   if (!record.ok()) return record.status();

@@ -1,19 +1,13 @@
 #include "oauth/token_broker.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/str_cat.h"
 #include "oauth/authorization_flow.h"
 #include "runtime/log.h"
+#include "runtime/proto_time.h"
+#include "runtime/status.h"
 
 namespace lc::oauth {
 namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ProtoTime(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 absl::Status CheckKey(const std::string& user, const std::string& provider,
                       const std::string& account) {
@@ -43,7 +37,7 @@ v1::Account AccountOf(const CredentialRecord& c) {
   a.set_status(c.status);
   a.set_status_reason(c.status_reason);
   for (const auto& s : c.scopes) a.add_scopes(s);
-  *a.mutable_connected_time() = ProtoTime(c.connected_time);
+  *a.mutable_connected_time() = ToProtoTimestamp(c.connected_time);
   a.set_user(c.key.user);
   return a;
 }
@@ -58,14 +52,14 @@ absl::StatusOr<v1::GetAccessTokenResponse> TokenBroker::Answer(
   if (!token.ok()) return token.status();
   v1::GetAccessTokenResponse out;
   out.set_access_token(*std::move(token));
-  if (c.expire_time) *out.mutable_expire_time() = ProtoTime(*c.expire_time);
+  if (c.expire_time) *out.mutable_expire_time() = ToProtoTimestamp(*c.expire_time);
   out.set_api_base_url(provider.api_base_url);
   return out;
 }
 
 absl::StatusOr<v1::GetAccessTokenResponse> TokenBroker::GetAccessToken(
     const v1::GetAccessTokenRequest& req) {
-  if (auto s = CheckKey(req.user(), req.provider(), req.account()); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(CheckKey(req.user(), req.provider(), req.account()));
   const CredentialKey key{req.user(), req.provider(), req.account()};
   auto provider = registry_.Usable(req.provider());
   if (!provider.ok()) return provider.status();
@@ -139,7 +133,7 @@ absl::StatusOr<v1::GetAccessTokenResponse> TokenBroker::GetAccessToken(
         row.refreshed_time = now;
         *write = true;
         answer.set_access_token(tokens->access_token);
-        if (row.expire_time) *answer.mutable_expire_time() = ProtoTime(*row.expire_time);
+        if (row.expire_time) *answer.mutable_expire_time() = ToProtoTimestamp(*row.expire_time);
         answer.set_api_base_url(provider->api_base_url);
         LogInfo("credential refreshed", {{"provider", req.provider()},
                                          {"user", req.user()},
@@ -154,7 +148,7 @@ absl::StatusOr<v1::GetAccessTokenResponse> TokenBroker::GetAccessToken(
 }
 
 absl::StatusOr<v1::Account> TokenBroker::GetAccount(const v1::GetAccountRequest& req) {
-  if (auto s = CheckKey(req.user(), req.provider(), req.account()); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(CheckKey(req.user(), req.provider(), req.account()));
   auto c = store_.GetCredential({req.user(), req.provider(), req.account()});
   if (!c.ok()) return c.status();
   return AccountOf(*c);
@@ -171,7 +165,7 @@ absl::StatusOr<v1::ListAccountsResponse> TokenBroker::ListAccounts(
 
 absl::StatusOr<v1::DisconnectResponse> TokenBroker::Disconnect(const Principal& caller,
                                                                const v1::DisconnectRequest& req) {
-  if (auto s = CheckKey(caller.subject, req.provider(), req.account()); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(CheckKey(caller.subject, req.provider(), req.account()));
   const CredentialKey key{caller.subject, req.provider(), req.account()};
   auto c = store_.GetCredential(key);
   if (!c.ok()) return c.status();
@@ -186,7 +180,7 @@ absl::StatusOr<v1::DisconnectResponse> TokenBroker::Disconnect(const Principal& 
       out.set_revoked_at_provider(client_.Revoke(*provider, *access, *refresh));
     }
   }
-  if (auto s = store_.DeleteCredential(key); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(store_.DeleteCredential(key));
   LogInfo("account disconnected", {{"provider", req.provider()},
                                    {"user", caller.subject},
                                    {"revoked", out.revoked_at_provider()}});

@@ -73,7 +73,8 @@ bool HasThumbnail(const std::string& mime) {
 absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& ref) {
   HttpRequest req;
   req.url = absl::StrCat(FileUrl(s, ref.file_id()), "/content");
-  if (!ref.revision().empty()) absl::StrAppend(&req.url, "?", Query({{"version", ref.revision()}}));
+  if (!ref.revision().empty())
+    absl::StrAppend(&req.url, "?", FormEncode({{"version", ref.revision()}}));
   auto r = s.Send(std::move(req));
   if (!r.ok()) return r.status();
   if (r->status == 302 || r->status == 301) {
@@ -97,8 +98,9 @@ absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& re
 // polls until it is generated; returns its content URL.
 absl::StatusOr<std::string> Representation(ApiSession& s, const std::string& id,
                                            const std::string& rep) {
-  auto j = GetJson(s, absl::StrCat(FileUrl(s, id), "?", Query({{"fields", "representations"}})),
-                   "files.get representations", {{"X-Rep-Hints", absl::StrCat("[", rep, "]")}});
+  auto j =
+      GetJson(s, absl::StrCat(FileUrl(s, id), "?", FormEncode({{"fields", "representations"}})),
+              "files.get representations", {{"X-Rep-Hints", absl::StrCat("[", rep, "]")}});
   if (!j.ok()) return j.status();
   const json& entries = Member(Member(*j, "representations"), "entries");
   if (!entries.is_array()) {
@@ -276,10 +278,10 @@ absl::StatusOr<FolderPage> BoxAdapter::ListFolder(ApiSession& s, const std::stri
   if (absl::Status st = CheckId(id); !st.ok()) return st;
   std::string url = absl::StrCat(
       s.base_url(), "/2.0/folders/", id, "/items?",
-      Query({{"fields", kFields},
-             {"limit", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)},
-             {"usemarker", "true"}}));
-  if (!page_token.empty()) absl::StrAppend(&url, "&", Query({{"marker", page_token}}));
+      FormEncode({{"fields", kFields},
+                  {"limit", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)},
+                  {"usemarker", "true"}}));
+  if (!page_token.empty()) absl::StrAppend(&url, "&", FormEncode({{"marker", page_token}}));
   HttpRequest req;
   req.url = url;
   auto r = s.Send(std::move(req));
@@ -290,8 +292,9 @@ absl::StatusOr<FolderPage> BoxAdapter::ListFolder(ApiSession& s, const std::stri
 
 absl::StatusOr<v1::CloudFile> BoxAdapter::GetFile(ApiSession& s, const v1::BlobRef& ref) {
   if (absl::Status st = CheckId(ref.file_id()); !st.ok()) return st;
-  auto j = GetJson(s, absl::StrCat(FileUrl(s, ref.file_id()), "?", Query({{"fields", kFields}})),
-                   "files.get");
+  auto j =
+      GetJson(s, absl::StrCat(FileUrl(s, ref.file_id()), "?", FormEncode({{"fields", kFields}})),
+              "files.get");
   if (!j.ok()) return j.status();
   v1::CloudFile file = box::ParseItem(*j);
   if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
@@ -327,18 +330,18 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
       if (!location.ok()) return location.status();
       link.set_url(*location);
       // dl.boxcloud.com URLs live about 15 minutes.
-      SetTime(s.Now() + absl::Minutes(15), link.mutable_expire_time());
+      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Minutes(15));
       return link;
     }
     case v1::LINK_KIND_PREVIEW: {
-      auto j = GetJson(
-          s,
-          absl::StrCat(FileUrl(s, ref.file_id()), "?", Query({{"fields", "expiring_embed_link"}})),
-          "files.get expiring_embed_link");
+      auto j = GetJson(s,
+                       absl::StrCat(FileUrl(s, ref.file_id()), "?",
+                                    FormEncode({{"fields", "expiring_embed_link"}})),
+                       "files.get expiring_embed_link");
       if (!j.ok()) return j.status();
       link.set_url(Str(Member(*j, "expiring_embed_link"), "url"));
       if (link.url().empty()) return absl::UnavailableError("box gave no expiring_embed_link");
-      SetTime(s.Now() + absl::Seconds(60), link.mutable_expire_time());
+      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Seconds(60));
       return link;
     }
     case v1::LINK_KIND_EDIT:
@@ -350,7 +353,7 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
         auto location = ContentLocation(s, ref);
         if (!location.ok()) return location.status();
         link.set_url(*location);
-        SetTime(s.Now() + absl::Minutes(15), link.mutable_expire_time());
+        *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Minutes(15));
         return link;
       }
       if (kind == v1::LINK_KIND_PDF) {
@@ -363,7 +366,7 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
         link.set_url(*url);
       } else {
         link.set_url(absl::StrCat(FileUrl(s, ref.file_id()), "/thumbnail.jpg?",
-                                  Query({{"min_width", "256"}, {"min_height", "256"}})));
+                                  FormEncode({{"min_width", "256"}, {"min_height", "256"}})));
       }
       link.set_requires_token(true);
       return link;
@@ -389,7 +392,7 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
   if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
     HttpRequest thumb;
     thumb.url = absl::StrCat(FileUrl(s, ref.file_id()), "/thumbnail.jpg?",
-                             Query({{"min_width", "256"}, {"min_height", "256"}}));
+                             FormEncode({{"min_width", "256"}, {"min_height", "256"}}));
     thumb.max_response_bytes = max_bytes;
     auto r = s.Send(std::move(thumb));
     if (!r.ok()) return r.status();
@@ -417,7 +420,7 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
     HttpRequest content;
     content.url = absl::StrCat(FileUrl(s, ref.file_id()), "/content");
     if (!ref.revision().empty()) {
-      absl::StrAppend(&content.url, "?", Query({{"version", ref.revision()}}));
+      absl::StrAppend(&content.url, "?", FormEncode({{"version", ref.revision()}}));
     }
     content.max_response_bytes = max_bytes;
     auto first = s.Send(std::move(content));
@@ -455,14 +458,15 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
 absl::StatusOr<std::vector<v1::Revision>> BoxAdapter::ListRevisions(ApiSession& s,
                                                                     const v1::BlobRef& ref) {
   if (absl::Status st = CheckId(ref.file_id()); !st.ok()) return st;
-  auto current = GetJson(
-      s, absl::StrCat(FileUrl(s, ref.file_id()), "?", Query({{"fields", kFields}})), "files.get");
+  auto current =
+      GetJson(s, absl::StrCat(FileUrl(s, ref.file_id()), "?", FormEncode({{"fields", kFields}})),
+              "files.get");
   if (!current.ok()) return current.status();
   std::vector<v1::Revision> all;
   for (int offset = 0; offset < 100000;) {
     HttpRequest req;
     req.url = absl::StrCat(FileUrl(s, ref.file_id()), "/versions?",
-                           Query({{"limit", "1000"}, {"offset", std::to_string(offset)}}));
+                           FormEncode({{"limit", "1000"}, {"offset", std::to_string(offset)}}));
     auto r = s.Send(std::move(req));
     if (!r.ok()) return r.status();
     if (!Ok(*r)) return BoxError(*r, "versions.list");
@@ -499,10 +503,11 @@ absl::StatusOr<v1::PinRevisionResponse> BoxAdapter::PinRevision(ApiSession& s,
 }
 
 absl::StatusOr<std::string> BoxAdapter::GetStartCursor(ApiSession& s) {
-  auto j = GetJson(s,
-                   absl::StrCat(s.base_url(), "/2.0/events?",
-                                Query({{"stream_type", "changes"}, {"stream_position", "now"}})),
-                   "events");
+  auto j =
+      GetJson(s,
+              absl::StrCat(s.base_url(), "/2.0/events?",
+                           FormEncode({{"stream_type", "changes"}, {"stream_position", "now"}})),
+              "events");
   if (!j.ok()) return j.status();
   auto page = box::ParseEvents(j->dump(), kEventPage);
   if (!page.ok()) return page.status();
@@ -515,9 +520,9 @@ absl::StatusOr<ChangePage> BoxAdapter::ListChanges(ApiSession& s, const std::str
   }
   HttpRequest req;
   req.url = absl::StrCat(s.base_url(), "/2.0/events?",
-                         Query({{"stream_type", "changes"},
-                                {"stream_position", cursor},
-                                {"limit", std::to_string(kEventPage)}}));
+                         FormEncode({{"stream_type", "changes"},
+                                     {"stream_position", cursor},
+                                     {"limit", std::to_string(kEventPage)}}));
   auto r = s.Send(std::move(req));
   if (!r.ok()) return r.status();
   if (!Ok(*r)) return BoxError(*r, "events");

@@ -315,7 +315,8 @@ absl::StatusOr<v1::Link> DropboxAdapter::GetLink(ApiSession& s, const v1::BlobRe
   v1::Link link;
   link.set_kind(kind);
   auto api_link = [&](const std::string& route, const json& arg) {
-    link.set_url(absl::StrCat(s.base_url(), "/2/", route, "?", Query({{"arg", ArgHeader(arg)}})));
+    link.set_url(
+        absl::StrCat(s.base_url(), "/2/", route, "?", FormEncode({{"arg", ArgHeader(arg)}})));
     link.set_requires_token(true);
     return link;
   };
@@ -325,7 +326,7 @@ absl::StatusOr<v1::Link> DropboxAdapter::GetLink(ApiSession& s, const v1::BlobRe
       if (!j.ok()) return j.status();
       link.set_url(Str(*j, "link"));
       if (link.url().empty()) return absl::UnavailableError("dropbox gave no temporary link");
-      SetTime(s.Now() + absl::Hours(4), link.mutable_expire_time());
+      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(4));
       return link;
     }
     case v1::LINK_KIND_PREVIEW: {
@@ -341,7 +342,7 @@ absl::StatusOr<v1::Link> DropboxAdapter::GetLink(ApiSession& s, const v1::BlobRe
         auto j = RpcJson(s, "files/get_temporary_link", {{"path", PathArg(ref)}});
         if (!j.ok()) return j.status();
         link.set_url(Str(*j, "link"));
-        SetTime(s.Now() + absl::Hours(4), link.mutable_expire_time());
+        *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(4));
         return link;
       }
       if (!PreviewsAsPdf(file->name())) {

@@ -16,7 +16,7 @@ constexpr char kRevisionFields[] =
     "id,mimeType,modifiedTime,keepForever,size,md5Checksum,exportLinks";
 
 std::string FilesUrl(const ApiSession& s, const std::string& id) {
-  return absl::StrCat(s.base_url(), "/drive/v3/files/", UrlEncode(id));
+  return absl::StrCat(s.base_url(), "/drive/v3/files/", PercentEncode(id));
 }
 
 // Maps a final non-2xx answer; Drive's 403 reasons tell lost access from
@@ -56,10 +56,11 @@ bool IsNative(const std::string& mime) {
 }
 
 absl::StatusOr<json> GetRevisionJson(ApiSession& s, const v1::BlobRef& ref) {
-  return GetJson(s,
-                 absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/", UrlEncode(ref.revision()),
-                              "?", Query({{"fields", kRevisionFields}})),
-                 "revisions.get");
+  return GetJson(
+      s,
+      absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/", PercentEncode(ref.revision()), "?",
+                   FormEncode({{"fields", kRevisionFields}})),
+      "revisions.get");
 }
 
 absl::Status Download(ApiSession& s, const std::string& url, int64_t max_bytes,
@@ -246,10 +247,10 @@ absl::StatusOr<FolderPage> GoogleDriveAdapter::ListFolder(ApiSession& s,
   }
   std::string url = absl::StrCat(
       s.base_url(), "/drive/v3/files?",
-      Query({{"q", absl::StrCat("'", parent, "' in parents and trashed = false")},
-             {"fields", absl::StrCat("nextPageToken,files(", kFileFields, ")")},
-             {"pageSize", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)}}));
-  if (!page_token.empty()) absl::StrAppend(&url, "&", Query({{"pageToken", page_token}}));
+      FormEncode({{"q", absl::StrCat("'", parent, "' in parents and trashed = false")},
+                  {"fields", absl::StrCat("nextPageToken,files(", kFileFields, ")")},
+                  {"pageSize", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)}}));
+  if (!page_token.empty()) absl::StrAppend(&url, "&", FormEncode({{"pageToken", page_token}}));
   HttpRequest req;
   req.url = url;
   auto r = s.Send(std::move(req));
@@ -259,9 +260,9 @@ absl::StatusOr<FolderPage> GoogleDriveAdapter::ListFolder(ApiSession& s,
 }
 
 absl::StatusOr<v1::CloudFile> GoogleDriveAdapter::GetFile(ApiSession& s, const v1::BlobRef& ref) {
-  auto j =
-      GetJson(s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", Query({{"fields", kFileFields}})),
-              "files.get");
+  auto j = GetJson(
+      s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", FormEncode({{"fields", kFileFields}})),
+      "files.get");
   if (!j.ok()) return j.status();
   v1::CloudFile file = googledrive::ParseFile(*j);
   if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
@@ -282,9 +283,9 @@ absl::StatusOr<v1::CloudFile> GoogleDriveAdapter::GetFile(ApiSession& s, const v
 
 absl::StatusOr<v1::Link> GoogleDriveAdapter::GetLink(ApiSession& s, const v1::BlobRef& ref,
                                                      v1::LinkKind kind) {
-  auto j =
-      GetJson(s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", Query({{"fields", kFileFields}})),
-              "files.get");
+  auto j = GetJson(
+      s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", FormEncode({{"fields", kFileFields}})),
+      "files.get");
   if (!j.ok()) return j.status();
   const std::string mime = Str(*j, "mimeType");
   const bool native = IsNative(mime);
@@ -317,7 +318,7 @@ absl::StatusOr<v1::Link> GoogleDriveAdapter::GetLink(ApiSession& s, const v1::Bl
       if (pinned) {
         // Drive v3 has no browser link to an old revision's bytes.
         link.set_url(absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
-                                  UrlEncode(ref.revision()), "?alt=media"));
+                                  PercentEncode(ref.revision()), "?alt=media"));
         link.set_requires_token(true);
         return link;
       }
@@ -333,7 +334,7 @@ absl::StatusOr<v1::Link> GoogleDriveAdapter::GetLink(ApiSession& s, const v1::Bl
       link.set_url(Str(*j, "thumbnailLink"));
       if (link.url().empty()) return fail("no thumbnail");
       // Drive documents thumbnailLink as short-lived (hours); stay on the safe side.
-      SetTime(s.Now() + absl::Hours(1), link.mutable_expire_time());
+      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(1));
       return link;
     default:
       return fail("Drive has no separate app link");
@@ -343,9 +344,9 @@ absl::StatusOr<v1::Link> GoogleDriveAdapter::GetLink(ApiSession& s, const v1::Bl
 absl::Status GoogleDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
                                             v1::ContentFormat format, int64_t max_bytes,
                                             ContentSink& sink) {
-  auto j =
-      GetJson(s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", Query({{"fields", kFileFields}})),
-              "files.get");
+  auto j = GetJson(
+      s, absl::StrCat(FilesUrl(s, ref.file_id()), "?", FormEncode({{"fields", kFileFields}})),
+      "files.get");
   if (!j.ok()) return j.status();
   const std::string mime = Str(*j, "mimeType");
   if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
@@ -382,7 +383,8 @@ absl::Status GoogleDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& re
       if (url.empty())
         return absl::FailedPreconditionError("googledrive: no export of that revision");
     } else {
-      url = absl::StrCat(FilesUrl(s, ref.file_id()), "/export?", Query({{"mimeType", target}}));
+      url =
+          absl::StrCat(FilesUrl(s, ref.file_id()), "/export?", FormEncode({{"mimeType", target}}));
     }
     return Download(s, url, max_bytes, target, sink, "files.export");
   }
@@ -395,7 +397,7 @@ absl::Status GoogleDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& re
         "googledrive exports text of native documents only; extract it from ORIGINAL");
   }
   std::string url = pinned ? absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
-                                          UrlEncode(ref.revision()), "?alt=media")
+                                          PercentEncode(ref.revision()), "?alt=media")
                            : absl::StrCat(FilesUrl(s, ref.file_id()), "?alt=media");
   return Download(s, url, max_bytes, mime, sink, "files.get media");
 }
@@ -407,9 +409,9 @@ absl::StatusOr<std::vector<v1::Revision>> GoogleDriveAdapter::ListRevisions(
   for (int page = 0; page < 100; ++page) {
     std::string url = absl::StrCat(
         FilesUrl(s, ref.file_id()), "/revisions?",
-        Query({{"fields", absl::StrCat("nextPageToken,revisions(", kRevisionFields, ")")},
-               {"pageSize", "1000"}}));
-    if (!token.empty()) absl::StrAppend(&url, "&", Query({{"pageToken", token}}));
+        FormEncode({{"fields", absl::StrCat("nextPageToken,revisions(", kRevisionFields, ")")},
+                    {"pageSize", "1000"}}));
+    if (!token.empty()) absl::StrAppend(&url, "&", FormEncode({{"pageToken", token}}));
     HttpRequest req;
     req.url = url;
     auto r = s.Send(std::move(req));
@@ -438,8 +440,8 @@ absl::StatusOr<v1::PinRevisionResponse> GoogleDriveAdapter::PinRevision(ApiSessi
   HttpRequest req;
   req.method = "PATCH";
   req.url = absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
-                         UrlEncode(file->metadata().revision()), "?",
-                         Query({{"fields", "id,keepForever"}}));
+                         PercentEncode(file->metadata().revision()), "?",
+                         FormEncode({{"fields", "id,keepForever"}}));
   req.headers = {{"Content-Type", "application/json"}};
   req.body = R"({"keepForever":true})";
   req.idempotent = true;
@@ -470,12 +472,13 @@ absl::StatusOr<ChangePage> GoogleDriveAdapter::ListChanges(ApiSession& s,
   HttpRequest req;
   req.url = absl::StrCat(
       s.base_url(), "/drive/v3/changes?",
-      Query({{"pageToken", cursor},
-             {"pageSize", "1000"},
-             {"includeRemoved", "true"},
-             {"fields", absl::StrCat("nextPageToken,newStartPageToken,changes(changeType,fileId,"
-                                     "removed,file(",
-                                     kFileFields, "))")}}));
+      FormEncode(
+          {{"pageToken", cursor},
+           {"pageSize", "1000"},
+           {"includeRemoved", "true"},
+           {"fields", absl::StrCat("nextPageToken,newStartPageToken,changes(changeType,fileId,"
+                                   "removed,file(",
+                                   kFileFields, "))")}}));
   auto r = s.Send(std::move(req));
   if (!r.ok()) return r.status();
   // Drive answers an unusable page token with 400 on the pageToken parameter.

@@ -1,6 +1,8 @@
 #include "providers/oauth_token_source.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "runtime/client_call.h"
 #include "runtime/status.h"
 
 namespace lc::providers {
@@ -15,8 +17,7 @@ OAuthTokenSource::OAuthTokenSource(std::shared_ptr<grpc::Channel> channel,
 absl::StatusOr<AccessToken> OAuthTokenSource::Get(const AccountKey& key, bool force_refresh,
                                                   absl::Time deadline) {
   grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(std::min(deadline, absl::Now() + timeout_)));
-  ctx.AddMetadata("authorization", "Bearer " + service_token_());
+  PrepareOutgoingCall(ctx, service_token_(), std::min(deadline, absl::Now() + timeout_));
   ::liveconnect::v1::GetAccessTokenRequest req;
   req.set_user(key.user);
   req.set_provider(key.provider);

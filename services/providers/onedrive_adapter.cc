@@ -9,7 +9,7 @@ namespace lc::providers {
 namespace {
 
 std::string ItemUrl(const ApiSession& s, const std::string& id) {
-  return absl::StrCat(s.base_url(), "/v1.0/me/drive/items/", UrlEncode(id));
+  return absl::StrCat(s.base_url(), "/v1.0/me/drive/items/", PercentEncode(id));
 }
 
 absl::Status GraphError(const std::string& provider, const HttpResponse& r, std::string_view what) {
@@ -203,7 +203,7 @@ absl::StatusOr<v1::CloudFile> OneDriveAdapter::GetFile(ApiSession& s, const v1::
   v1::CloudFile file = graph::ParseItem(*j);
   if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
   HttpRequest vreq;
-  vreq.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/", UrlEncode(ref.revision()));
+  vreq.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/", PercentEncode(ref.revision()));
   auto v = s.Send(std::move(vreq));
   if (!v.ok()) return v.status();
   if (!Ok(*v)) return GraphError(name_, *v, "versions.get");
@@ -237,7 +237,7 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
       if (pinned) {
         auto location = Redirect(name_, s,
                                  absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/",
-                                              UrlEncode(ref.revision()), "/content"),
+                                              PercentEncode(ref.revision()), "/content"),
                                  "versions.content");
         if (!location.ok()) return location.status();
         link.set_url(*location);
@@ -249,7 +249,7 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
         }
       }
       // Pre-authenticated download URLs last about an hour.
-      SetTime(s.Now() + absl::Hours(1), link.mutable_expire_time());
+      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(1));
       return link;
     }
     case v1::LINK_KIND_PDF: {
@@ -261,7 +261,7 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
           name_, s, absl::StrCat(ItemUrl(s, ref.file_id()), "/content?format=pdf"), "content pdf");
       if (!location.ok()) return location.status();
       link.set_url(*location);
-      SetTime(s.Now() + absl::Hours(1), link.mutable_expire_time());
+      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(1));
       return link;
     }
     case v1::LINK_KIND_PREVIEW: {
@@ -279,7 +279,7 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
       link.set_url(Str(*pj, "getUrl"));
       if (link.url().empty())
         return absl::UnavailableError(absl::StrCat(name_, ": no preview URL"));
-      SetTime(s.Now() + absl::Hours(1), link.mutable_expire_time());
+      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(1));
       return link;
     }
     case v1::LINK_KIND_EDIT:
@@ -302,7 +302,7 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
       if (link.url().empty()) link.set_url(Str(Member(page->items[0], "small"), "url"));
       if (link.url().empty())
         return absl::FailedPreconditionError(absl::StrCat(name_, ": no thumbnail"));
-      SetTime(s.Now() + absl::Hours(1), link.mutable_expire_time());
+      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(1));
       return link;
     }
     default:
@@ -349,7 +349,7 @@ absl::Status OneDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
     return absl::FailedPreconditionError(
         absl::StrCat(name_, " exports no text; extract it from ORIGINAL"));
   } else if (pinned) {
-    url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/", UrlEncode(ref.revision()),
+    url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/", PercentEncode(ref.revision()),
                        "/content");
   } else {
     url = absl::StrCat(ItemUrl(s, ref.file_id()), "/content");

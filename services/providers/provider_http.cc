@@ -10,33 +10,6 @@
 
 namespace lc::providers {
 
-std::string UrlEncode(std::string_view text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string Query(std::initializer_list<std::pair<std::string_view, std::string_view>> params) {
-  std::string out;
-  for (const auto& [k, v] : params) {
-    if (!out.empty()) out += '&';
-    out += UrlEncode(k);
-    out += '=';
-    out += UrlEncode(v);
-  }
-  return out;
-}
-
 absl::StatusOr<json> ParseObject(std::string_view provider, std::string_view what,
                                  std::string_view body) {
   json parsed = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
@@ -90,20 +63,8 @@ std::optional<absl::Time> ParseRfc3339(std::string_view text) {
   return std::nullopt;
 }
 
-void SetTime(absl::Time time, google::protobuf::Timestamp* out) {
-  const int64_t us = absl::ToUnixMicros(time);
-  int64_t seconds = us / 1000000;
-  int64_t micros = us % 1000000;
-  if (micros < 0) {
-    micros += 1000000;
-    --seconds;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(micros * 1000));
-}
-
 void SetTimestamp(std::string_view rfc3339, google::protobuf::Timestamp* out) {
-  if (auto t = ParseRfc3339(rfc3339)) SetTime(*t, out);
+  if (auto t = ParseRfc3339(rfc3339)) *out = ToProtoTimestamp(*t);
 }
 
 absl::StatusCode CodeForHttpStatus(int status) {

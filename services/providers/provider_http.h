@@ -1,4 +1,5 @@
-// HTTP and JSON pieces every adapter shares: URL building, JSON parsing that
+// HTTP and JSON pieces every adapter shares (URL encoding and proto times come
+// from runtime/encoding.h and runtime/proto_time.h): JSON parsing that
 // turns a provider's garbage into a status, time parsing and the mapping of
 // HTTP statuses to absl codes.
 #pragma once
@@ -14,17 +15,13 @@
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "providers/provider_adapter.h"
+#include "runtime/encoding.h"
 #include "runtime/http_client.h"
+#include "runtime/proto_time.h"
 
 namespace lc::providers {
 
 using json = nlohmann::json;
-
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string UrlEncode(std::string_view text);
-
-// "k=v&k2=v2" with both sides encoded.
-std::string Query(std::initializer_list<std::pair<std::string_view, std::string_view>> params);
 
 // Parses a provider body that must be a JSON object. A body that is not (a
 // truncated or garbled answer) is UNAVAILABLE naming the provider and what was
@@ -44,7 +41,6 @@ const json& Member(const json& object, const char* key);
 // RFC 3339 timestamps ("2024-05-01T10:00:00Z", with fraction or offset).
 std::optional<absl::Time> ParseRfc3339(std::string_view text);
 void SetTimestamp(std::string_view rfc3339, google::protobuf::Timestamp* out);
-void SetTime(absl::Time time, google::protobuf::Timestamp* out);
 
 // The absl code for a final HTTP error status: 400 INVALID_ARGUMENT, 401
 // UNAUTHENTICATED, 403 PERMISSION_DENIED, 404/410 NOT_FOUND, 409

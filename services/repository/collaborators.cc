@@ -2,28 +2,19 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <chrono>
-
-#include "runtime/log.h"
+#include "runtime/client_call.h"
 #include "runtime/status.h"
 
 namespace lc::repository {
 namespace {
 
-constexpr auto kCallTimeout = std::chrono::seconds(30);
-
-void Prepare(grpc::ClientContext& ctx, const ServiceTokenFn& token) {
-  ctx.AddMetadata("authorization", "Bearer " + token());
-  if (const std::string& id = CurrentRequestId(); !id.empty()) {
-    ctx.AddMetadata("x-request-id", id);
-  }
-  ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-}
+constexpr absl::Duration kCallTimeout = absl::Seconds(30);
 
 class GrpcCloudFiles : public CloudFiles {
  public:
   GrpcCloudFiles(std::shared_ptr<grpc::Channel> channel, ServiceTokenFn token)
-      : stub_(v1::ProviderService::NewStub(std::move(channel))), token_(std::move(token)) {}
+      : stub_(v1::ProviderService::NewStub(std::move(channel))),
+        calls_(std::move(token), kCallTimeout) {}
 
   absl::StatusOr<v1::CloudFile> GetFile(const std::string& user, const v1::BlobRef& blob) override {
     v1::GetFileRequest req;
@@ -31,8 +22,8 @@ class GrpcCloudFiles : public CloudFiles {
     req.set_on_behalf_of(user);
     v1::CloudFile resp;
     grpc::ClientContext ctx;
-    Prepare(ctx, token_);
-    if (auto s = FromGrpcStatus(stub_->GetFile(&ctx, req, &resp)); !s.ok()) return s;
+    calls_.Prepare(ctx);
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetFile(&ctx, req, &resp)));
     return resp;
   }
 
@@ -44,8 +35,8 @@ class GrpcCloudFiles : public CloudFiles {
     req.set_on_behalf_of(user);
     v1::Link resp;
     grpc::ClientContext ctx;
-    Prepare(ctx, token_);
-    if (auto s = FromGrpcStatus(stub_->GetLink(&ctx, req, &resp)); !s.ok()) return s;
+    calls_.Prepare(ctx);
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetLink(&ctx, req, &resp)));
     return resp;
   }
 
@@ -56,20 +47,21 @@ class GrpcCloudFiles : public CloudFiles {
     req.set_on_behalf_of(user);
     v1::PinRevisionResponse resp;
     grpc::ClientContext ctx;
-    Prepare(ctx, token_);
-    if (auto s = FromGrpcStatus(stub_->PinRevision(&ctx, req, &resp)); !s.ok()) return s;
+    calls_.Prepare(ctx);
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->PinRevision(&ctx, req, &resp)));
     return resp;
   }
 
  private:
   std::unique_ptr<v1::ProviderService::Stub> stub_;
-  ServiceTokenFn token_;
+  ServiceCalls calls_;
 };
 
 class GrpcIndexQueue : public IndexQueue {
  public:
   GrpcIndexQueue(std::shared_ptr<grpc::Channel> channel, ServiceTokenFn token)
-      : stub_(v1::IndexerService::NewStub(std::move(channel))), token_(std::move(token)) {}
+      : stub_(v1::IndexerService::NewStub(std::move(channel))),
+        calls_(std::move(token), kCallTimeout) {}
 
   absl::Status Enqueue(const v1::Document& doc, const std::string& reason) override {
     v1::EnqueueIndexingRequest req;
@@ -78,7 +70,7 @@ class GrpcIndexQueue : public IndexQueue {
     *req.mutable_document() = doc;
     v1::EnqueueIndexingResponse resp;
     grpc::ClientContext ctx;
-    Prepare(ctx, token_);
+    calls_.Prepare(ctx);
     return FromGrpcStatus(stub_->EnqueueIndexing(&ctx, req, &resp));
   }
 
@@ -87,13 +79,13 @@ class GrpcIndexQueue : public IndexQueue {
     req.set_document_id(document_id);
     v1::RemoveFromIndexResponse resp;
     grpc::ClientContext ctx;
-    Prepare(ctx, token_);
+    calls_.Prepare(ctx);
     return FromGrpcStatus(stub_->RemoveFromIndex(&ctx, req, &resp));
   }
 
  private:
   std::unique_ptr<v1::IndexerService::Stub> stub_;
-  ServiceTokenFn token_;
+  ServiceCalls calls_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "runtime/proto_time.h"
 
 namespace lc::repository {
 namespace {
@@ -34,25 +35,6 @@ absl::Status FromJson(const std::string& json, google::protobuf::Message* m) {
 std::string PgTime(const google::protobuf::Timestamp& ts) { return TimeUtil::ToString(ts); }
 std::string PgTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
-}
-
-google::protobuf::Timestamp ProtoTime(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
-std::string TextArray(const google::protobuf::RepeatedPtrField<std::string>& items) {
-  // PostgreSQL array literal with every element quoted and escaped.
-  std::string out = "{";
-  for (int i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ",";
-    out += "\"";
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += "\"";
-  }
-  return out + "}";
 }
 
 void ParseTextArray(const std::string& text, google::protobuf::RepeatedPtrField<std::string>* out) {
@@ -90,7 +72,7 @@ void InsertEvent(pqxx::work& tx, const std::string& owner, const v1::HistoryEven
       "INSERT INTO history (document_id, owner, kind, actor, time, summary, changed_fields, "
       "version_id) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], NULLIF($8, '')::uuid)",
       e.document_id(), owner, static_cast<int>(e.kind()), e.actor(), PgTime(e.time()), e.summary(),
-      TextArray(e.changed_fields()), e.version_id());
+      PgArrayLiteral(e.changed_fields()), e.version_id());
 }
 
 absl::StatusOr<v1::Document> DocumentFromRow(const pqxx::row& row) {
@@ -176,7 +158,7 @@ absl::StatusOr<v1::Document> PgDocumentStore::Mutate(const std::string& id, absl
     absl::Status s = fn(doc, effects);
     if (!s.ok()) return s;
     int64_t next_version = r[0]["row_version"].as<int64_t>() + 1;
-    *doc.mutable_modified_time() = ProtoTime(now);
+    *doc.mutable_modified_time() = ToProtoTimestamp(now);
     doc.clear_etag();
     if (effects.new_version) InsertVersion(tx, *effects.new_version);
     tx.exec_params(
@@ -336,16 +318,6 @@ PgDocumentStore::ListReferencedAccounts(const std::optional<AccountKey>& after, 
   return result;
 }
 
-namespace {
-
-// A PostgreSQL text[] literal for a list of ids.
-std::string TextArray(const std::vector<std::string>& items) {
-  google::protobuf::RepeatedPtrField<std::string> field(items.begin(), items.end());
-  return TextArray(field);
-}
-
-}  // namespace
-
 absl::StatusOr<std::vector<v1::Document>> PgDocumentStore::FindByFiles(
     const AccountKey& account, const std::vector<std::string>& file_ids,
     const std::string& after_id, int limit) {
@@ -356,7 +328,8 @@ absl::StatusOr<std::vector<v1::Document>> PgDocumentStore::FindByFiles(
         "WHERE owner = $1 AND provider = $2 AND account = $3 "
         "AND (cardinality($4::text[]) = 0 OR file_id = ANY($4::text[])) "
         "AND ($5 = '' OR id > NULLIF($5, '')::uuid) ORDER BY id LIMIT $6",
-        account.owner, account.provider, account.account, TextArray(file_ids), after_id, limit);
+        account.owner, account.provider, account.account, PgArrayLiteral(file_ids), after_id,
+        limit);
     for (const auto& row : r) {
       auto doc = DocumentFromRow(row);
       if (!doc.ok()) return doc.status();
@@ -390,7 +363,7 @@ absl::StatusOr<DocumentStore::FileMutationResult> PgDocumentStore::MutateByFile(
         continue;
       }
       int64_t next_version = row["row_version"].as<int64_t>() + 1;
-      *doc.mutable_modified_time() = ProtoTime(now);
+      *doc.mutable_modified_time() = ToProtoTimestamp(now);
       doc.clear_etag();
       tx.exec_params(
           "UPDATE documents SET modified_time = $2, row_version = $3, body = $4::jsonb "

@@ -1,23 +1,24 @@
 #include "repository/repository.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <openssl/rand.h>
 
 #include <cctype>
 #include <optional>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "runtime/encoding.h"
 #include "runtime/log.h"
+#include "runtime/proto_time.h"
+#include "runtime/status.h"
 
 namespace lc::repository {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 absl::Status Invalid(const char* field, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
@@ -41,14 +42,10 @@ std::string NewUuid() {
   if (RAND_bytes(b, sizeof b) != 1) std::abort();  // no randomness: nothing is safe
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 15];
-  }
-  return out;
+  const std::string hex =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(b), sizeof b));
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20));
 }
 
 absl::Status ValidateBoundedText(const std::string& s, size_t max, const char* field) {
@@ -204,7 +201,7 @@ absl::Time Repository::Now() const {
 
 absl::StatusOr<v1::Document> Repository::Visible(const Principal& who, const std::string& id,
                                                  const char* field) {
-  if (auto s = ValidateUuid(id, field); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateUuid(id, field));
   auto doc = store_.Get(id);
   if (!doc.ok()) return doc.status();
   if (doc->owner() != who.subject && !who.IsAdmin()) {
@@ -215,8 +212,8 @@ absl::StatusOr<v1::Document> Repository::Visible(const Principal& who, const std
 
 absl::StatusOr<v1::Document> Repository::Create(const Principal& who,
                                                 const v1::CreateDocumentRequest& req) {
-  if (auto s = ValidateBlobRef(req.blob()); !s.ok()) return s;
-  if (auto s = ValidateType(req.type(), "type", true); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateBlobRef(req.blob()));
+  LC_RETURN_IF_ERROR(ValidateType(req.type(), "type", true));
   v1::BlobMetadata metadata = req.blob_metadata();
   v1::ThumbnailState thumbnail = v1::THUMBNAIL_STATE_PENDING;
   if (cloud_ != nullptr) {
@@ -243,12 +240,12 @@ absl::StatusOr<v1::Document> Repository::Create(const Principal& who,
     thumbnail = file->has_thumbnail() ? v1::THUMBNAIL_STATE_AVAILABLE : v1::THUMBNAIL_STATE_NONE;
   }
   std::string title = req.title().empty() ? metadata.filename() : req.title();
-  if (auto s = ValidateTitle(title, "title"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateTitle(title, "title"));
   if (auto s = ValidateBoundedText(req.description(), Limits::kDescriptionMax, "description");
       !s.ok()) {
     return s;
   }
-  if (auto s = ValidateProperties(req.properties(), "properties"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateProperties(req.properties(), "properties"));
   if (req.request_id().size() > static_cast<size_t>(Limits::kRequestIdMax) ||
       HasControl(req.request_id())) {
     return Invalid("request_id", "at most 128 printable characters");
@@ -266,7 +263,7 @@ absl::StatusOr<v1::Document> Repository::Create(const Principal& who,
   doc.set_description(req.description());
   *doc.mutable_properties() = req.properties();
   doc.set_owner(who.subject);
-  auto now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(Now()));
+  auto now = ToProtoTimestamp(Now());
   *doc.mutable_created_time() = now;
   *doc.mutable_modified_time() = now;
   *doc.mutable_blob() = req.blob();
@@ -288,7 +285,7 @@ absl::StatusOr<v1::Document> Repository::Get(const Principal& who,
 absl::StatusOr<v1::Document> Repository::Update(const Principal& who,
                                                 const v1::UpdateDocumentRequest& req) {
   const v1::Document& in = req.document();
-  if (auto s = ValidateUuid(in.id(), "document.id"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateUuid(in.id(), "document.id"));
   if (req.update_mask().paths().empty()) {
     return Invalid("update_mask",
                    "name at least one field: title, description, properties or type");
@@ -296,7 +293,7 @@ absl::StatusOr<v1::Document> Repository::Update(const Principal& who,
   std::set<std::string> paths;
   for (const auto& p : req.update_mask().paths()) {
     if (p == "title") {
-      if (auto s = ValidateTitle(in.title(), "document.title"); !s.ok()) return s;
+      LC_RETURN_IF_ERROR(ValidateTitle(in.title(), "document.title"));
     } else if (p == "description") {
       if (auto s = ValidateBoundedText(in.description(), Limits::kDescriptionMax,
                                        "document.description");
@@ -304,9 +301,9 @@ absl::StatusOr<v1::Document> Repository::Update(const Principal& who,
         return s;
       }
     } else if (p == "properties") {
-      if (auto s = ValidateProperties(in.properties(), "document.properties"); !s.ok()) return s;
+      LC_RETURN_IF_ERROR(ValidateProperties(in.properties(), "document.properties"));
     } else if (p == "type") {
-      if (auto s = ValidateType(in.type(), "document.type", false); !s.ok()) return s;
+      LC_RETURN_IF_ERROR(ValidateType(in.type(), "document.type", false));
     } else {
       return Invalid("update_mask", absl::StrCat("field '", p,
                                                  "' cannot be updated (updatable: title, "
@@ -318,7 +315,7 @@ absl::StatusOr<v1::Document> Repository::Update(const Principal& who,
   absl::Time now = Now();
   auto updated =
       store_.Mutate(in.id(), now, [&](v1::Document& doc, MutationEffects& fx) -> absl::Status {
-        if (auto s = CheckEtag(req.etag(), doc); !s.ok()) return s;
+        LC_RETURN_IF_ERROR(CheckEtag(req.etag(), doc));
         std::vector<std::string> changed;
         if (paths.count("title") && doc.title() != in.title()) {
           doc.set_title(in.title());
@@ -344,8 +341,7 @@ absl::StatusOr<v1::Document> Repository::Update(const Principal& who,
           doc.set_type(in.type());
           changed.push_back("type");
         }
-        auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_UPDATED, who,
-                        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now)),
+        auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_UPDATED, who, ToProtoTimestamp(now),
                         changed.empty() ? "no change" : absl::StrJoin(changed, ", "));
         for (auto& c : changed) ev.add_changed_fields(c);
         fx.events.push_back(std::move(ev));
@@ -357,7 +353,7 @@ absl::StatusOr<v1::Document> Repository::Update(const Principal& who,
 
 absl::Status Repository::Delete(const Principal& who, const v1::DeleteDocumentRequest& req) {
   if (auto visible = Visible(who, req.id(), "id"); !visible.ok()) return visible.status();
-  auto now = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(Now()));
+  auto now = ToProtoTimestamp(Now());
   absl::Status deleted = store_.Delete(
       req.id(), [&](const v1::Document& doc) { return CheckEtag(req.etag(), doc); },
       Event(req.id(), v1::HISTORY_EVENT_KIND_DELETED, who, now, "deleted"));
@@ -375,7 +371,7 @@ absl::StatusOr<v1::ListDocumentsResponse> Repository::List(const Principal& who,
   auto size = PageSize(req.page_size(), "page_size");
   if (!size.ok()) return size.status();
   if (req.type() != v1::DOCUMENT_TYPE_UNSPECIFIED) {
-    if (auto s = ValidateType(req.type(), "type", false); !s.ok()) return s;
+    LC_RETURN_IF_ERROR(ValidateType(req.type(), "type", false));
   }
   if (req.all_users() && !who.IsAdmin()) {
     return absl::PermissionDeniedError(
@@ -406,7 +402,7 @@ absl::StatusOr<v1::ListDocumentsResponse> Repository::List(const Principal& who,
   if (page->has_more && !resp.documents().empty()) {
     const auto& last = resp.documents(resp.documents_size() - 1);
     resp.set_next_page_token(EncodeToken(
-        {"d", filter, std::to_string(TimeUtil::TimestampToMicroseconds(last.created_time())),
+        {"d", filter, std::to_string(absl::ToUnixMicros(FromProtoTimestamp(last.created_time()))),
          last.id()}));
   }
   return resp;
@@ -414,7 +410,7 @@ absl::StatusOr<v1::ListDocumentsResponse> Repository::List(const Principal& who,
 
 absl::StatusOr<v1::Version> Repository::CreateVersion(const Principal& who,
                                                       const v1::CreateVersionRequest& req) {
-  if (auto s = ValidateBoundedText(req.label(), Limits::kLabelMax, "label"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateBoundedText(req.label(), Limits::kLabelMax, "label"));
   if (HasControl(req.label())) return Invalid("label", "must not contain control characters");
   if (auto s = ValidateBoundedText(req.comment(), Limits::kCommentMax, "comment"); !s.ok()) {
     return s;
@@ -433,7 +429,7 @@ absl::StatusOr<v1::Version> Repository::CreateVersion(const Principal& who,
     pinned = *std::move(pin);
   }
   absl::Time now = Now();
-  auto ts = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  auto ts = ToProtoTimestamp(now);
   v1::Version version;
   auto updated = store_.Mutate(req.document_id(), now, [&](v1::Document& doc, MutationEffects& fx) {
     // The version keeps the pinned revision (for OneDrive a version id, not
@@ -509,7 +505,7 @@ absl::StatusOr<v1::ListVersionsResponse> Repository::ListVersions(
 
 absl::StatusOr<v1::Version> Repository::GetVersion(const Principal& who,
                                                    const v1::GetVersionRequest& req) {
-  if (auto s = ValidateUuid(req.version_id(), "version_id"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateUuid(req.version_id(), "version_id"));
   if (auto visible = Visible(who, req.document_id(), "document_id"); !visible.ok()) {
     return visible.status();
   }
@@ -520,7 +516,7 @@ absl::StatusOr<v1::GetHistoryResponse> Repository::History(const Principal& who,
                                                            const v1::GetHistoryRequest& req) {
   auto size = PageSize(req.page_size(), "page_size");
   if (!size.ok()) return size.status();
-  if (auto s = ValidateUuid(req.document_id(), "document_id"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateUuid(req.document_id(), "document_id"));
   // History outlives the document, so ownership comes from the history itself.
   auto owner = store_.HistoryOwner(req.document_id());
   if (!owner.ok()) return owner.status();
@@ -692,7 +688,7 @@ absl::StatusOr<v1::ListReferencedAccountsResponse> Repository::ReferencedAccount
 
 absl::StatusOr<v1::FindDocumentsByFilesResponse> Repository::FindByFiles(
     const v1::FindDocumentsByFilesRequest& req) {
-  if (auto s = ValidateAccountKey(req.user(), req.provider(), req.account()); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateAccountKey(req.user(), req.provider(), req.account()));
   if (req.file_ids_size() > 1000) return Invalid("file_ids", "at most 1000 per call");
   auto size = PageSize(req.page_size(), "page_size");
   if (!size.ok()) return size.status();
@@ -700,7 +696,7 @@ absl::StatusOr<v1::FindDocumentsByFilesResponse> Repository::FindByFiles(
   if (!req.page_token().empty()) {
     auto parts = DecodeToken(req.page_token(), "f", 2, "page_token");
     if (!parts.ok()) return parts.status();
-    if (auto s = ValidateUuid((*parts)[1], "page_token"); !s.ok()) return s;
+    LC_RETURN_IF_ERROR(ValidateUuid((*parts)[1], "page_token"));
     after = (*parts)[1];
   }
   std::vector<std::string> ids(req.file_ids().begin(), req.file_ids().end());
@@ -719,7 +715,7 @@ absl::StatusOr<v1::FindDocumentsByFilesResponse> Repository::FindByFiles(
 
 absl::StatusOr<v1::ApplyFileChangeResponse> Repository::ApplyFileChange(
     const Principal& who, const v1::ApplyFileChangeRequest& req) {
-  if (auto s = ValidateAccountKey(req.user(), req.provider(), req.account()); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateAccountKey(req.user(), req.provider(), req.account()));
   if (req.file_id().empty()) return Invalid("file_id", "required");
   if (req.kind() == v1::CHANGE_KIND_UNSPECIFIED || !v1::ChangeKind_IsValid(req.kind())) {
     return Invalid("kind", "required: MODIFIED, RENAMED, DELETED or ACCESS_LOST");
@@ -729,7 +725,7 @@ absl::StatusOr<v1::ApplyFileChangeResponse> Repository::ApplyFileChange(
     return Invalid("metadata", "required for MODIFIED and RENAMED changes");
   }
   absl::Time now = Now();
-  auto ts = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  auto ts = ToProtoTimestamp(now);
   auto result = store_.MutateByFile(
       {req.user(), req.provider(), req.account()}, req.file_id(), now,
       [&](v1::Document& doc, MutationEffects& fx) -> absl::StatusOr<bool> {
@@ -753,7 +749,7 @@ absl::StatusOr<v1::ApplyFileChangeResponse> Repository::ApplyFileChange(
 }
 
 absl::Status Repository::RecordFulltextState(const v1::RecordFulltextStateRequest& req) {
-  if (auto s = ValidateUuid(req.document_id(), "document_id"); !s.ok()) return s;
+  LC_RETURN_IF_ERROR(ValidateUuid(req.document_id(), "document_id"));
   if (req.state() != v1::FULLTEXT_STATE_INDEXED &&
       req.state() != v1::FULLTEXT_STATE_METADATA_ONLY) {
     return Invalid("state", "INDEXED or METADATA_ONLY");

@@ -2,17 +2,11 @@
 
 #include <grpcpp/client_context.h>
 
+#include "runtime/client_call.h"
 #include "runtime/status.h"
 
 namespace lc::sync {
 namespace {
-
-std::unique_ptr<grpc::ClientContext> Call(const ServiceTokenFn& token, absl::Duration timeout) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->AddMetadata("authorization", "Bearer " + token());
-  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  return ctx;
-}
 
 v1::AccountRef Ref(const AccountKey& key) {
   v1::AccountRef ref;
@@ -26,8 +20,7 @@ class GrpcDocuments : public DocumentsClient {
   GrpcDocuments(std::shared_ptr<grpc::Channel> channel, ServiceTokenFn token,
                 absl::Duration timeout)
       : stub_(v1::RepositoryService::NewStub(std::move(channel))),
-        token_(std::move(token)),
-        timeout_(timeout) {}
+        calls_(std::move(token), timeout) {}
 
   absl::StatusOr<v1::ListReferencedAccountsResponse> ListReferencedAccounts(
       const std::string& page_token) override {
@@ -35,7 +28,7 @@ class GrpcDocuments : public DocumentsClient {
     req.set_page_size(500);
     req.set_page_token(page_token);
     v1::ListReferencedAccountsResponse resp;
-    auto ctx = Call(token_, timeout_);
+    auto ctx = calls_.NewContext();
     if (auto s = FromGrpcStatus(stub_->ListReferencedAccounts(ctx.get(), req, &resp)); !s.ok()) {
       return s;
     }
@@ -52,7 +45,7 @@ class GrpcDocuments : public DocumentsClient {
     req.set_page_size(page_size);
     req.set_page_token(page_token);
     v1::FindDocumentsByFilesResponse resp;
-    auto ctx = Call(token_, timeout_);
+    auto ctx = calls_.NewContext();
     if (auto s = FromGrpcStatus(stub_->FindDocumentsByFiles(ctx.get(), req, &resp)); !s.ok()) {
       return s;
     }
@@ -61,31 +54,29 @@ class GrpcDocuments : public DocumentsClient {
   absl::StatusOr<v1::ApplyFileChangeResponse> ApplyFileChange(
       const v1::ApplyFileChangeRequest& req) override {
     v1::ApplyFileChangeResponse resp;
-    auto ctx = Call(token_, timeout_);
-    if (auto s = FromGrpcStatus(stub_->ApplyFileChange(ctx.get(), req, &resp)); !s.ok()) return s;
+    auto ctx = calls_.NewContext();
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->ApplyFileChange(ctx.get(), req, &resp)));
     return resp;
   }
 
  private:
   std::unique_ptr<v1::RepositoryService::Stub> stub_;
-  ServiceTokenFn token_;
-  absl::Duration timeout_;
+  ServiceCalls calls_;
 };
 
 class GrpcCloud : public CloudClient {
  public:
   GrpcCloud(std::shared_ptr<grpc::Channel> channel, ServiceTokenFn token, absl::Duration timeout)
       : stub_(v1::ProviderService::NewStub(std::move(channel))),
-        token_(std::move(token)),
-        timeout_(timeout) {}
+        calls_(std::move(token), timeout) {}
 
   absl::StatusOr<std::string> GetStartCursor(const AccountKey& key) override {
     v1::GetStartCursorRequest req;
     *req.mutable_account() = Ref(key);
     req.set_on_behalf_of(key.user);
     v1::GetStartCursorResponse resp;
-    auto ctx = Call(token_, timeout_);
-    if (auto s = FromGrpcStatus(stub_->GetStartCursor(ctx.get(), req, &resp)); !s.ok()) return s;
+    auto ctx = calls_.NewContext();
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetStartCursor(ctx.get(), req, &resp)));
     return resp.cursor();
   }
   absl::StatusOr<v1::ListChangesResponse> ListChanges(const AccountKey& key,
@@ -95,8 +86,8 @@ class GrpcCloud : public CloudClient {
     req.set_cursor(cursor);
     req.set_on_behalf_of(key.user);
     v1::ListChangesResponse resp;
-    auto ctx = Call(token_, timeout_);
-    if (auto s = FromGrpcStatus(stub_->ListChanges(ctx.get(), req, &resp)); !s.ok()) return s;
+    auto ctx = calls_.NewContext();
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->ListChanges(ctx.get(), req, &resp)));
     return resp;
   }
   absl::StatusOr<v1::CloudFile> GetFile(const AccountKey& key,
@@ -108,23 +99,20 @@ class GrpcCloud : public CloudClient {
     req.set_on_behalf_of(key.user);
     req.set_no_cache(true);
     v1::CloudFile resp;
-    auto ctx = Call(token_, timeout_);
-    if (auto s = FromGrpcStatus(stub_->GetFile(ctx.get(), req, &resp)); !s.ok()) return s;
+    auto ctx = calls_.NewContext();
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetFile(ctx.get(), req, &resp)));
     return resp;
   }
 
  private:
   std::unique_ptr<v1::ProviderService::Stub> stub_;
-  ServiceTokenFn token_;
-  absl::Duration timeout_;
+  ServiceCalls calls_;
 };
 
 class GrpcIndex : public IndexClient {
  public:
   GrpcIndex(std::shared_ptr<grpc::Channel> channel, ServiceTokenFn token, absl::Duration timeout)
-      : stub_(v1::IndexerService::NewStub(std::move(channel))),
-        token_(std::move(token)),
-        timeout_(timeout) {}
+      : stub_(v1::IndexerService::NewStub(std::move(channel))), calls_(std::move(token), timeout) {}
 
   absl::Status Enqueue(const v1::Document& document, const std::string& reason) override {
     v1::EnqueueIndexingRequest req;
@@ -132,14 +120,13 @@ class GrpcIndex : public IndexClient {
     req.set_reason(reason);
     *req.mutable_document() = document;
     v1::EnqueueIndexingResponse resp;
-    auto ctx = Call(token_, timeout_);
+    auto ctx = calls_.NewContext();
     return FromGrpcStatus(stub_->EnqueueIndexing(ctx.get(), req, &resp));
   }
 
  private:
   std::unique_ptr<v1::IndexerService::Stub> stub_;
-  ServiceTokenFn token_;
-  absl::Duration timeout_;
+  ServiceCalls calls_;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "sync/scheduler.h"
 
+#include "runtime/request_context.h"
+
 namespace lc::sync {
 
 SyncScheduler::SyncScheduler(std::optional<CronSchedule> schedule, std::function<absl::Time()> now,
@@ -37,6 +39,8 @@ void SyncScheduler::Loop() {
       if (stop_) return;
     }
     if (now_() < at) continue;  // woke early (clock adjusted): wait again
+    // A scheduled run is a request of its own: one id and trace for its calls.
+    ScopedRequest request(NewRequest());
     run_();
   }
 }

@@ -1,7 +1,5 @@
 #include "sync/sync_runner.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -12,11 +10,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "runtime/log.h"
+#include "runtime/proto_time.h"
+#include "runtime/request_context.h"
 
 namespace lc::sync {
 namespace {
-
-using google::protobuf::util::TimeUtil;
 
 constexpr int kMaxFileIdsPerLookup = 1000;
 
@@ -30,7 +28,10 @@ absl::Status ParallelFor(size_t n, int parallelism, const std::function<absl::St
   std::atomic<size_t> next{0};
   std::mutex mu;
   absl::Status first;
+  // Calls made by the workers belong to the run's request.
+  const RequestContext request = CurrentRequest();
   auto worker = [&] {
+    ScopedRequest scope(request);
     for (size_t i = next++; i < n; i = next++) {
       absl::Status s = fn(i);
       if (!s.ok()) {
@@ -249,7 +250,13 @@ absl::StatusOr<RunCounters> SyncRunner::Run(const std::optional<AccountKey>& onl
   };
   const int workers = std::max(1, std::min<int>(options_.workers, static_cast<int>(queue.size())));
   std::vector<std::thread> threads;
-  for (int i = 1; i < workers; ++i) threads.emplace_back(worker);
+  const RequestContext request = CurrentRequest();
+  for (int i = 1; i < workers; ++i) {
+    threads.emplace_back([&worker, request] {
+      ScopedRequest scope(request);
+      worker();
+    });
+  }
   worker();
   for (auto& t : threads) t.join();
 
@@ -377,7 +384,7 @@ absl::Status SyncRunner::ApplyAll(Task& task, RunState& run,
   std::mutex mu;
   std::set<std::string> updated_docs;
   std::vector<std::string> updated_files;
-  const auto observed = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now_()));
+  const auto observed = ToProtoTimestamp(now_());
   absl::Status s = ParallelFor(changes.size(), options_.file_parallelism, [&](size_t i) {
     v1::ApplyFileChangeRequest req = changes[i];
     req.set_user(task.key.user);

@@ -1,17 +1,10 @@
 #include "sync/sync_service.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/str_cat.h"
+#include "runtime/proto_time.h"
 
 namespace lc::sync {
 namespace {
-
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 v1::SyncProgress ToProgress(const RunCounters& c, bool finished) {
   v1::SyncProgress p;
@@ -75,13 +68,13 @@ absl::StatusOr<v1::SyncStatus> SyncServiceImpl::Status(const Principal& who) {
   const absl::Time now = now_();
   out.set_schedule(scheduler_.expression());
   if (absl::Time next = scheduler_.NextRun(); next != absl::InfiniteFuture()) {
-    *out.mutable_next_run() = Ts(next);
+    *out.mutable_next_run() = ToProtoTimestamp(next);
   }
   auto last = store_.LastRun();
   if (!last.ok()) return last.status();
   if (last->has_value()) {
-    *out.mutable_last_run_start() = Ts((*last)->started);
-    if ((*last)->finished) *out.mutable_last_run_end() = Ts(*(*last)->finished);
+    *out.mutable_last_run_start() = ToProtoTimestamp((*last)->started);
+    if ((*last)->finished) *out.mutable_last_run_end() = ToProtoTimestamp(*(*last)->finished);
     *out.mutable_last_run() = ToProgress((*last)->counters, (*last)->finished.has_value());
   }
   auto rows = store_.ListAccounts(who.IsAdmin() ? "" : who.subject);
@@ -92,7 +85,7 @@ absl::StatusOr<v1::SyncStatus> SyncServiceImpl::Status(const Principal& who) {
     a->set_user(r.key.user);
     a->mutable_account()->set_provider(r.key.provider);
     a->mutable_account()->set_account(r.key.account);
-    if (r.last_sync_time) *a->mutable_last_sync_time() = Ts(*r.last_sync_time);
+    if (r.last_sync_time) *a->mutable_last_sync_time() = ToProtoTimestamp(*r.last_sync_time);
     if (r.cursor_time) {
       const int64_t age = std::max<int64_t>(0, absl::ToInt64Seconds(now - *r.cursor_time));
       a->set_cursor_age_seconds(age);
@@ -100,7 +93,7 @@ absl::StatusOr<v1::SyncStatus> SyncServiceImpl::Status(const Principal& who) {
     }
     a->set_has_cursor(!r.cursor.empty());
     a->set_last_error(r.last_error);
-    if (r.last_error_time) *a->mutable_last_error_time() = Ts(*r.last_error_time);
+    if (r.last_error_time) *a->mutable_last_error_time() = ToProtoTimestamp(*r.last_error_time);
     a->set_documents(r.documents);
     if (r.lease_expires && *r.lease_expires > now) a->set_lease_holder(r.lease_holder);
   }

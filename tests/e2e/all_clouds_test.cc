@@ -247,7 +247,7 @@ class AllCloudsTest : public ::testing::TestWithParam<std::string> {
 
   // The search hits' document ids for `word`.
   std::set<std::string> SearchIds(Api& api, const std::string& word, Exchange* out = nullptr) {
-    Exchange x = api.Get("/api/v1/search?q=" + QueryEscape(word));
+    Exchange x = api.Get("/api/v1/search?q=" + PercentEncode(word));
     std::set<std::string> ids;
     EXPECT_EQ(x.status, 200) << x;
     for (const json& hit : Array(x.Json(), "hits")) ids.insert(Str(hit, "documentId"));
@@ -363,7 +363,7 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
     }
     ASSERT_FALSE(account_.empty()) << "no " << p << " account listed: " << list;
     // GetAccount (docs/rest-api.md: GET /api/v1/accounts/{provider}/{account}).
-    Exchange one = user_->Get("/api/v1/accounts/" + p + "/" + PathEscape(account_));
+    Exchange one = user_->Get("/api/v1/accounts/" + p + "/" + PercentEncode(account_));
     EXPECT_EQ(one.status, 200) << one;
     EXPECT_EQ(Str(one.Json(), "account"), account_) << one;
   }
@@ -417,7 +417,7 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
   // ---- 4. Browse the folder through the gateway ----------------------------
   {
     SCOPED_TRACE("4. browse " + p);
-    const std::string base = "/api/v1/accounts/" + p + "/" + PathEscape(account_) + "/folders";
+    const std::string base = "/api/v1/accounts/" + p + "/" + PercentEncode(account_) + "/folders";
     Exchange root = user_->Get(base);
     ASSERT_EQ(root.status, 200) << root;
     std::string folder_id;
@@ -428,7 +428,7 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
       }
     }
     ASSERT_FALSE(folder_id.empty()) << "folder " << folder << " not in the root: " << root;
-    Exchange list = user_->Get(base + "/" + PathEscape(folder_id));
+    Exchange list = user_->Get(base + "/" + PercentEncode(folder_id));
     ASSERT_EQ(list.status, 200) << list;
     for (TestFile& f : files) {
       for (const json& item : Array(list.Json(), "items")) {
@@ -546,7 +546,7 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
     ASSERT_EQ(accounts.status, 200) << accounts;
     EXPECT_THAT(Array(accounts.Json(), "accounts"), IsEmpty()) << accounts;
     Exchange folders =
-        other_->Get("/api/v1/accounts/" + p + "/" + PathEscape(account_) + "/folders");
+        other_->Get("/api/v1/accounts/" + p + "/" + PercentEncode(account_) + "/folders");
     EXPECT_THAT(folders.status, AnyOf(Eq(403), Eq(404))) << folders;
     for (const TestFile& f : files) {
       Exchange d = other_->Get("/api/v1/documents/" + f.doc_id);

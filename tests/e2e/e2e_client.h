@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/encoding.h"
 #include "runtime/http_client.h"
 #include "testing/browser.h"
 
@@ -68,31 +69,6 @@ struct StackEnv {
     return out;
   }
 };
-
-// Percent-encodes every byte but letters, digits and `keep`.
-inline std::string PercentEncode(const std::string& s, const std::string& keep) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || keep.find(static_cast<char>(c)) != std::string::npos) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-// Query values: only unreserved characters stay.
-inline std::string QueryEscape(const std::string& s) { return PercentEncode(s, "-._~"); }
-
-// A path segment: RFC 3986 pchars stay (so account emails, Dropbox "id:..."
-// and OneDrive "ABC!123" ids stay readable).
-inline std::string PathEscape(const std::string& s) {
-  return PercentEncode(s, "-._~!$&'()*+,;=:@");
-}
 
 // One exchange, for failure messages: the request line, the status, the
 // request id, and the start of the body.

@@ -70,7 +70,7 @@ TEST_F(ServerTest, BulkSeedAndPagedListing) {
   int pages = 0;
   do {
     std::string url =
-        "/drive/v3/files?pageSize=1000&q=" + UrlEncode("'" + folder_id + "' in parents") +
+        "/drive/v3/files?pageSize=1000&q=" + PercentEncode("'" + folder_id + "' in parents") +
         (token.empty() ? "" : "&pageToken=" + token);
     auto res = Client().Get(url.c_str(), Auth());
     ASSERT_TRUE(res);

@@ -25,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "liveconnect/v1/oauth.grpc.pb.h"
 #include "runtime/log.h"
+#include "runtime/request_context.h"
 
 namespace lc::gateway {
 namespace {
@@ -109,6 +110,7 @@ class FakeOAuthService final : public liveconnect::v1::OAuthService::Service {
     std::string method;
     std::string authorization;
     std::string request_id;
+    std::string traceparent;
     liveconnect::v1::StartAuthorizationRequest start;
     liveconnect::v1::CompleteAuthorizationRequest complete;
   };
@@ -179,6 +181,9 @@ class FakeOAuthService final : public liveconnect::v1::OAuthService::Service {
     }
     if (auto it = md.find("x-request-id"); it != md.end()) {
       call.request_id.assign(it->second.data(), it->second.size());
+    }
+    if (auto it = md.find("traceparent"); it != md.end()) {
+      call.traceparent.assign(it->second.data(), it->second.size());
     }
     return call;
   }
@@ -533,6 +538,26 @@ TEST_F(GatewayTest, RequestIdIsEchoedAndForwarded) {
   ASSERT_TRUE(odd);
   EXPECT_NE(odd->get_header_value("X-Request-Id"), "bad id\"<>");
   EXPECT_FALSE(odd->get_header_value("X-Request-Id").empty());
+}
+
+TEST_F(GatewayTest, TraceContextIsContinuedAndForwarded) {
+  const std::string parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto res = Get("/oauth2/box/authorize",
+                 {{"Authorization", "Bearer " + token_}, {"traceparent", parent}});
+  ASSERT_TRUE(res);
+  auto forwarded = ParseTraceparent(oauth_.calls().at(0).traceparent);
+  ASSERT_TRUE(forwarded.has_value()) << oauth_.calls().at(0).traceparent;
+  EXPECT_EQ(forwarded->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(forwarded->parent_id, "00f067aa0ba902b7");  // the gateway's own span
+
+  // No (or an invalid) traceparent: the gateway starts a trace.
+  auto fresh = Get("/oauth2/box/authorize",
+                   {{"Authorization", "Bearer " + token_}, {"traceparent", "00-garbage"}});
+  ASSERT_TRUE(fresh);
+  auto started = ParseTraceparent(oauth_.calls().at(1).traceparent);
+  ASSERT_TRUE(started.has_value()) << oauth_.calls().at(1).traceparent;
+  EXPECT_NE(started->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(oauth_.calls().at(1).request_id, fresh->get_header_value("X-Request-Id"));
 }
 
 TEST_F(GatewayTest, AccessLogHasNoSecrets) {

@@ -205,28 +205,5 @@ TEST(JwtTest, EmptySecretAcceptsNothing) {
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnauthenticated);
 }
 
-TEST(Base64UrlTest, RoundTripsAllLengthsWithoutPadding) {
-  std::string data;
-  for (int i = 0; i < 40; ++i) {
-    const std::string encoded = Base64UrlEncode(data);
-    EXPECT_EQ(encoded.find_first_of("=+/"), std::string::npos);
-    std::string decoded;
-    ASSERT_TRUE(Base64UrlDecode(encoded, &decoded)) << encoded;
-    EXPECT_EQ(decoded, data);
-    data.push_back(static_cast<char>(i * 37 + 200));
-  }
-  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
-}
-
-TEST(Base64UrlTest, RejectsBadInput) {
-  std::string out;
-  EXPECT_FALSE(Base64UrlDecode("ab+c", &out));
-  EXPECT_FALSE(Base64UrlDecode("abc=", &out));
-  EXPECT_FALSE(Base64UrlDecode("a", &out));
-  EXPECT_FALSE(Base64UrlDecode("QR", &out));  // non-zero unused bits
-  EXPECT_TRUE(Base64UrlDecode("QQ", &out));
-  EXPECT_EQ(out, "A");
-}
-
 }  // namespace
 }  // namespace lc

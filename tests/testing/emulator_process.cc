@@ -19,36 +19,16 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "runtime/encoding.h"
 #include "testing/wait.h"
 
 namespace lc::testing {
-
-namespace {
-
-// Form decoding: %XX escapes and '+' for a space.
-std::string PercentDecode(const std::string& in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += in[i] == '+' ? ' ' : in[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::map<std::string, std::string> QueryOf(const std::string& url) {
   std::map<std::string, std::string> out;
   size_t q = url.find('?');
   if (q == std::string::npos) return out;
-  for (absl::string_view part : absl::StrSplit(url.substr(q + 1), '&')) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits('=', 1));
-    out[PercentDecode(kv.first)] = PercentDecode(kv.second);
-  }
+  for (auto& [key, value] : FormDecode(url.substr(q + 1))) out[key] = std::move(value);
   return out;
 }
 

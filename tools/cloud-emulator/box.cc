@@ -110,7 +110,8 @@ class Box {
                        {"retry_timeout", 610}}}}});
         });
     s_.Route("GET", "/_realtime/box", "events.longpoll", [this](const Request& req, Response& res) {
-      std::string user_id = Base64UrlDecode(req.get_param_value("channel"));
+      std::string user_id;
+      Base64UrlDecode(req.get_param_value("channel"), &user_id);
       int64_t position = std::atoll(req.get_param_value("stream_position").c_str());
       bool changed = store_.WaitForChange(user_id, position, 60 * 1000);
       SendJson(res, 200, {{"message", changed ? "new_change" : "reconnect"}});
@@ -402,7 +403,8 @@ class Box {
     };
     json entries = json::array();
     if (marker_paging) {
-      std::string after = Base64UrlDecode(req.get_param_value("marker"));
+      std::string after;  // an unreadable marker starts from the beginning
+      Base64UrlDecode(req.get_param_value("marker"), &after);
       ItemPage page = store_.ListChildren(u.id, folder->id, after, limit);
       for (const auto& c : page.items) entries.push_back(emit(c));
       json body = {{"entries", entries}, {"limit", limit}};

@@ -48,7 +48,9 @@ std::optional<DownloadLink> VerifyDownloadLink(const std::string& token) {
   if (given.size() != mac.size() || CRYPTO_memcmp(given.data(), mac.data(), mac.size()) != 0) {
     return std::nullopt;
   }
-  auto claims = nlohmann::json::parse(Base64UrlDecode(payload), nullptr, false);
+  std::string claims_text;
+  Base64UrlDecode(payload, &claims_text);  // unreadable: "" is no JSON, refused below
+  auto claims = nlohmann::json::parse(claims_text, nullptr, false);
   if (claims.is_discarded() || !claims.is_object()) return std::nullopt;
   try {
     return DownloadLink{claims.at("u"), claims.at("i"), claims.at("r"), claims.at("p"),

@@ -51,7 +51,9 @@ struct Cursor {
 
   static std::optional<Cursor> Decode(const std::string& s) {
     if (!StartsWith(s, "AA")) return std::nullopt;
-    json j = json::parse(Base64UrlDecode(s.substr(2)), nullptr, false);
+    std::string text;
+    Base64UrlDecode(s.substr(2), &text);
+    json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return std::nullopt;
     try {
       Cursor c;
@@ -731,7 +733,7 @@ class Dropbox {
                           {{".tag", "metadata"}, {"metadata", SharedLink(*item)}}}});
     }
     std::string url =
-        s_.BaseUrl(req) + "/s/" + RandomToken(15) + "/" + UrlEncode(item->name) + "?dl=0";
+        s_.BaseUrl(req) + "/s/" + RandomToken(15) + "/" + PercentEncode(item->name) + "?dl=0";
     auto shared = store_.CreateSharedLink(u.id, item->id, url);
     if (!shared.ok()) {
       return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});

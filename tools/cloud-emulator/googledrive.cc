@@ -519,7 +519,8 @@ class GoogleDrive {
       }
       return true;
     };
-    std::string after = Base64UrlDecode(req.get_param_value("pageToken"));
+    std::string after;  // an unreadable token starts from the beginning
+    Base64UrlDecode(req.get_param_value("pageToken"), &after);
     FieldMask mask =
         FieldMask::Parse(req.has_param("fields")
                              ? req.get_param_value("fields")
@@ -859,7 +860,7 @@ class GoogleDrive {
                         (raw_id.empty() ? "" : "/" + raw_id) +
                         "?uploadType=resumable&upload_id=" + upload_id;
       if (req.has_param("fields")) {
-        url += "&fields=" + UrlEncode(req.get_param_value("fields"));
+        url += "&fields=" + PercentEncode(req.get_param_value("fields"));
       }
       res.set_header("Location", url);
       res.set_header("X-GUploader-UploadID", upload_id);

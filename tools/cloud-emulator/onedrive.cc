@@ -35,7 +35,9 @@ struct DeltaToken {
     return Base64UrlEncode(j.dump());
   }
   static std::optional<DeltaToken> Decode(const std::string& s) {
-    json j = json::parse(Base64UrlDecode(s), nullptr, false);
+    std::string text;
+    Base64UrlDecode(s, &text);
+    json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("s") || !j["s"].is_number()) {
       return std::nullopt;
     }
@@ -455,7 +457,8 @@ class OneDrive {
     size_t top = 200;
     if (req.has_param("$top"))
       top = std::clamp<long>(std::atol(req.get_param_value("$top").c_str()), 1, 1000);
-    std::string after = Base64UrlDecode(req.get_param_value("$skiptoken"));
+    std::string after;  // an unreadable token starts from the beginning
+    Base64UrlDecode(req.get_param_value("$skiptoken"), &after);
     ItemPage page = store_.ListChildren(u.id, item.id, after, top);
     json value = json::array();
     for (const auto& c : page.items) value.push_back(ItemJson(req, u, c));

@@ -260,7 +260,11 @@ absl::StatusOr<json> ApplySeed(ProviderServer& server, const json& seed) {
       if (f.contains("revisions")) {
         for (const auto& c : f["revisions"]) contents.push_back(c.get<std::string>());
       } else if (f.contains("content_base64")) {
-        contents.push_back(Base64Decode(f["content_base64"].get<std::string>()));
+        std::string bytes;
+        if (!Base64Decode(f["content_base64"].get<std::string>(), &bytes)) {
+          return absl::InvalidArgumentError(path + ": content_base64 is not base64");
+        }
+        contents.push_back(std::move(bytes));
       } else {
         contents.push_back(f.value("content", std::string()));
       }
@@ -407,7 +411,7 @@ void InstallAdminApi(ProviderServer& server) {
 
   http.Post(R"(/_emulator/users/([^/]+)/revoke)",
             [s, &store](const httplib::Request& req, httplib::Response& res) {
-              auto user = store.FindUser(UrlDecode(req.matches[1]));
+              auto user = store.FindUser(PercentDecode(std::string(req.matches[1])));
               if (!user) return AdminError(res, 404, "unknown user");
               s->oauth().RevokeUser(user->id);
               SendJson(res, 200, {{"revoked", user->id}});
@@ -502,15 +506,16 @@ std::map<std::string, std::string> OAuthParams(const httplib::Request& req) {
   std::map<std::string, std::string> params;
   for (const auto& [k, v] : req.params) params[k] = v;
   if (req.get_header_value("Content-Type").find("x-www-form-urlencoded") != std::string::npos) {
-    for (const auto& [k, v] : ParseForm(req.body)) params[k] = v;
+    for (const auto& [k, v] : FormDecode(req.body)) params[k] = v;
   }
   std::string auth = req.get_header_value("Authorization");
   if (StartsWith(auth, "Basic ")) {
-    std::string creds = Base64Decode(auth.substr(6));
+    std::string creds;
+    Base64Decode(auth.substr(6), &creds);
     auto colon = creds.find(':');
     if (colon != std::string::npos) {
-      params.emplace("client_id", UrlDecode(creds.substr(0, colon)));
-      params.emplace("client_secret", UrlDecode(creds.substr(colon + 1)));
+      params.emplace("client_id", PercentDecode(creds.substr(0, colon)));
+      params.emplace("client_secret", PercentDecode(creds.substr(colon + 1)));
     }
   }
   return params;
@@ -528,14 +533,15 @@ void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httpli
   std::string sep = redirect.find('?') == std::string::npos ? "?" : "&";
   if (req.get_param_value("response_type") != "code" && req.has_param("response_type")) {
     res.status = 302;
-    res.set_header("Location",
-                   redirect + sep + "error=unsupported_response_type&state=" + UrlEncode(state));
+    res.set_header("Location", redirect + sep +
+                                   "error=unsupported_response_type&state=" + PercentEncode(state));
     return;
   }
   auto user = server.ResolveLoginUser(req.get_param_value("login_hint"));
   if (!user) {
     res.status = 302;
-    res.set_header("Location", redirect + sep + "error=access_denied&state=" + UrlEncode(state));
+    res.set_header("Location",
+                   redirect + sep + "error=access_denied&state=" + PercentEncode(state));
     return;
   }
   std::string code =
@@ -545,10 +551,10 @@ void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httpli
                                    ? "plain"
                                    : req.get_param_value("code_challenge_method"),
                                offline, req.get_param_value("nonce"));
-  std::string location = redirect + sep + "code=" + UrlEncode(code);
-  if (req.has_param("state")) location += "&state=" + UrlEncode(state);
+  std::string location = redirect + sep + "code=" + PercentEncode(code);
+  if (req.has_param("state")) location += "&state=" + PercentEncode(state);
   if (req.has_param("scope")) {
-    location += "&scope=" + UrlEncode(req.get_param_value("scope"));
+    location += "&scope=" + PercentEncode(req.get_param_value("scope"));
   }
   res.status = 302;
   res.set_header("Location", location);

@@ -10,6 +10,9 @@
 #include <ctime>
 #include <random>
 
+#include "absl/strings/escaping.h"
+#include "runtime/encoding.h"
+
 namespace lc::emulator {
 namespace {
 
@@ -19,19 +22,6 @@ std::string Digest(const EVP_MD* md, const std::string& data) {
   EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
   return std::string(reinterpret_cast<char*>(out), len);
 }
-
-std::string Hex(const std::string& bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string RandomFrom(const char* alphabet, size_t n, size_t length) {
   thread_local std::mt19937_64 rng([] {
@@ -72,9 +62,15 @@ std::string PngChunk(const std::string& type, const std::string& data) {
 
 }  // namespace
 
-std::string Md5Hex(const std::string& data) { return Hex(Digest(EVP_md5(), data)); }
-std::string Sha1Hex(const std::string& data) { return Hex(Digest(EVP_sha1(), data)); }
-std::string Sha256Hex(const std::string& data) { return Hex(Digest(EVP_sha256(), data)); }
+std::string Md5Hex(const std::string& data) {
+  return absl::BytesToHexString(Digest(EVP_md5(), data));
+}
+std::string Sha1Hex(const std::string& data) {
+  return absl::BytesToHexString(Digest(EVP_sha1(), data));
+}
+std::string Sha256Hex(const std::string& data) {
+  return absl::BytesToHexString(Digest(EVP_sha256(), data));
+}
 
 std::string DropboxContentHash(const std::string& data) {
   constexpr size_t kBlock = 4 * 1024 * 1024;
@@ -82,7 +78,7 @@ std::string DropboxContentHash(const std::string& data) {
   for (size_t off = 0; off < data.size(); off += kBlock) {
     concatenated += Digest(EVP_sha256(), data.substr(off, kBlock));
   }
-  return Hex(Digest(EVP_sha256(), concatenated));
+  return absl::BytesToHexString(Digest(EVP_sha256(), concatenated));
 }
 
 std::string QuickXorHashBase64(const std::string& data) {
@@ -103,119 +99,6 @@ std::string QuickXorHashBase64(const std::string& data) {
     cells[12 + i] ^= static_cast<unsigned char>(length >> (8 * i));
   }
   return Base64Encode(std::string(reinterpret_cast<char*>(cells), 20));
-}
-
-std::string Base64Encode(const std::string& data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
-    out += kB64[n >> 18];
-    out += kB64[(n >> 12) & 63];
-    out += kB64[(n >> 6) & 63];
-    out += kB64[n & 63];
-  }
-  if (i + 1 == data.size()) {
-    uint32_t n = uint8_t(data[i]) << 16;
-    out += kB64[n >> 18];
-    out += kB64[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == data.size()) {
-    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8);
-    out += kB64[n >> 18];
-    out += kB64[(n >> 12) & 63];
-    out += kB64[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-std::string Base64Decode(const std::string& in) {
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '+' || c == '-') {
-      v = 62;
-    } else if (c == '/' || c == '_') {
-      v = 63;
-    } else {
-      continue;
-    }
-    buf = (buf << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buf >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-std::string Base64UrlEncode(const std::string& data) {
-  std::string s = Base64Encode(data);
-  for (auto& c : s) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  return s;
-}
-
-std::string Base64UrlDecode(const std::string& data) { return Base64Decode(data); }
-
-std::string UrlEncode(const std::string& s) {
-  static const char* kDigits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kDigits[c >> 4]);
-      out.push_back(kDigits[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::string UrlDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> ParseForm(const std::string& body) {
-  std::map<std::string, std::string> out;
-  for (const auto& pair : Split(body, '&')) {
-    if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    if (eq == std::string::npos) {
-      out[UrlDecode(pair)] = "";
-    } else {
-      out[UrlDecode(pair.substr(0, eq))] = UrlDecode(pair.substr(eq + 1));
-    }
-  }
-  return out;
 }
 
 std::string RandomToken(size_t length) {
@@ -312,10 +195,16 @@ std::string ThumbnailPng() {
 }
 
 std::string ThumbnailJpeg() {
-  static const std::string jpeg = Base64Decode(
-      "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP////////////////////////////////////"
-      "//////////////////////////////////////////////////wgALCAABAAEBAREA/"
-      "8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=");
+  static const std::string jpeg = [] {
+    std::string bytes;
+    // A fixed literal in canonical base64: it always decodes.
+    Base64Decode(
+        "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP////////////////////////////////////"
+        "//////////////////////////////////////////////////wgALCAABAAEBAREA/"
+        "8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=",
+        &bytes);
+    return bytes;
+  }();
   return jpeg;
 }
 

@@ -1,11 +1,14 @@
-// Small helpers shared by the emulator's providers: hashes, encodings, time
-// formats and the generated thumbnail and PDF bytes.
+// Small helpers shared by the emulator's providers: hashes, time formats and the generated
+// thumbnail and PDF bytes.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+// Base64, percent and form encodings, shared with the services.
+#include "runtime/encoding.h"
 
 namespace lc::emulator {
 
@@ -16,15 +19,6 @@ std::string Sha256Hex(const std::string& data);
 std::string DropboxContentHash(const std::string& data);
 // Microsoft's QuickXorHash, base64.
 std::string QuickXorHashBase64(const std::string& data);
-
-std::string Base64Encode(const std::string& data);
-std::string Base64Decode(const std::string& data);
-std::string Base64UrlEncode(const std::string& data);
-std::string Base64UrlDecode(const std::string& data);
-std::string UrlEncode(const std::string& s);
-std::string UrlDecode(const std::string& s);
-// Parses "a=1&b=2" (form bodies and query strings).
-std::map<std::string, std::string> ParseForm(const std::string& body);
 
 std::string RandomToken(size_t length);  // [A-Za-z0-9]
 std::string RandomDigits(size_t length);

@@ -6,7 +6,6 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
-#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -16,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "runtime/client_call.h"
 #include "runtime/jwt.h"
 
 namespace {
@@ -40,7 +40,7 @@ int Health(const std::vector<std::string>& args) {
   auto stub = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
+  lc::PrepareOutgoingCall(ctx, /*bearer_token=*/"", absl::Now() + absl::Milliseconds(timeout_ms));
   grpc::health::v1::HealthCheckRequest req;
   req.set_service(service);
   grpc::health::v1::HealthCheckResponse resp;

@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "output.h"
+#include "runtime/client_call.h"
 
 namespace lc::lcctl {
 namespace {
@@ -45,8 +47,7 @@ RpcSession::RpcSession(std::shared_ptr<grpc::Channel> channel, std::string token
 
 std::unique_ptr<grpc::ClientContext> RpcSession::NewCall() const {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
-  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
+  PrepareOutgoingCall(*context, token_, absl::Now() + timeout_);
   return context;
 }
 

@@ -7,15 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/time_util.h"
 #include "liveconnect/v1/indexer.grpc.pb.h"
 #include "output.h"
+#include "runtime/proto_time.h"
 
 namespace lc::lcctl {
 namespace {
 
 namespace v1 = ::liveconnect::v1;
-using google::protobuf::util::TimeUtil;
 
 FlagSpec HelpFlag() { return {"help", "", "show this help"}; }
 
@@ -37,7 +36,7 @@ absl::Status ParseTime(const std::string& flag, const std::string& text,
   std::string err;
   if (absl::ParseTime(absl::RFC3339_full, text, &t, &err) ||
       absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &err)) {
-    *out = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(t));
+    *out = ToProtoTimestamp(t);
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(

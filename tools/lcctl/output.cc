@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "runtime/proto_time.h"
 
 namespace lc::lcctl {
 namespace {
@@ -86,8 +87,7 @@ std::string EnumLabel(const std::string& full_name, absl::string_view prefix) {
 
 std::string FormatTimestamp(const google::protobuf::Timestamp& time) {
   if (time.seconds() == 0 && time.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(time.seconds()),
-                          absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", FromProtoTimestamp(time), absl::UTCTimeZone());
 }
 
 std::string FormatSize(std::optional<int64_t> bytes) {
