@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "runtime/client_call.h"
 #include "runtime/status.h"
 
 namespace lc::indexer {
@@ -22,8 +23,7 @@ absl::Status FulltextReporter::Report(const v1::Document& doc, const IndexedText
   req.set_reason(result.reason);
   liveconnect::v1::RecordFulltextStateResponse resp;
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + token_());
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  PrepareOutgoingCall(ctx, token_(), absl::Now() + timeout_);
   return FromGrpcStatus(stub_->RecordFulltextState(&ctx, req, &resp));
 }
 
