@@ -8,6 +8,7 @@
 #include "runtime/log.h"
 #include "runtime/server.h"
 #include "sync/clients.h"
+#include "sync/migrations.h"
 #include "sync/scheduler.h"
 #include "sync/sync_metrics.h"
 #include "sync/sync_runner.h"

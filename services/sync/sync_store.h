@@ -144,7 +144,4 @@ class PgSyncStore : public SyncStore {
   PgPool& pool_;
 };
 
-// The sync schema's migrations.
-const std::vector<Migration>& Migrations();
-
 }  // namespace lc::sync

@@ -9,6 +9,7 @@
 #include "repository/migrations.h"
 #include "runtime/jwt.h"
 #include "runtime/status.h"
+#include "sync/migrations.h"
 #include "testing/pg_fixture.h"
 
 namespace lc::testing {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sync/migrations.h"
 #include "testing/in_memory_sync_store.h"
 #include "testing/pg_fixture.h"
 
