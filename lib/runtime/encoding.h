@@ -46,4 +46,8 @@ FormFields FormDecode(std::string_view text);
 // any fragment). INVALID_ARGUMENT when `url` is not an absolute URL.
 absl::StatusOr<std::string> AppendQuery(std::string_view url, const FormFields& fields);
 
+// Text safe inside HTML element content and quoted attribute values
+// (& < > " ' as entities).
+std::string HtmlEscape(std::string_view text);
+
 }  // namespace lc

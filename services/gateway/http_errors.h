@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "runtime/encoding.h"
 
 namespace lc::gateway {
 
@@ -19,8 +20,6 @@ int HttpStatusFor(absl::StatusCode code);
 
 // {"error":{"code":"NOT_FOUND","message":"..."}}
 std::string JsonErrorBody(const absl::Status& status);
-
-std::string HtmlEscape(std::string_view text);
 
 // A short self-contained HTML page; title and message are escaped here.
 std::string HtmlPage(std::string_view title, std::string_view message);

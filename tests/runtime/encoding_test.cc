@@ -122,5 +122,13 @@ TEST(AppendQueryTest, RefusesWhatIsNotAnAbsoluteUrl) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(HtmlEscapeTest, MarkupAndQuotesBecomeEntitiesTextStays) {
+  EXPECT_EQ(HtmlEscape("<script>alert('x')</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+  EXPECT_EQ(HtmlEscape("a \"b\" & c"), "a &quot;b&quot; &amp; c");
+  EXPECT_EQ(HtmlEscape("Café – 100%"), "Café – 100%");
+  EXPECT_EQ(HtmlEscape(""), "");
+}
+
 }  // namespace
 }  // namespace lc

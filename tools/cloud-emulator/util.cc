@@ -232,25 +232,7 @@ std::string GuessMimeType(const std::string& name) {
 }
 
 std::string WebAppPage(const std::string& provider, const std::string& item) {
-  std::string name;
-  for (char c : item) {
-    switch (c) {
-      case '<':
-        name += "&lt;";
-        break;
-      case '>':
-        name += "&gt;";
-        break;
-      case '&':
-        name += "&amp;";
-        break;
-      case '"':
-        name += "&quot;";
-        break;
-      default:
-        name += c;
-    }
-  }
+  const std::string name = HtmlEscape(item);
   return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + name + " - " + provider +
          "</title></head><body><h1>" + name + "</h1><p>" + provider +
          " (emulated web app)</p></body></html>";
