@@ -6,7 +6,7 @@
 //   bench_redirect [--duration=10] [--connections=N] [--threads=2] [--rounds=3]
 //                  [--warmup=2] [--log-level=LEVEL] [--nginx-only]
 //
-// It starts the real stack with scripts/up --detach --no-build --quiet
+// It starts the real stack with scripts/up --detach --no-build --quiet --throwaway --empty
 // --run-dir $ROOT/.run/bench-redirect (binaries from this build directory),
 // connects sample@example.com's Google Drive account through the gateway's
 // OAuth URLs (walking the 302s with a cookie-keeping client), seeds a file in
@@ -132,7 +132,7 @@ void StopAll() {
   StopNginx();
   if (!g_cleanup.run_dir.empty()) {
     std::cerr << "bench: stopping the stack\n";
-    Capture("cd " + ShellQuote(g_cleanup.root) + " && ./scripts/down --run-dir " +
+    Capture("cd " + ShellQuote(g_cleanup.root) + " && ./scripts/down --purge --run-dir " +
             ShellQuote(g_cleanup.run_dir) + " >/dev/null 2>&1");
     g_cleanup.run_dir.clear();
   }
@@ -518,7 +518,8 @@ Stack StartStack(const std::string& root, const std::string& build_dir, const Op
   g_cleanup.run_dir = run;
   std::string command = "cd " + ShellQuote(root) + " && LC_BUILD_DIR=" + ShellQuote(build_dir);
   if (!o.log_level.empty()) command += " LC_LOG_LEVEL=" + ShellQuote(o.log_level);
-  command += " ./scripts/up --detach --no-build --quiet --run-dir " + ShellQuote(run) + " 2>&1";
+  command += " ./scripts/up --detach --no-build --quiet --throwaway --empty --run-dir " +
+             ShellQuote(run) + " 2>&1";
   std::cerr << "bench: starting the stack (" << run << ")\n";
   const auto t = std::chrono::steady_clock::now();
   int status = 0;
