@@ -139,8 +139,10 @@ TEST(IndexerProcesses, TwoProcessesDoEachJobOnce) {
   pqxx::connection conn(conninfo);
   pqxx::work tx(conn);
   std::map<std::string, int> by_pid;
-  for (const auto& row : tx.exec("SELECT split_part(done_by, ':', 2), count(*), max(attempts) "
-                                 "FROM search.jobs WHERE state = 'done' GROUP BY 1")) {
+  // done_by is "<host>-<pid>:<worker>" (the instance name and the worker).
+  for (const auto& row :
+       tx.exec("SELECT substring(split_part(done_by, ':', 1) from '([0-9]+)$'), count(*), "
+               "max(attempts) FROM search.jobs WHERE state = 'done' GROUP BY 1")) {
     by_pid[row[0].as<std::string>()] = row[1].as<int>();
     EXPECT_EQ(row[2].as<int>(), 1);
   }
