@@ -1,10 +1,12 @@
 // Box API 2.0 (api.box.com/2.0), its upload host (upload.box.com/api/2.0),
 // download and representation URLs (dl.boxcloud.com) and OAuth, on one port.
+#include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
-#include <regex>
 #include <set>
 
+#include "box_representations.h"
 #include "download_link.h"
 #include "provider_server.h"
 #include "util.h"
@@ -130,6 +132,10 @@ class Box {
     });
     s_.Route("GET", R"(/_dl/box/([A-Za-z0-9_.\-]+))", "download.link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
+    // Admin (never faulted or counted, like the rest of /_emulator/).
+    auto settings = [this](const Request& req, Response& res) { Settings(req, res); };
+    s_.http().Get("/_emulator/settings", settings);
+    s_.http().Post("/_emulator/settings", settings);
   }
 
  private:
@@ -302,46 +308,37 @@ class Box {
     return *item;
   }
 
-  std::vector<std::string> RepHints(const Request& req) {
-    std::vector<std::string> hints;
-    std::string header = req.get_header_value("X-Rep-Hints");
-    std::regex hint(R"(\[([a-z_0-9]+)[^\]]*\])");
-    for (auto it = std::sregex_iterator(header.begin(), header.end(), hint);
-         it != std::sregex_iterator(); ++it) {
-      hints.push_back((*it)[1]);
-    }
-    return hints;
+  // One representation entry as Box lists it in representations.entries and
+  // answers it at info.url.
+  json RepJson(const Request& req, const Item& item, const Revision& rev, const std::string& rep) {
+    const std::string info = s_.BaseUrl(req) + "/2.0/internal_files/" + item.id + "/versions/" +
+                             rev.id + "/representations/" + rep;
+    // The emulator extracts no text from binary formats (Office, images):
+    // generating that text fails instead of serving the raw bytes as text.
+    const bool readable = rep != "extracted_text" || LooksLikeText(rev.content);
+    const box::RepState state =
+        box::StateAt(store_.clock().NowMs(), rev.modified_ms, delay_ms_.load(), readable);
+    return {
+        {"representation", rep},
+        {"properties", rep == "jpg" || rep == "png"
+                           ? json{{"dimensions", "320x320"}, {"paged", "false"}, {"thumb", "true"}}
+                           : json::object()},
+        {"info", {{"url", info}}},
+        {"status", {{"state", box::StateName(state)}}},
+        {"content", {{"url_template", info + "/content/{+asset_path}"}}}};
   }
 
+  // The representations x-rep-hints asks for (all when it names none) that
+  // Box makes for this file type; the others are left out, as Box does.
   json Representations(const Request& req, const Item& item) {
-    auto hints = RepHints(req);
-    if (hints.empty()) hints = {"pdf", "extracted_text", "jpg"};
+    std::vector<std::string> hints = box::ParseRepHints(req.get_header_value("X-Rep-Hints"));
+    if (hints.empty())
+      hints.assign(std::begin(box::kRepresentations), std::end(box::kRepresentations));
     json entries = json::array();
-    std::string base = s_.BaseUrl(req) + "/2.0/internal_files/" + item.id + "/versions/" +
-                       item.head()->id + "/representations/";
+    std::set<std::string> listed;
     for (const auto& rep : hints) {
-      if (rep != "pdf" && rep != "extracted_text" && rep != "jpg" && rep != "png") continue;
-      bool ready;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        ready = generated_.count(item.head()->id + "/" + rep) > 0;
-      }
-      // The emulator extracts no text from binary formats (Office, images):
-      // it says so, as Box does for a type it cannot read, instead of
-      // serving the raw bytes as "text".
-      const bool unreadable = rep == "extracted_text" && !LooksLikeText(item.head()->content);
-      json e = {{"representation", rep},
-                {"properties",
-                 rep == "jpg" || rep == "png"
-                     ? json{{"dimensions", "320x320"}, {"paged", "false"}, {"thumb", "true"}}
-                     : json::object()},
-                {"info", {{"url", base + rep}}},
-                {"status",
-                 {{"state", unreadable ? "none"
-                            : ready    ? "success"
-                                       : "pending"}}},
-                {"content", {{"url_template", base + rep + "/content/{+asset_path}"}}}};
-      entries.push_back(e);
+      if (!box::Supports(rep, item.name) || !listed.insert(rep).second) continue;
+      entries.push_back(RepJson(req, item, *item.head(), rep));
     }
     return {{"entries", entries}};
   }
@@ -633,6 +630,10 @@ class Box {
       NotFound(res);
       return std::nullopt;
     }
+    if (!box::Supports(std::string(req.matches[3]), item->name)) {
+      NotFound(res);
+      return std::nullopt;
+    }
     for (const auto& r : item->revisions) {
       if (r.id == req.matches[2]) return std::make_pair(*item, r);
     }
@@ -640,37 +641,51 @@ class Box {
     return std::nullopt;
   }
 
-  // Polling info.url finishes generating the representation.
+  // info.url: the representation's current state.
   void RepInfo(const Request& req, Response& res, const User& u) {
     auto found = FindRep(req, res, u);
     if (!found) return;
-    std::string rep = req.matches[3];
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      generated_.insert(found->second.id + "/" + rep);
-    }
-    std::string base = s_.BaseUrl(req) + req.path;
-    SendJson(res, 200,
-             {{"representation", rep},
-              {"properties", json::object()},
-              {"info", {{"url", base}}},
-              {"status", {{"state", "success"}}},
-              {"content", {{"url_template", base + "/content/{+asset_path}"}}}});
+    SendJson(res, 200, RepJson(req, found->first, found->second, req.matches[3]));
   }
 
   void RepContent(const Request& req, Response& res, const User& u) {
     auto found = FindRep(req, res, u);
     if (!found) return;
-    std::string rep = req.matches[3];
+    const std::string rep = req.matches[3];
     const auto& [item, rev] = *found;
-    if (rep == "pdf") return res.set_content(MakePdf(item.name, rev.content), "application/pdf");
-    if (rep == "extracted_text") {
-      if (!LooksLikeText(rev.content)) return NotFound(res);
-      return res.set_content(rev.content, "text/plain; charset=utf-8");
+    const json entry = RepJson(req, item, rev, rep);
+    const std::string state = entry["status"]["state"];
+    if (state == "pending") {
+      // Not generated yet: Box's answer for content that is not ready
+      // (202 with the seconds to wait).
+      const int64_t left_ms = rev.modified_ms + delay_ms_.load() - store_.clock().NowMs();
+      res.status = 202;
+      res.set_header("Retry-After", std::to_string(std::max<int64_t>(1, (left_ms + 999) / 1000)));
+      return;
     }
+    if (state != "success") return NotFound(res);
+    if (rep == "pdf") return res.set_content(MakePdf(item.name, rev.content), "application/pdf");
+    if (rep == "extracted_text") return res.set_content(rev.content, "text/plain; charset=utf-8");
     if (rep == "jpg") return res.set_content(ThumbnailJpeg(), "image/jpeg");
-    if (rep == "png") return res.set_content(ThumbnailPng(), "image/png");
-    NotFound(res);
+    res.set_content(ThumbnailPng(), "image/png");
+  }
+
+  // GET/POST /_emulator/settings on the Box port: how long representations
+  // stay pending after an upload.
+  void Settings(const Request& req, Response& res) {
+    if (req.method == "POST") {
+      auto body = ParseJsonBody(req.body);
+      if (!body || !body->is_object()) return SendJson(res, 400, {{"error", "invalid JSON"}});
+      if (body->contains("box_representation_delay_ms")) {
+        const json& v = (*body)["box_representation_delay_ms"];
+        if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+          return SendJson(res, 400,
+                          {{"error", "box_representation_delay_ms must be an integer >= 0"}});
+        }
+        delay_ms_ = v.get<int64_t>();
+      }
+    }
+    SendJson(res, 200, {{"box_representation_delay_ms", delay_ms_.load()}});
   }
 
   static std::string EventType(ChangeKind kind, bool folder) {
@@ -733,8 +748,8 @@ class Box {
 
   ProviderServer& s_;
   Store& store_;
-  std::mutex mu_;
-  std::set<std::string> generated_;
+  // How long a new revision's representations stay pending.
+  std::atomic<int64_t> delay_ms_{2000};
 };
 
 }  // namespace
