@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/api_routes.h"
 #include "gateway/http_errors.h"
@@ -50,6 +51,18 @@ std::string ContentDisposition(absl::string_view disposition, absl::string_view 
   }
   return absl::StrCat(disposition, "; filename=\"", fallback, "\"; filename*=UTF-8''",
                       PercentEncode(std::string_view(filename.data(), filename.size())));
+}
+
+// The "retry-after-ms" trailer the providers service sets on UNAVAILABLE.
+std::optional<absl::Duration> RetryAfterOf(const grpc::ClientContext& context) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("retry-after-ms");
+  int64_t ms = 0;
+  if (it == trailers.end() ||
+      !absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &ms) || ms < 0) {
+    return std::nullopt;
+  }
+  return absl::Milliseconds(ms);
 }
 
 }  // namespace
@@ -169,7 +182,7 @@ void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res,
   grpc::Status status = FetchLink(*user, key, request, &link);
   if (!status.ok()) return WriteError(res, UpstreamError(status, "repository"), format);
   if (link.requires_token()) {
-    return StreamContent(*user, document_id, version_id, kind, res);
+    return StreamContent(*user, document_id, version_id, kind, format, res);
   }
   if (!IsPlainHttpUrl(link.url())) {
     LogError("the repository returned an unusable link", {{"document_id", document_id}});
@@ -220,8 +233,7 @@ grpc::Status BrowserLinks::FetchLink(const AuthenticatedUser& user, const std::s
 
 void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::string& document_id,
                                  const std::string& version_id, v1::LinkKind kind,
-                                 httplib::Response& res) {
-  const ErrorFormat format = ErrorFormat::kJson;
+                                 ErrorFormat format, httplib::Response& res) {
   v1::ContentFormat content_format = v1::CONTENT_FORMAT_ORIGINAL;
   std::string disposition = "attachment";
   switch (kind) {
@@ -286,6 +298,14 @@ void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::strin
   content->reader = providers_->GetContent(&content->context, request);
   if (!content->reader->Read(&content->next)) {
     grpc::Status status = content->Finish();
+    // Not ready yet (a rendition still being made, a throttled account):
+    // the providers service says when to come back.
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      if (auto retry_after = RetryAfterOf(content->context)) {
+        LogInfo("content not ready upstream", {{"error", status.error_message()}});
+        return WriteRetryLater(res, *retry_after, format);
+      }
+    }
     if (!status.ok()) return WriteError(res, UpstreamError(status, "providers"), format);
     res.status = 200;
     res.set_header("Content-Disposition", ContentDisposition(disposition, filename));

@@ -1,5 +1,6 @@
 #include "gateway/http_errors.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -46,13 +47,16 @@ std::string JsonErrorBody(const absl::Status& status) {
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string HtmlPage(std::string_view title, std::string_view message) {
+std::string HtmlPage(std::string_view title, std::string_view message, int refresh_seconds) {
   const std::string t = HtmlEscape(title);
+  const std::string refresh =
+      refresh_seconds > 0
+          ? absl::StrCat("<meta http-equiv=\"refresh\" content=\"", refresh_seconds, "\">")
+          : "";
   return absl::StrCat(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width\">"
-      "<title>",
-      t, "</title></head>\n<body><h1>", t, "</h1>\n<p>", HtmlEscape(message),
+      "<meta name=\"viewport\" content=\"width=device-width\">",
+      refresh, "<title>", t, "</title></head>\n<body><h1>", t, "</h1>\n<p>", HtmlEscape(message),
       "</p></body></html>\n");
 }
 
@@ -74,6 +78,32 @@ void WriteHtmlPage(httplib::Response& res, int http_status, std::string_view tit
   // The page has no script, style or image: nothing may load.
   res.set_header("Content-Security-Policy", "default-src 'none'");
   res.set_content(HtmlPage(title, message), "text/html; charset=utf-8");
+}
+
+int RetryAfterSeconds(absl::Duration delay) {
+  const int64_t seconds = absl::ToInt64Seconds(absl::Ceil(delay, absl::Seconds(1)));
+  return static_cast<int>(std::clamp<int64_t>(seconds, 1, 24 * 3600));
+}
+
+void WriteRetryLater(httplib::Response& res, absl::Duration retry_after, ErrorFormat format) {
+  const int seconds = RetryAfterSeconds(retry_after);
+  const std::string wait = absl::StrCat(seconds, seconds == 1 ? " second" : " seconds");
+  res.set_header("Retry-After", std::to_string(seconds));
+  if (format == ErrorFormat::kHtml) {
+    res.status = 503;
+    res.set_header("Content-Security-Policy", "default-src 'none'");
+    res.set_content(HtmlPage("Not ready yet",
+                             absl::StrCat("The cloud provider cannot serve this file yet: it is "
+                                          "still preparing it, or asked us to slow down. This "
+                                          "page tries again in ",
+                                          wait, "."),
+                             seconds),
+                    "text/html; charset=utf-8");
+    return;
+  }
+  WriteJson(res, 503,
+            JsonErrorBody(absl::UnavailableError(absl::StrCat(
+                "the cloud provider is not ready to serve this file yet; retry in ", wait))));
 }
 
 void WriteError(httplib::Response& res, const absl::Status& status, ErrorFormat format) {

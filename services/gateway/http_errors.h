@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "runtime/encoding.h"
 
 namespace lc::gateway {
@@ -22,7 +23,9 @@ int HttpStatusFor(absl::StatusCode code);
 std::string JsonErrorBody(const absl::Status& status);
 
 // A short self-contained HTML page; title and message are escaped here.
-std::string HtmlPage(std::string_view title, std::string_view message);
+// refresh_seconds > 0: the browser reloads the page after that many seconds
+// (a meta refresh, so the page still runs no script).
+std::string HtmlPage(std::string_view title, std::string_view message, int refresh_seconds = 0);
 
 enum class ErrorFormat { kJson, kHtml };
 
@@ -35,5 +38,14 @@ void WriteError(httplib::Response& res, const absl::Status& status, ErrorFormat 
 void WriteJson(httplib::Response& res, int http_status, const std::string& body);
 void WriteHtmlPage(httplib::Response& res, int http_status, std::string_view title,
                    std::string_view message);
+
+// Whole seconds for a Retry-After header: rounded up, at least 1.
+int RetryAfterSeconds(absl::Duration delay);
+
+// 503 Service Unavailable with Retry-After for what is not ready yet (a
+// rendition the provider is still making, a throttled account): the JSON
+// error for API clients; for a browser, a page saying so that reloads
+// itself after the delay.
+void WriteRetryLater(httplib::Response& res, absl::Duration retry_after, ErrorFormat format);
 
 }  // namespace lc::gateway

@@ -499,6 +499,47 @@ TEST_F(ApiTest, TokenOnlyLinksAreStreamedNotRedirected) {
   EXPECT_EQ(edit->status, 412);
 }
 
+TEST_F(ApiTest, ARenditionNotReadyYetIs503WithRetryAfterAndABrowserPageThatRetries) {
+  repo_.link.set_requires_token(true);
+  // The provider is still making the PDF (Box representations are
+  // generated asynchronously): UNAVAILABLE with a retry-after trailer.
+  providers_.SetObserver(
+      [](const std::string& rpc, grpc::ServerContext& context, const google::protobuf::Message&) {
+        if (rpc != "GetContent") return grpc::Status::OK;
+        context.AddTrailingMetadata("retry-after-ms", "2500");
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "box: the pdf is still being made");
+      });
+  auto api = client_->Get("/api/v1/documents/doc-1/pdf", As("alice"));
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 503);
+  EXPECT_EQ(api->get_header_value("Retry-After"), "3");
+  EXPECT_EQ(Json(api)["error"]["code"], "UNAVAILABLE");
+  EXPECT_THAT(Json(api)["error"]["message"].get<std::string>(), HasSubstr("retry in 3 seconds"));
+
+  httplib::Headers browser = As("alice");
+  browser.emplace("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+  auto page = client_->Get("/api/v1/documents/doc-1/preview", browser);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 503);
+  EXPECT_EQ(page->get_header_value("Retry-After"), "3");
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_THAT(page->body, HasSubstr("<meta http-equiv=\"refresh\" content=\"3\">"));
+  EXPECT_THAT(page->body, HasSubstr("tries again in 3 seconds"));
+  EXPECT_EQ(page->body.find("<script"), std::string::npos);
+  EXPECT_EQ(page->get_header_value("Content-Security-Policy"), "default-src 'none'");
+
+  // Without a retry-after, UNAVAILABLE stays the generic 503 with no header.
+  providers_.SetObserver(
+      [](const std::string& rpc, grpc::ServerContext&, const google::protobuf::Message&) {
+        if (rpc != "GetContent") return grpc::Status::OK;
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused");
+      });
+  auto down = client_->Get("/api/v1/documents/doc-1/pdf", As("alice"));
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503);
+  EXPECT_FALSE(down->has_header("Retry-After"));
+}
+
 TEST_F(ApiTest, AStreamThatFailsMidwayIsCutShort) {
   repo_.link.set_requires_token(true);
   // The first 64 KiB of 128, then the provider is gone.

@@ -75,5 +75,23 @@ TEST(HttpErrorsTest, WriteErrorSetsStatusAndType) {
   EXPECT_NE(html.body.find("no &lt;b&gt;"), std::string::npos);
 }
 
+TEST(HttpErrorsTest, RetryLaterRoundsUpAndRefreshesTheBrowserPage) {
+  EXPECT_EQ(RetryAfterSeconds(absl::Milliseconds(1)), 1);
+  EXPECT_EQ(RetryAfterSeconds(absl::ZeroDuration()), 1);
+  EXPECT_EQ(RetryAfterSeconds(absl::Milliseconds(2001)), 3);
+  EXPECT_EQ(RetryAfterSeconds(absl::Seconds(5)), 5);
+  httplib::Response json;
+  WriteRetryLater(json, absl::Seconds(1), ErrorFormat::kJson);
+  EXPECT_EQ(json.status, 503);
+  EXPECT_EQ(json.get_header_value("Retry-After"), "1");
+  EXPECT_NE(json.body.find("retry in 1 second\""), std::string::npos) << json.body;
+  httplib::Response html;
+  WriteRetryLater(html, absl::Seconds(4), ErrorFormat::kHtml);
+  EXPECT_EQ(html.status, 503);
+  EXPECT_EQ(html.get_header_value("Retry-After"), "4");
+  EXPECT_NE(html.body.find("<meta http-equiv=\"refresh\" content=\"4\">"), std::string::npos);
+  EXPECT_EQ(HtmlPage("t", "m").find("refresh"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lc::gateway
