@@ -133,6 +133,7 @@ class ResilientSession : public ApiSession {
   absl::StatusOr<HttpResponse> Send(HttpRequest request) override;
   absl::StatusOr<HttpResponse> SendAnonymous(HttpRequest request) override;
   absl::Time Now() const override { return state_.clock().now(); }
+  absl::Time deadline() const override { return deadline_; }
 
   // HTTP requests actually sent (attempts), for logs and tests.
   int attempts() const { return attempts_; }

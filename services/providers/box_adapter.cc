@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -69,6 +70,13 @@ bool HasThumbnail(const std::string& mime) {
          mime == "application/msword" || absl::StartsWith(mime, "text/");
 }
 
+// How long to wait for what Box answered 202 for (the Retry-After header,
+// else `fallback`).
+absl::Duration RetryAfterOf(const HttpResponse& r, absl::Time now, absl::Duration fallback) {
+  auto ra = ParseRetryAfter(r.Header("retry-after"), now);
+  return ra && *ra > absl::ZeroDuration() ? *ra : fallback;
+}
+
 // The 302 target of a content request (a short-lived dl.boxcloud URL).
 absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& ref) {
   HttpRequest req;
@@ -88,49 +96,104 @@ absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& re
   }
   if (r->status == 202) {
     return WithRetryAfter(absl::UnavailableError("box: the file is not ready for download yet"),
-                          absl::Seconds(1));
+                          RetryAfterOf(*r, s.Now(), absl::Seconds(1)));
   }
   if (!Ok(*r)) return BoxError(*r, "files.content");
   return absl::UnavailableError("box files.content: no redirect to the bytes");
 }
 
-// Asks for a representation (pdf, extracted_text) of the current version and
-// polls until it is generated; returns its content URL.
-absl::StatusOr<std::string> Representation(ApiSession& s, const std::string& id,
-                                           const std::string& rep) {
+// One entry of representations.entries, or an info.url answer.
+struct RepEntry {
+  std::string state;
+  std::string info_url;
+  std::string content_url;  // url_template with an empty asset path
+};
+
+RepEntry ParseRepEntry(const json& e) {
+  return RepEntry{
+      Str(Member(e, "status"), "state"), Str(Member(e, "info"), "url"),
+      absl::StrReplaceAll(Str(Member(e, "content"), "url_template"), {{"{+asset_path}", ""}})};
+}
+
+// Asks for representation `rep` of the current version. Box leaves out the
+// representations it does not make for the file's type.
+absl::StatusOr<RepEntry> FindRepresentation(ApiSession& s, const std::string& id,
+                                            const std::string& rep) {
   auto j =
       GetJson(s, absl::StrCat(FileUrl(s, id), "?", FormEncode({{"fields", "representations"}})),
               "files.get representations", {{"X-Rep-Hints", absl::StrCat("[", rep, "]")}});
   if (!j.ok()) return j.status();
   const json& entries = Member(Member(*j, "representations"), "entries");
-  if (!entries.is_array()) {
-    return absl::FailedPreconditionError(absl::StrCat("box has no ", rep, " of this file"));
-  }
-  for (const json& e : entries) {
-    if (Str(e, "representation") != rep) continue;
-    json current = e;
-    for (int poll = 0; poll < 20; ++poll) {
-      std::string state = Str(Member(current, "status"), "state");
-      if (state == "success" || state == "viewable") {
-        std::string tmpl = Str(Member(current, "content"), "url_template");
-        if (tmpl.empty()) break;
-        return absl::StrReplaceAll(tmpl, {{"{+asset_path}", ""}});
-      }
-      if (state == "error" || state == "none") {
-        return absl::FailedPreconditionError(absl::StrCat("box could not make a ", rep));
-      }
-      std::string info = Str(Member(current, "info"), "url");
-      if (info.empty()) break;
-      auto polled = GetJson(s, info, "representation info");
-      if (!polled.ok()) return polled.status();
-      current = *polled;
+  if (entries.is_array()) {
+    for (const json& e : entries) {
+      if (Str(e, "representation") == rep) return ParseRepEntry(e);
     }
-    return absl::UnavailableError(absl::StrCat("box: the ", rep, " is still being made; retry"));
   }
-  return absl::FailedPreconditionError(absl::StrCat("box has no ", rep, " of this file"));
+  return absl::FailedPreconditionError(absl::StrCat("box makes no ", rep, " of this file type"));
+}
+
+bool Ready(const RepEntry& e) { return e.state == "success" || e.state == "viewable"; }
+// pending: being made; none: made once info.url is requested.
+bool InProgress(const RepEntry& e) { return e.state == "pending" || e.state == "none"; }
+
+absl::Status NotMade(const RepEntry& e, const std::string& rep) {
+  if (e.state == "error") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("box could not make the ", rep, " of this file (representation error)"));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("box answered the ", rep, " representation in state '", e.state, "'"));
 }
 
 }  // namespace
+
+absl::Duration BoxAdapter::Jittered(absl::Duration interval) const {
+  double j;
+  if (clock_.jitter) {
+    j = clock_.jitter();
+  } else {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    j = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  }
+  // Equal jitter: half fixed, half random.
+  return interval / 2 + interval / 2 * j;
+}
+
+absl::StatusOr<std::string> BoxAdapter::AwaitRepresentation(ApiSession& s, const std::string& id,
+                                                            const std::string& rep) const {
+  auto found = FindRepresentation(s, id, rep);
+  if (!found.ok()) return found.status();
+  RepEntry current = *found;
+  // Room for the content request after the last poll.
+  const absl::Time give_up =
+      std::min(clock_.now() + polling_.max_wait, s.deadline() - absl::Seconds(1));
+  absl::Duration interval = polling_.first_interval;
+  while (!Ready(current)) {
+    if (!InProgress(current)) return NotMade(current, rep);
+    if (current.info_url.empty()) {
+      return absl::UnavailableError(absl::StrCat("box gave no info.url for the ", rep));
+    }
+    // A "none" representation is made once info.url is asked for: ask now.
+    if (current.state == "pending") {
+      const absl::Duration pause = Jittered(interval);
+      if (clock_.now() + pause > give_up) {
+        return WithRetryAfter(
+            absl::UnavailableError(absl::StrCat("box is still making the ", rep,
+                                                " of this file; retry in a few seconds")),
+            std::max(interval, absl::Seconds(1)));
+      }
+      clock_.sleep(pause);
+      interval = std::min(interval * 2, polling_.max_interval);
+    }
+    auto polled = GetJson(s, current.info_url, "representation info");
+    if (!polled.ok()) return polled.status();
+    current = ParseRepEntry(*polled);
+  }
+  if (current.content_url.empty()) {
+    return absl::UnavailableError(absl::StrCat("box gave no url_template for the ", rep));
+  }
+  return current.content_url;
+}
 
 namespace box {
 
@@ -361,9 +424,13 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
           return absl::FailedPreconditionError(
               "box renders representations of the current version only");
         }
-        auto url = Representation(s, ref.file_id(), "pdf");
-        if (!url.ok()) return url.status();
-        link.set_url(*url);
+        // No wait here: the link is served through GetContent, which waits
+        // for a representation still being made.
+        auto rep = FindRepresentation(s, ref.file_id(), "pdf");
+        if (!rep.ok()) return rep.status();
+        if (!Ready(*rep) && !InProgress(*rep)) return NotMade(*rep, "pdf");
+        if (rep->content_url.empty()) return absl::UnavailableError("box gave no pdf url_template");
+        link.set_url(rep->content_url);
       } else {
         link.set_url(absl::StrCat(FileUrl(s, ref.file_id()), "/thumbnail.jpg?",
                                   FormEncode({{"min_width", "256"}, {"min_height", "256"}})));
@@ -405,7 +472,7 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
     }
     if (r->status == 202) {
       return WithRetryAfter(absl::UnavailableError("box: the thumbnail is being made; retry"),
-                            absl::Seconds(1));
+                            RetryAfterOf(*r, s.Now(), absl::Seconds(1)));
     }
     if (!Ok(*r)) return BoxError(*r, "thumbnail");
     return StreamBody(r->body, "image/jpeg", sink);
@@ -429,7 +496,7 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
     if (first->status == 200) return StreamBody(first->body, out_mime, sink);
     if (first->status == 202) {
       return WithRetryAfter(absl::UnavailableError("box: the file is not ready for download yet"),
-                            absl::Seconds(1));
+                            RetryAfterOf(*first, s.Now(), absl::Seconds(1)));
     }
     if (first->status != 302 && first->status != 301) return BoxError(*first, "files.content");
     req.url = first->Header("location");
@@ -445,11 +512,16 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
         "box renders representations of the current version only; fetch ORIGINAL");
   }
   const std::string rep = format == v1::CONTENT_FORMAT_PDF ? "pdf" : "extracted_text";
-  auto url = Representation(s, ref.file_id(), rep);
+  auto url = AwaitRepresentation(s, ref.file_id(), rep);
   if (!url.ok()) return url.status();
   req.url = *url;
   auto r = s.Send(std::move(req));
   if (!r.ok()) return r.status();
+  if (r->status == 202) {
+    return WithRetryAfter(
+        absl::UnavailableError(absl::StrCat("box is still making the ", rep, " of this file")),
+        RetryAfterOf(*r, s.Now(), absl::Seconds(1)));
+  }
   if (!Ok(*r)) return BoxError(*r, "representation content");
   return StreamBody(r->body, format == v1::CONTENT_FORMAT_PDF ? "application/pdf" : "text/plain",
                     sink);

@@ -1,6 +1,7 @@
 // Box API 2.0.
 #pragma once
 
+#include "providers/api_session.h"
 #include "providers/provider_adapter.h"
 #include "providers/provider_http.h"
 
@@ -8,6 +9,21 @@ namespace lc::providers {
 
 class BoxAdapter : public ProviderAdapter {
  public:
+  // Box generates representations (PDF, extracted text) asynchronously: a
+  // call polls info.url with exponential backoff and jitter while one is
+  // pending, for at most max_wait and never past the call's deadline; then
+  // it answers UNAVAILABLE with a retry-after.
+  struct RepresentationPolling {
+    absl::Duration first_interval = absl::Milliseconds(500);
+    absl::Duration max_interval = absl::Seconds(4);
+    absl::Duration max_wait = absl::Seconds(10);
+  };
+
+  BoxAdapter() : BoxAdapter(Clock{}, RepresentationPolling{}) {}
+  // `clock` sleeps between polls (tests pass a fake one).
+  BoxAdapter(Clock clock, RepresentationPolling polling)
+      : clock_(std::move(clock)), polling_(polling) {}
+
   std::string name() const override { return "box"; }
   std::vector<v1::CapabilityEntry> capabilities() const override;
   ResponseClass Classify(const HttpResponse& response) const override;
@@ -25,6 +41,16 @@ class BoxAdapter : public ProviderAdapter {
                                                       const v1::BlobRef& ref) override;
   absl::StatusOr<std::string> GetStartCursor(ApiSession& session) override;
   absl::StatusOr<ChangePage> ListChanges(ApiSession& session, const std::string& cursor) override;
+
+ private:
+  // The content URL of representation `rep` of file `id`'s current version
+  // once Box has made it.
+  absl::StatusOr<std::string> AwaitRepresentation(ApiSession& session, const std::string& id,
+                                                  const std::string& rep) const;
+  absl::Duration Jittered(absl::Duration interval) const;
+
+  Clock clock_;
+  RepresentationPolling polling_;
 };
 
 namespace box {

@@ -48,6 +48,9 @@ class ApiSession {
   // provider redirects downloads to.
   virtual absl::StatusOr<HttpResponse> SendAnonymous(HttpRequest request) = 0;
   virtual absl::Time Now() const = 0;
+  // When the caller stops waiting: an adapter that polls (Box
+  // representations) gives up before it.
+  virtual absl::Time deadline() const { return absl::InfiniteFuture(); }
 };
 
 // Receives GetContent's bytes.
