@@ -154,31 +154,54 @@ test('thumbnail', async () => {
   assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
 });
 
-async function representation(hint) {
-  const file = await client.files.getFileById(fileId, {
+// Box makes representations after an upload: a fresh file's are pending
+// (content 202 + Retry-After) until the emulator's clock passes the delay.
+async function representation(id, hint) {
+  const file = await client.files.getFileById(id, {
     queryParams: { fields: ['representations'] }, headers: { xRepHints: `[${hint}]` },
   });
   let rep = file.representations.entries[0];
   assert.equal(rep.representation, hint);
+  assert.equal(rep.status.state, 'pending', 'a fresh upload is still being rendered');
   const authz = { Authorization: `Bearer ${(await auth.retrieveToken()).accessToken}` };
-  while (rep.status.state !== 'success') {
-    assert.equal(rep.status.state, 'pending');
-    const info = await fetch(rep.info.url, { headers: authz });
-    rep = await info.json();
-  }
-  assert.ok(rep.content.urlTemplate === undefined);
-  const url = rep.content.url_template.replace('{+asset_path}', '');
+  const url = rep.content.urlTemplate.replace('{+asset_path}', '');
   assert.ok(url.startsWith(base));
-  const res = await fetch(url, { headers: authz });
+  const early = await fetch(url, { headers: authz });
+  assert.equal(early.status, 202);
+  const wait = Number(early.headers.get('retry-after'));
+  assert.ok(wait >= 1 && wait <= 2, `Retry-After ${wait}`);
+  await admin('box', 'clock', { advance_seconds: wait });
+  const info = await fetch(rep.info.url, { headers: authz });
+  rep = await info.json();
+  assert.equal(rep.status.state, 'success');
+  assert.ok(rep.content.urlTemplate === undefined);
+  const res = await fetch(rep.content.url_template.replace('{+asset_path}', ''), { headers: authz });
   assert.equal(res.status, 200);
   return Buffer.from(await res.arrayBuffer());
 }
 
-test('PDF and extracted text representations', async () => {
-  const pdf = await representation('pdf');
+async function upload(prefix, extension, text) {
+  const files = await client.uploads.uploadFile({
+    attributes: { name: uniqueName(prefix) + extension, parent: { id: rootFolder } },
+    file: Readable.from(Buffer.from(text)),
+  });
+  return files.entries[0].id;
+}
+
+test('PDF and extracted text representations are pending after an upload, then ready', async () => {
+  const pdf = await representation(await upload('render', '.txt', 'box rendition'), 'pdf');
   assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
-  const text = await representation('extracted_text');
-  assert.equal(text.toString(), 'box first version');
+  const text = await representation(await upload('extract', '.txt', 'box extracted words'), 'extracted_text');
+  assert.equal(text.toString(), 'box extracted words');
+});
+
+test('a file type Box does not render has no such representation', async () => {
+  const zip = await upload('archive', '.zip', 'PK\x03\x04 zipped');
+  await admin('box', 'clock', { advance_seconds: 3 });
+  const file = await client.files.getFileById(zip, {
+    queryParams: { fields: ['representations'] }, headers: { xRepHints: '[pdf][extracted_text]' },
+  });
+  assert.deepEqual(file.representations.entries, []);
 });
 
 test('versions: a new upload makes one; promote restores it', async () => {
