@@ -197,6 +197,22 @@ TEST_F(BoxTest, TextOfABinaryOfficeFileFailsToGenerate) {
   EXPECT_EQ(Representations(id, "[pdf]")[0]["status"]["state"], "success");
 }
 
+TEST_F(BoxTest, IfNoneMatchWithTheCurrentEtagIs304) {
+  const std::string id = Seed("/etag.txt", "one");
+  auto file = Client().Get(("/2.0/files/" + id).c_str(), Auth());
+  ASSERT_TRUE(file);
+  const std::string etag = json::parse(file->body)["etag"];
+  auto same = Client().Get(("/2.0/files/" + id).c_str(), Auth({{"If-None-Match", etag}}));
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->status, 304);
+  EXPECT_TRUE(same->body.empty());
+  AdminPost("changes", {{"id", id}, {"action", "content"}, {"content", "two"}});
+  auto changed = Client().Get(("/2.0/files/" + id).c_str(), Auth({{"If-None-Match", etag}}));
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->status, 200);
+  EXPECT_NE(json::parse(changed->body)["etag"], etag);
+}
+
 TEST(BoxRepresentationsTest, HintsAndFileTypes) {
   EXPECT_EQ(box::ParseRepHints("[pdf][jpg?dimensions=94x94]"),
             (std::vector<std::string>{"pdf", "jpg"}));

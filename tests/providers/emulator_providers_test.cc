@@ -716,6 +716,37 @@ TEST_P(EmulatorProvidersTest, ExpiredTokenIsRefreshedOnce) {
   EXPECT_EQ(counters["statuses"].value("401", 0), 1) << counters.dump();
 }
 
+// Box makes representations after an upload: a PDF still being made past
+// the call's deadline is UNAVAILABLE with a retry-after (the gateway's 503 +
+// Retry-After), and is served once Box has made it.
+TEST_P(EmulatorProvidersTest, BoxRepresentationStillBeingMadeIsUnavailableWithRetryAfter) {
+  if (GetParam() != "box") GTEST_SKIP() << "Box representations";
+  emulator_->Admin("box", "POST", "/_emulator/settings", {{"box_representation_delay_ms", 600000}});
+  auto ids = Seed({{{"path", "/slow.docx"}, {"content", "slowly rendered"}}});
+  v1::GetContentRequest req;
+  *req.mutable_blob() = Ref(ids["/slow.docx"]);
+  req.set_format(v1::CONTENT_FORMAT_PDF);
+  auto ctx = providers_->As(user_, {}, absl::Seconds(4));
+  auto reader = providers_->stub().GetContent(ctx.get(), req);
+  v1::ContentChunk chunk;
+  while (reader->Read(&chunk)) {
+  }
+  grpc::Status s = reader->Finish();
+  emulator_->Admin("box", "POST", "/_emulator/settings", {{"box_representation_delay_ms", 0}});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("still making the pdf"));
+  auto trailers = ctx->GetServerTrailingMetadata();
+  auto it = trailers.find("retry-after-ms");
+  ASSERT_NE(it, trailers.end()) << "the retry-after reaches the caller";
+  EXPECT_GE(std::stoll(std::string(it->second.data(), it->second.size())), 1000);
+
+  std::string bytes, mime;
+  s = Content(Ref(ids["/slow.docx"]), v1::CONTENT_FORMAT_PDF, &bytes, &mime);
+  emulator_->Admin("box", "POST", "/_emulator/settings", {{"box_representation_delay_ms", 2000}});
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(bytes.substr(0, 5), "%PDF-");
+}
+
 TEST_P(EmulatorProvidersTest, NativeGoogleDocuments) {
   if (GetParam() != "googledrive") GTEST_SKIP() << "native documents are Google's";
   auto ids = Seed({{{"path", "/Plan"}, {"native", true}, {"content", "the plan text"}}});

@@ -343,9 +343,22 @@ class Box {
     return {{"entries", entries}};
   }
 
+  // If-None-Match with the item's current etag: 304 and no body, as Box
+  // answers GET of a file or folder that has not changed.
+  static bool NotModified(const Request& req, Response& res, const Item& item) {
+    const std::string if_none_match = req.get_header_value("If-None-Match");
+    // The root folder has no etag.
+    if (if_none_match.empty() || item.parent_id.empty() ||
+        if_none_match != std::to_string(item.version)) {
+      return false;
+    }
+    res.status = 304;
+    return true;
+  }
+
   void GetFile(const Request& req, Response& res, const User& u) {
     auto item = Find(u, req.matches[1], false, res);
-    if (!item) return;
+    if (!item || NotModified(req, res, *item)) return;
     json full = Full(req, u, *item);
     std::string fields = req.get_param_value("fields");
     if (fields.find("representations") != std::string::npos) {
@@ -363,7 +376,7 @@ class Box {
 
   void GetFolder(const Request& req, Response& res, const User& u) {
     auto item = Find(u, req.matches[1], true, res);
-    if (!item) return;
+    if (!item || NotModified(req, res, *item)) return;
     json full = Full(req, u, *item);
     ItemPage page = store_.ListChildren(u.id, item->id, "", 100);
     json entries = json::array();
