@@ -213,6 +213,68 @@ TEST_F(BoxTest, IfNoneMatchWithTheCurrentEtagIs304) {
   EXPECT_NE(json::parse(changed->body)["etag"], etag);
 }
 
+TEST_F(BoxTest, FreeAccountsKeepNoVersionHistory) {
+  json seeded =
+      AdminPost("files", {{"user", "alice@example.com"},
+                          {"files", {{{"path", "/v.txt"}, {"revisions", {"one", "two"}}}}}});
+  const std::string id = seeded["files"][0]["id"];
+  auto versions = [&] {
+    auto res = Client().Get(("/2.0/files/" + id + "/versions").c_str(), Auth());
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+    return json::parse(res->body);
+  };
+  json paid = versions();
+  ASSERT_EQ(paid["total_count"], 1) << paid;
+  const std::string old = paid["entries"][0]["id"];
+  auto download = [&](const std::string& version) {
+    auto res = Client().Get(("/2.0/files/" + id + "/content?version=" + version).c_str(), Auth());
+    EXPECT_TRUE(res);
+    return res ? res->status : 0;
+  };
+  EXPECT_EQ(download(old), 302);
+
+  // A free account: no history, the old version cannot be fetched.
+  AdminPost("users", {{"email", "alice@example.com"}, {"paid", false}});
+  json free = versions();
+  EXPECT_EQ(free["total_count"], 0) << free;
+  EXPECT_TRUE(free["entries"].empty());
+  EXPECT_EQ(download(old), 404);
+  auto promote =
+      Client().Post(("/2.0/files/" + id + "/versions/current").c_str(), Auth(),
+                    json{{"type", "file_version"}, {"id", old}}.dump(), "application/json");
+  ASSERT_TRUE(promote);
+  EXPECT_EQ(promote->status, 404);
+  EXPECT_EQ(json::parse(promote->body)["code"], "not_found");
+  auto rep = Client().Get(
+      ("/2.0/internal_files/" + id + "/versions/" + old + "/representations/pdf").c_str(), Auth());
+  ASSERT_TRUE(rep);
+  EXPECT_EQ(rep->status, 404);
+  // The current version is still there.
+  auto current = Client().Get(("/2.0/files/" + id + "?fields=file_version").c_str(), Auth());
+  EXPECT_EQ(download(json::parse(current->body)["file_version"]["id"]), 302);
+}
+
+TEST_F(BoxTest, APlanKeepsItsNumberOfVersions) {
+  // Personal Pro keeps 10 prior versions; here 2 (max_versions counts the
+  // current one too).
+  AdminPost("users", {{"email", "alice@example.com"}, {"max_versions", 3}});
+  json seeded = AdminPost(
+      "files", {{"user", "alice@example.com"},
+                {"files", {{{"path", "/many.txt"}, {"revisions", {"1", "2", "3", "4", "5"}}}}}});
+  const std::string id = seeded["files"][0]["id"];
+  auto res = Client().Get(("/2.0/files/" + id + "/versions").c_str(), Auth());
+  ASSERT_TRUE(res);
+  json body = json::parse(res->body);
+  EXPECT_EQ(body["total_count"], 2) << body;
+  ASSERT_EQ(body["entries"].size(), 2u);
+  EXPECT_EQ(body["entries"][0]["version_number"], "4") << "newest first";
+  EXPECT_EQ(body["entries"][1]["version_number"], "3");
+  auto deep = Client().Get(("/2.0/files/" + id + "/versions?offset=10001").c_str(), Auth());
+  ASSERT_TRUE(deep);
+  EXPECT_EQ(deep->status, 400);
+}
+
 TEST(BoxRepresentationsTest, HintsAndFileTypes) {
   EXPECT_EQ(box::ParseRepHints("[pdf][jpg?dimensions=94x94]"),
             (std::vector<std::string>{"pdf", "jpg"}));

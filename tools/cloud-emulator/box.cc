@@ -158,6 +158,25 @@ class Box {
               {"message", "Invalid value 'item'. 'item' with value not found"}}}}});
   }
 
+  // Box caps offset paging at 10000; deeper pages need marker-based paging.
+  static void OffsetTooLarge(Response& res, int64_t offset) {
+    Error(res, 400, "bad_request", "Bad Request",
+          {{"errors",
+            {{{"reason", "invalid_parameter"},
+              {"name", "offset"},
+              {"message", "Invalid value '" + std::to_string(offset) +
+                              "'. The offset must be 10000 or less; use "
+                              "marker-based pagination."}}}}});
+  }
+
+  // The revision if the owner's plan still keeps it.
+  std::optional<Revision> LiveRevision(const Item& item, const std::string& revision_id) const {
+    for (Revision& r : store_.LiveRevisions(item)) {
+      if (r.id == revision_id) return std::move(r);
+    }
+    return std::nullopt;
+  }
+
   void Api(const std::string& method, const std::string& pattern, const std::string& op,
            Handler handler) {
     s_.Route(method, pattern, op, [this, handler](const Request& req, Response& res) {
@@ -423,16 +442,7 @@ class Box {
       return SendJson(res, 200, body);
     }
     int64_t offset = std::max<int64_t>(0, std::atoll(req.get_param_value("offset").c_str()));
-    if (offset > 10000) {
-      // Box caps offset paging; deeper pages need marker-based paging.
-      return Error(res, 400, "bad_request", "Bad Request",
-                   {{"errors",
-                     {{{"reason", "invalid_parameter"},
-                       {"name", "offset"},
-                       {"message", "Invalid value '" + std::to_string(offset) +
-                                       "'. The offset must be 10000 or less; use "
-                                       "marker-based pagination."}}}}});
-    }
+    if (offset > 10000) return OffsetTooLarge(res, offset);
     ItemPage page = store_.ListChildrenAt(u.id, folder->id, offset, limit);
     for (const auto& c : page.items) entries.push_back(emit(c));
     SendJson(res, 200,
@@ -543,9 +553,8 @@ class Box {
     auto item = Find(u, req.matches[1], false, res);
     if (!item) return;
     std::string rev = req.has_param("version") ? req.get_param_value("version") : item->head()->id;
-    bool known = false;
-    for (const auto& r : item->revisions) known |= r.id == rev;
-    if (!known) return NotFound(res);
+    // A version the plan no longer keeps (or never kept) is gone.
+    if (!LiveRevision(*item, rev)) return NotFound(res);
     res.status = 302;
     res.set_header("Location", s_.BaseUrl(req) + "/_dl/box/" + NewLink(u, *item, rev));
   }
@@ -562,11 +571,9 @@ class Box {
       res.status = 404;
       return;
     }
-    for (const auto& r : item->revisions) {
-      if (r.id == link->revision_id) {
-        res.set_header("Content-Disposition", "attachment;filename=\"" + item->name + "\"");
-        return SendBytes(req, res, r.content, "application/octet-stream");
-      }
+    if (auto r = LiveRevision(*item, link->revision_id)) {
+      res.set_header("Content-Disposition", "attachment;filename=\"" + item->name + "\"");
+      return SendBytes(req, res, r->content, "application/octet-stream");
     }
     res.status = 404;
   }
@@ -598,22 +605,25 @@ class Box {
             {"version_number", std::to_string(r.number)}};
   }
 
-  // Box lists the previous versions, newest first; the current one is the
-  // file's file_version.
+  // Box lists the previous versions it keeps, newest first; the current one
+  // is the file's file_version. Free accounts keep none: the list is empty.
   void Versions(const Request& req, Response& res, const User& u) {
     auto item = Find(u, req.matches[1], false, res);
     if (!item) return;
     int64_t limit =
         req.has_param("limit") ? std::atoll(req.get_param_value("limit").c_str()) : 1000;
-    int64_t offset = std::atoll(req.get_param_value("offset").c_str());
+    int64_t offset = std::max<int64_t>(0, std::atoll(req.get_param_value("offset").c_str()));
+    if (offset > 10000) return OffsetTooLarge(res, offset);
+    std::vector<Revision> live = store_.LiveRevisions(*item);
+    if (!live.empty()) live.pop_back();  // the head
     json entries = json::array();
-    int64_t total = static_cast<int64_t>(item->revisions.size()) - 1;
+    const int64_t total = static_cast<int64_t>(live.size());
     for (int64_t i = total - 1 - offset; i >= 0 && static_cast<int64_t>(entries.size()) < limit;
          --i) {
-      entries.push_back(VersionJson(u, *item, item->revisions[i]));
+      entries.push_back(VersionJson(u, *item, live[i]));
     }
     SendJson(res, 200,
-             {{"total_count", std::max<int64_t>(total, 0)},
+             {{"total_count", total},
               {"entries", entries},
               {"offset", offset},
               {"limit", limit},
@@ -625,13 +635,10 @@ class Box {
     if (!item) return;
     auto body = ParseJsonBody(req.body);
     if (!body) return Error(res, 400, "bad_request", "Bad Request");
-    std::string id = body->value("id", "");
-    for (const auto& r : item->revisions) {
-      if (r.id == id) {
-        auto updated = store_.UpdateContent(u.id, item->id, r.content);
-        if (!updated.ok()) return NotFound(res);
-        return SendJson(res, 201, VersionJson(u, *updated, *updated->head()));
-      }
+    if (auto r = LiveRevision(*item, body->value("id", ""))) {
+      auto updated = store_.UpdateContent(u.id, item->id, r->content);
+      if (!updated.ok()) return NotFound(res);
+      return SendJson(res, 201, VersionJson(u, *updated, *updated->head()));
     }
     NotFound(res);
   }
@@ -647,9 +654,7 @@ class Box {
       NotFound(res);
       return std::nullopt;
     }
-    for (const auto& r : item->revisions) {
-      if (r.id == req.matches[2]) return std::make_pair(*item, r);
-    }
+    if (auto r = LiveRevision(*item, req.matches[2])) return std::make_pair(*item, *r);
     NotFound(res);
     return std::nullopt;
   }
