@@ -34,10 +34,6 @@ absl::Status BoxError(const HttpResponse& r, std::string_view what) {
                                             "access (",
                                             code, ")"));
   }
-  if (r.status == 401) {
-    return absl::FailedPreconditionError(
-        "box rejected the account's token even after a refresh: reconnect the account");
-  }
   return HttpError(kProvider, what, r.status, code.empty() ? message : code + ": " + message);
 }
 
@@ -49,15 +45,16 @@ absl::Status CheckId(std::string_view id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<json> GetJson(ApiSession& s, const std::string& url, std::string_view what,
-                             std::vector<std::pair<std::string, std::string>> headers = {}) {
+HttpRequest Get(std::string url, std::vector<std::pair<std::string, std::string>> headers = {}) {
   HttpRequest req;
-  req.url = url;
+  req.url = std::move(url);
   req.headers = std::move(headers);
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return BoxError(*r, what);
-  return ParseObject(kProvider, what, r->body);
+  return req;
+}
+
+absl::StatusOr<json> GetJson(ApiSession& s, std::string url, std::string_view what,
+                             std::vector<std::pair<std::string, std::string>> headers = {}) {
+  return CallJson(s, Get(std::move(url), std::move(headers)), kProvider, what, BoxError);
 }
 
 std::string FileUrl(const ApiSession& s, const std::string& id) {
@@ -75,6 +72,13 @@ bool HasThumbnail(const std::string& mime) {
 absl::Duration RetryAfterOf(const HttpResponse& r, absl::Time now, absl::Duration fallback) {
   auto ra = ParseRetryAfter(r.Header("retry-after"), now);
   return ra && *ra > absl::ZeroDuration() ? *ra : fallback;
+}
+
+// A pinned version Box no longer keeps (free plans keep none, paid plans a
+// number of them): NOT_FOUND naming it.
+absl::Status VersionGone(const v1::BlobRef& ref) {
+  return absl::NotFoundError(
+      absl::StrCat("box: version ", ref.revision(), " of file ", ref.file_id(), " is gone"));
 }
 
 // The 302 target of a content request (a short-lived dl.boxcloud URL).
@@ -98,8 +102,64 @@ absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& re
     return WithRetryAfter(absl::UnavailableError("box: the file is not ready for download yet"),
                           RetryAfterOf(*r, s.Now(), absl::Seconds(1)));
   }
+  if (r->status == 404 && !ref.revision().empty()) return VersionGone(ref);
   if (!Ok(*r)) return BoxError(*r, "files.content");
   return absl::UnavailableError("box files.content: no redirect to the bytes");
+}
+
+// files/{id}/thumbnail.jpg: the image, or 202 while Box makes it.
+absl::Status StreamThumbnail(ApiSession& s, const v1::BlobRef& ref, int64_t max_bytes,
+                             ContentSink& sink) {
+  HttpRequest thumb;
+  thumb.url = absl::StrCat(FileUrl(s, ref.file_id()), "/thumbnail.jpg?",
+                           FormEncode({{"min_width", "256"}, {"min_height", "256"}}));
+  thumb.max_response_bytes = max_bytes;
+  auto r = s.Send(std::move(thumb));
+  if (!r.ok()) return r.status();
+  if (r->status == 302 && !r->Header("location").empty()) {
+    HttpRequest follow;
+    follow.url = r->Header("location");
+    follow.max_response_bytes = max_bytes;
+    r = s.SendAnonymous(std::move(follow));
+    if (!r.ok()) return r.status();
+  }
+  if (r->status == 202) {
+    return WithRetryAfter(absl::UnavailableError("box: the thumbnail is being made; retry"),
+                          RetryAfterOf(*r, s.Now(), absl::Seconds(1)));
+  }
+  if (!Ok(*r)) return BoxError(*r, "thumbnail");
+  return StreamBody(r->body, "image/jpeg", sink);
+}
+
+// The file's (or the pinned version's) bytes: files/{id}/content redirects
+// to a short-lived URL fetched without the token.
+absl::Status StreamOriginal(ApiSession& s, const v1::BlobRef& ref, const std::string& mime,
+                            int64_t max_bytes, ContentSink& sink) {
+  HttpRequest content;
+  content.url = absl::StrCat(FileUrl(s, ref.file_id()), "/content");
+  if (!ref.revision().empty()) {
+    absl::StrAppend(&content.url, "?", FormEncode({{"version", ref.revision()}}));
+  }
+  content.max_response_bytes = max_bytes;
+  auto first = s.Send(std::move(content));
+  if (!first.ok()) return first.status();
+  // 200: the bytes already (a redirect-following client or proxy).
+  if (first->status == 200) return StreamBody(first->body, mime, sink);
+  if (first->status == 202) {
+    return WithRetryAfter(absl::UnavailableError("box: the file is not ready for download yet"),
+                          RetryAfterOf(*first, s.Now(), absl::Seconds(1)));
+  }
+  if (first->status == 404 && !ref.revision().empty()) return VersionGone(ref);
+  if (first->status != 302 && first->status != 301) return BoxError(*first, "files.content");
+  HttpRequest req;
+  req.url = first->Header("location");
+  req.max_response_bytes = max_bytes;
+  if (req.url.empty())
+    return absl::UnavailableError("box files.content: a redirect without Location");
+  auto r = s.SendAnonymous(std::move(req));
+  if (!r.ok()) return r.status();
+  if (!Ok(*r)) return BoxError(*r, "download");
+  return StreamBody(r->body, mime, sink);
 }
 
 // One entry of representations.entries, or an info.url answer.
@@ -345,11 +405,8 @@ absl::StatusOr<FolderPage> BoxAdapter::ListFolder(ApiSession& s, const std::stri
                   {"limit", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)},
                   {"usemarker", "true"}}));
   if (!page_token.empty()) absl::StrAppend(&url, "&", FormEncode({{"marker", page_token}}));
-  HttpRequest req;
-  req.url = url;
-  auto r = s.Send(std::move(req));
+  auto r = Call(s, Get(std::move(url)), "folders.items", BoxError);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return BoxError(*r, "folders.items");
   return box::ParseItems(r->body);
 }
 
@@ -372,8 +429,7 @@ absl::StatusOr<v1::CloudFile> BoxAdapter::GetFile(ApiSession& s, const v1::BlobR
     *m->mutable_modified_time() = rev.modified_time();
     return file;
   }
-  return absl::NotFoundError(
-      absl::StrCat("box: version ", ref.revision(), " of file ", ref.file_id(), " is gone"));
+  return VersionGone(ref);
 }
 
 absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& ref,
@@ -456,57 +512,11 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
   if (!current.ok()) return current.status();
   const bool pinned = !ref.revision().empty() && ref.revision() != current->metadata().revision();
   const std::string mime = file->metadata().mime_type();
-  if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
-    HttpRequest thumb;
-    thumb.url = absl::StrCat(FileUrl(s, ref.file_id()), "/thumbnail.jpg?",
-                             FormEncode({{"min_width", "256"}, {"min_height", "256"}}));
-    thumb.max_response_bytes = max_bytes;
-    auto r = s.Send(std::move(thumb));
-    if (!r.ok()) return r.status();
-    if (r->status == 302 && !r->Header("location").empty()) {
-      HttpRequest follow;
-      follow.url = r->Header("location");
-      follow.max_response_bytes = max_bytes;
-      r = s.SendAnonymous(std::move(follow));
-      if (!r.ok()) return r.status();
-    }
-    if (r->status == 202) {
-      return WithRetryAfter(absl::UnavailableError("box: the thumbnail is being made; retry"),
-                            RetryAfterOf(*r, s.Now(), absl::Seconds(1)));
-    }
-    if (!Ok(*r)) return BoxError(*r, "thumbnail");
-    return StreamBody(r->body, "image/jpeg", sink);
-  }
+  if (format == v1::CONTENT_FORMAT_THUMBNAIL) return StreamThumbnail(s, ref, max_bytes, sink);
   const bool original = format == v1::CONTENT_FORMAT_ORIGINAL ||
                         (format == v1::CONTENT_FORMAT_PDF && mime == "application/pdf") ||
                         (format == v1::CONTENT_FORMAT_TEXT && absl::StartsWith(mime, "text/"));
-  HttpRequest req;
-  req.max_response_bytes = max_bytes;
-  std::string out_mime = mime;
-  if (original) {
-    HttpRequest content;
-    content.url = absl::StrCat(FileUrl(s, ref.file_id()), "/content");
-    if (!ref.revision().empty()) {
-      absl::StrAppend(&content.url, "?", FormEncode({{"version", ref.revision()}}));
-    }
-    content.max_response_bytes = max_bytes;
-    auto first = s.Send(std::move(content));
-    if (!first.ok()) return first.status();
-    // 200: the bytes already (a redirect-following client or proxy).
-    if (first->status == 200) return StreamBody(first->body, out_mime, sink);
-    if (first->status == 202) {
-      return WithRetryAfter(absl::UnavailableError("box: the file is not ready for download yet"),
-                            RetryAfterOf(*first, s.Now(), absl::Seconds(1)));
-    }
-    if (first->status != 302 && first->status != 301) return BoxError(*first, "files.content");
-    req.url = first->Header("location");
-    if (req.url.empty())
-      return absl::UnavailableError("box files.content: a redirect without Location");
-    auto r = s.SendAnonymous(std::move(req));
-    if (!r.ok()) return r.status();
-    if (!Ok(*r)) return BoxError(*r, "download");
-    return StreamBody(r->body, out_mime, sink);
-  }
+  if (original) return StreamOriginal(s, ref, mime, max_bytes, sink);
   if (pinned) {
     return absl::FailedPreconditionError(
         "box renders representations of the current version only; fetch ORIGINAL");
@@ -514,7 +524,9 @@ absl::Status BoxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref, v1::C
   const std::string rep = format == v1::CONTENT_FORMAT_PDF ? "pdf" : "extracted_text";
   auto url = AwaitRepresentation(s, ref.file_id(), rep);
   if (!url.ok()) return url.status();
+  HttpRequest req;
   req.url = *url;
+  req.max_response_bytes = max_bytes;
   auto r = s.Send(std::move(req));
   if (!r.ok()) return r.status();
   if (r->status == 202) {
@@ -536,12 +548,12 @@ absl::StatusOr<std::vector<v1::Revision>> BoxAdapter::ListRevisions(ApiSession& 
   if (!current.ok()) return current.status();
   std::vector<v1::Revision> all;
   for (int offset = 0; offset < 100000;) {
-    HttpRequest req;
-    req.url = absl::StrCat(FileUrl(s, ref.file_id()), "/versions?",
-                           FormEncode({{"limit", "1000"}, {"offset", std::to_string(offset)}}));
-    auto r = s.Send(std::move(req));
+    auto r =
+        Call(s,
+             Get(absl::StrCat(FileUrl(s, ref.file_id()), "/versions?",
+                              FormEncode({{"limit", "1000"}, {"offset", std::to_string(offset)}}))),
+             "versions.list", BoxError);
     if (!r.ok()) return r.status();
-    if (!Ok(*r)) return BoxError(*r, "versions.list");
     auto page = box::ParseVersions(r->body);
     if (!page.ok()) return page.status();
     all.insert(all.begin(), page->begin(), page->end());
@@ -590,14 +602,13 @@ absl::StatusOr<ChangePage> BoxAdapter::ListChanges(ApiSession& s, const std::str
   if (absl::Status st = CheckId(cursor); !st.ok()) {
     return absl::InvalidArgumentError("box: a change cursor is a stream position number");
   }
-  HttpRequest req;
-  req.url = absl::StrCat(s.base_url(), "/2.0/events?",
-                         FormEncode({{"stream_type", "changes"},
-                                     {"stream_position", cursor},
-                                     {"limit", std::to_string(kEventPage)}}));
-  auto r = s.Send(std::move(req));
+  auto r = Call(s,
+                Get(absl::StrCat(s.base_url(), "/2.0/events?",
+                                 FormEncode({{"stream_type", "changes"},
+                                             {"stream_position", cursor},
+                                             {"limit", std::to_string(kEventPage)}}))),
+                "events", BoxError);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return BoxError(*r, "events");
   return box::ParseEvents(r->body, kEventPage);
 }
 

@@ -244,5 +244,29 @@ TEST_F(BoxAdapterTest, APdfLinkDoesNotWaitForThePendingRepresentation) {
   EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition) << none.status();
 }
 
+TEST_F(BoxAdapterTest, APinnedVersionBoxNoLongerKeepsIsNotFoundNamingIt) {
+  v1::BlobRef pinned = Ref();
+  pinned.set_revision("800");
+  // Free plan: the versions list is empty.
+  http_.Answer(200, FileJson("plan.txt"));
+  http_.Answer(200, FileJson("plan.txt"));
+  http_.Answer(200, R"({"total_count":0,"entries":[],"offset":0,"limit":1000})");
+  auto s = Open();
+  auto file = box_.GetFile(*s, pinned);
+  EXPECT_EQ(file.status().code(), absl::StatusCode::kNotFound) << file.status();
+  EXPECT_THAT(file.status().message(), HasSubstr("version 800 of file 42"));
+
+  // Listed a moment ago, gone when the bytes are asked for.
+  http_.Answer(200, FileJson("plan.txt"));
+  http_.Answer(200, FileJson("plan.txt"));
+  http_.Answer(200, R"({"total_count":1,"entries":[{"type":"file_version","id":"800","size":3}]})");
+  http_.Answer(200, FileJson("plan.txt"));
+  http_.Answer(404, R"({"type":"error","status":404,"code":"not_found"})");
+  StringSink sink;
+  absl::Status st = box_.GetContent(*s, pinned, v1::CONTENT_FORMAT_ORIGINAL, 1 << 20, sink);
+  EXPECT_EQ(st.code(), absl::StatusCode::kNotFound) << st;
+  EXPECT_THAT(st.message(), HasSubstr("version 800 of file 42"));
+}
+
 }  // namespace
 }  // namespace lc::providers

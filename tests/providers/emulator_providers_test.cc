@@ -748,6 +748,55 @@ TEST_P(EmulatorProvidersTest, BoxRepresentationStillBeingMadeIsUnavailableWithRe
   EXPECT_EQ(bytes.substr(0, 5), "%PDF-");
 }
 
+// Box keeps versions on paid plans only: once the account is free, a pinned
+// older version is NOT_FOUND naming it, and only the current one is listed.
+TEST_P(EmulatorProvidersTest, BoxPinnedVersionGoneOnAFreeAccountIsNotFoundNamingIt) {
+  if (GetParam() != "box") GTEST_SKIP() << "Box plans";
+  auto ids = Seed({{{"path", "/plan.txt"}, {"revisions", {"version one", "version two"}}}});
+  const v1::BlobRef live = Ref(ids["/plan.txt"]);
+  v1::PinRevisionRequest pr;
+  *pr.mutable_blob() = live;
+  v1::PinRevisionResponse pinned;
+  auto c = providers_->As(user_);
+  grpc::Status s = providers_->stub().PinRevision(c.get(), pr, &pinned);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string version = pinned.blob().revision();
+  Outside({{"id", live.file_id()}, {"action", "content"}, {"content", "version three"}});
+  std::string bytes;
+  s = Content(pinned.blob(), v1::CONTENT_FORMAT_ORIGINAL, &bytes);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(bytes, "version two");
+
+  struct PaidAgain {
+    EmulatorProcess* emulator;
+    ~PaidAgain() {
+      emulator->Admin("box", "POST", "/_emulator/users", {{"email", kAccount}, {"paid", true}});
+    }
+  } paid_again{emulator_};
+  emulator_->Admin("box", "POST", "/_emulator/users", {{"email", kAccount}, {"paid", false}});
+  v1::CloudFile file;
+  s = GetFile(pinned.blob(), &file);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr(version));
+  s = Content(pinned.blob(), v1::CONTENT_FORMAT_ORIGINAL, &bytes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr(version));
+  v1::Link link;
+  s = Link(pinned.blob(), v1::LINK_KIND_DOWNLOAD, &link);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  v1::ListRevisionsRequest lr;
+  *lr.mutable_blob() = live;
+  v1::ListRevisionsResponse revs;
+  c = providers_->As(user_);
+  s = providers_->stub().ListRevisions(c.get(), lr, &revs);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(revs.revisions_size(), 1) << "the current version only";
+  EXPECT_NE(revs.revisions(0).id(), version);
+  s = Content(live, v1::CONTENT_FORMAT_ORIGINAL, &bytes);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(bytes, "version three");
+}
+
 TEST_P(EmulatorProvidersTest, NativeGoogleDocuments) {
   if (GetParam() != "googledrive") GTEST_SKIP() << "native documents are Google's";
   auto ids = Seed({{{"path", "/Plan"}, {"native", true}, {"content", "the plan text"}}});
