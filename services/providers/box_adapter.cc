@@ -61,10 +61,14 @@ std::string FileUrl(const ApiSession& s, const std::string& id) {
   return absl::StrCat(s.base_url(), "/2.0/files/", id);
 }
 
+// Box makes thumbnails of images, video, PDF, office documents and
+// spreadsheets, not of text or code files (its "Supported File Types").
 bool HasThumbnail(const std::string& mime) {
   return absl::StartsWith(mime, "image/") || absl::StartsWith(mime, "video/") ||
          mime == "application/pdf" || absl::StrContains(mime, "officedocument") ||
-         mime == "application/msword" || absl::StartsWith(mime, "text/");
+         absl::StrContains(mime, "opendocument") || mime == "application/msword" ||
+         mime == "application/vnd.ms-excel" || mime == "application/vnd.ms-powerpoint" ||
+         mime == "application/rtf" || mime == "text/csv" || mime == "text/tab-separated-values";
 }
 
 // How long to wait for what Box answered 202 for (the Retry-After header,
@@ -107,7 +111,8 @@ absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& re
   return absl::UnavailableError("box files.content: no redirect to the bytes");
 }
 
-// files/{id}/thumbnail.jpg: the image, or 202 while Box makes it.
+// files/{id}/thumbnail.jpg: the image; 202 (with a placeholder) while Box
+// makes it.
 absl::Status StreamThumbnail(ApiSession& s, const v1::BlobRef& ref, int64_t max_bytes,
                              ContentSink& sink) {
   HttpRequest thumb;
@@ -116,12 +121,10 @@ absl::Status StreamThumbnail(ApiSession& s, const v1::BlobRef& ref, int64_t max_
   thumb.max_response_bytes = max_bytes;
   auto r = s.Send(std::move(thumb));
   if (!r.ok()) return r.status();
-  if (r->status == 302 && !r->Header("location").empty()) {
-    HttpRequest follow;
-    follow.url = r->Header("location");
-    follow.max_response_bytes = max_bytes;
-    r = s.SendAnonymous(std::move(follow));
-    if (!r.ok()) return r.status();
+  // A redirect is to Box's placeholder icon for a type it makes no
+  // thumbnail of, never the file's thumbnail.
+  if (r->status == 302 || r->status == 301) {
+    return absl::FailedPreconditionError("box makes no thumbnail of this file type");
   }
   if (r->status == 202) {
     return WithRetryAfter(absl::UnavailableError("box: the thumbnail is being made; retry"),
@@ -382,7 +385,9 @@ std::vector<v1::CapabilityEntry> BoxAdapter::capabilities() const {
       e(v1::CAPABILITY_PDF, N,
         "the pdf representation of the current version; the link requires_token (serve with "
         "GetContent)"),
-      e(v1::CAPABILITY_THUMBNAIL, N, "files/{id}/thumbnail.jpg; the link requires_token"),
+      e(v1::CAPABILITY_THUMBNAIL, N,
+        "files/{id}/thumbnail.jpg of images, video, PDF and office files (not text or code); the "
+        "link requires_token"),
       e(v1::CAPABILITY_EDIT, N, "the signed-in Box web app page of the file"),
       e(v1::CAPABILITY_TEXT_EXPORT, N, "the extracted_text representation of the current version"),
       e(v1::CAPABILITY_REVISIONS, N, "files/{id}/versions plus file_version (the current one)"),
@@ -488,6 +493,9 @@ absl::StatusOr<v1::Link> BoxAdapter::GetLink(ApiSession& s, const v1::BlobRef& r
         if (rep->content_url.empty()) return absl::UnavailableError("box gave no pdf url_template");
         link.set_url(rep->content_url);
       } else {
+        if (!file->has_thumbnail()) {
+          return absl::FailedPreconditionError("box makes no thumbnail of this file type");
+        }
         link.set_url(absl::StrCat(FileUrl(s, ref.file_id()), "/thumbnail.jpg?",
                                   FormEncode({{"min_width", "256"}, {"min_height", "256"}})));
       }

@@ -37,6 +37,14 @@ async function readAll(stream) {
   return Buffer.concat(chunks);
 }
 
+async function upload(prefix, extension, text) {
+  const files = await client.uploads.uploadFile({
+    attributes: { name: uniqueName(prefix) + extension, parent: { id: rootFolder } },
+    file: Readable.from(Buffer.from(text)),
+  });
+  return files.entries[0].id;
+}
+
 let auth;
 let client;
 let token;
@@ -148,10 +156,21 @@ test('download follows the 302 to a short-lived URL on the emulator', async () =
   assert.equal((await readAll(stream)).toString(), 'box first version');
 });
 
-test('thumbnail', async () => {
-  const stream = await client.files.getFileThumbnailById(fileId, 'png', { queryParams: { minWidth: 32, minHeight: 32 } });
+test('thumbnails: 202 while Box makes one, then the image; a placeholder redirect for a text file', async () => {
+  const image = await upload('photo', '.png', 'image bytes');
+  const authz = { Authorization: `Bearer ${(await auth.retrieveToken()).accessToken}` };
+  const fresh = await fetch(`${base}/2.0/files/${image}/thumbnail.png?min_width=32&min_height=32`,
+    { headers: authz, redirect: 'manual' });
+  assert.equal(fresh.status, 202);
+  const wait = Number(fresh.headers.get('retry-after'));
+  assert.ok(wait >= 1 && wait <= 2, `Retry-After ${wait}`);
+  await admin('box', 'clock', { advance_seconds: wait });
+  const stream = await client.files.getFileThumbnailById(image, 'png', { queryParams: { minWidth: 32, minHeight: 32 } });
   const bytes = await readAll(stream);
   assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+  const text = await fetch(`${base}/2.0/files/${fileId}/thumbnail.png`, { headers: authz, redirect: 'manual' });
+  assert.equal(text.status, 302, 'Box makes no thumbnail of a .txt');
+  assert.ok(text.headers.get('location').startsWith(base));
 });
 
 // Box makes representations after an upload: a fresh file's are pending
@@ -180,13 +199,6 @@ async function representation(id, hint) {
   return Buffer.from(await res.arrayBuffer());
 }
 
-async function upload(prefix, extension, text) {
-  const files = await client.uploads.uploadFile({
-    attributes: { name: uniqueName(prefix) + extension, parent: { id: rootFolder } },
-    file: Readable.from(Buffer.from(text)),
-  });
-  return files.entries[0].id;
-}
 
 test('PDF and extracted text representations are pending after an upload, then ready', async () => {
   const pdf = await representation(await upload('render', '.txt', 'box rendition'), 'pdf');
@@ -218,6 +230,29 @@ test('versions: a new upload makes one; promote restores it', async () => {
   assert.notEqual(promoted.id, current);
   const now = await client.downloads.downloadFile(fileId);
   assert.equal((await readAll(now)).toString(), 'box first version');
+});
+
+test('a free account keeps no version history', async () => {
+  const before = await client.fileVersions.getFileVersions(fileId);
+  assert.ok(before.entries.length >= 1);
+  const old = before.entries[0].id;
+  await admin('box', 'users', { email: user, paid: false });
+  try {
+    const versions = await client.fileVersions.getFileVersions(fileId);
+    assert.equal(versions.totalCount, 0);
+    assert.deepEqual(versions.entries, []);
+    await assert.rejects(client.downloads.downloadFile(fileId, { queryParams: { version: old } }), (err) => {
+      assert.equal(err.responseInfo.statusCode, 404);
+      return true;
+    });
+    const raw = await fetch(`${base}/2.0/files/${fileId}/content?version=${old}`, {
+      headers: { Authorization: `Bearer ${(await auth.retrieveToken()).accessToken}` }, redirect: 'manual',
+    });
+    assert.equal(raw.status, 404);
+    assert.equal((await raw.json()).code, 'not_found');
+  } finally {
+    await admin('box', 'users', { email: user, paid: true });
+  }
 });
 
 test('shared link only when explicitly created', async () => {

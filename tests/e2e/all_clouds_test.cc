@@ -158,7 +158,9 @@ Expectation Expect(const std::string& provider, FileKind file, const std::string
       return file == FileKind::kPdf ? Expectation{O::kFetch, "{emu}/_dl/box/"}
                                     : Expectation{O::kStreamed, ""};
     }
-    if (kind == "thumbnail") return {O::kStreamed, ""};
+    if (kind == "thumbnail") {  // Box makes no thumbnail of a text file
+      return file == FileKind::kText ? Expectation{O::kRefused, ""} : Expectation{O::kStreamed, ""};
+    }
     if (kind == "edit") return {O::kFetch, "{emu}/file/{id}"};
   }
   if (provider == "onedrive") {

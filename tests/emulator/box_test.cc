@@ -275,6 +275,39 @@ TEST_F(BoxTest, APlanKeepsItsNumberOfVersions) {
   EXPECT_EQ(deep->status, 400);
 }
 
+TEST_F(BoxTest, ThumbnailsArePendingThenReadyAndPlaceholdersForOtherTypes) {
+  const std::string png = Seed("/photo.png", "image bytes");
+  const std::string txt = Seed("/words.txt", "no thumbnail");
+  auto thumb = [&](const std::string& id, const std::string& query) {
+    auto res = Client().Get(("/2.0/files/" + id + "/thumbnail.png" + query).c_str(), Auth());
+    EXPECT_TRUE(res);
+    return res;
+  };
+  auto fresh = thumb(png, "?min_width=64&min_height=64");
+  EXPECT_EQ(fresh->status, 202);
+  EXPECT_EQ(fresh->get_header_value("Retry-After"), "2");
+  EXPECT_NE(fresh->get_header_value("Location").find("/_placeholder/box/"), std::string::npos);
+  Advance(2);
+  auto ready = thumb(png, "?min_width=64&min_height=64");
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_EQ(ready->get_header_value("Content-Type"), "image/png");
+  // A .txt has no thumbnail: a redirect to the placeholder icon.
+  auto other = thumb(txt, "");
+  EXPECT_EQ(other->status, 302);
+  const std::string placeholder = other->get_header_value("Location");
+  auto icon = Client().Get(PathOf(placeholder).c_str());
+  ASSERT_TRUE(icon);
+  EXPECT_EQ(icon->status, 200);
+  // Sizes Box does not make.
+  auto big = thumb(png, "?min_width=1024");
+  EXPECT_EQ(big->status, 400);
+  EXPECT_EQ(json::parse(big->body)["code"], "requested_preview_unavailable");
+  auto jpg = Client().Get(
+      ("/2.0/files/" + png + "/thumbnail.jpg?min_width=256&min_height=256").c_str(), Auth());
+  ASSERT_TRUE(jpg);
+  EXPECT_EQ(jpg->status, 200) << "JPEG thumbnails go up to 320 px";
+}
+
 TEST(BoxRepresentationsTest, HintsAndFileTypes) {
   EXPECT_EQ(box::ParseRepHints("[pdf][jpg?dimensions=94x94]"),
             (std::vector<std::string>{"pdf", "jpg"}));

@@ -268,5 +268,30 @@ TEST_F(BoxAdapterTest, APinnedVersionBoxNoLongerKeepsIsNotFoundNamingIt) {
   EXPECT_THAT(st.message(), HasSubstr("version 800 of file 42"));
 }
 
+TEST_F(BoxAdapterTest, ThumbnailsFollowBoxsTypesAndItsPlaceholders) {
+  auto s = Open();
+  // A text file has no Box thumbnail: no link, and the placeholder Box
+  // redirects to is never served as one.
+  http_.Answer(200, FileJson("notes.txt"));
+  auto link = box_.GetLink(*s, Ref(), v1::LINK_KIND_THUMBNAIL);
+  EXPECT_EQ(link.status().code(), absl::StatusCode::kFailedPrecondition) << link.status();
+  http_.Answer(200, FileJson("notes.txt"));
+  http_.Answer(302, "", {{"location", "https://cdn.box.test/icons/txt.png"}});
+  StringSink sink;
+  absl::Status st = box_.GetContent(*s, Ref(), v1::CONTENT_FORMAT_THUMBNAIL, 1 << 20, sink);
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition) << st;
+  EXPECT_TRUE(sink.bytes.empty());
+  // An image still being thumbnailed: Box's Retry-After.
+  http_.Answer(200, FileJson("photo.png"));
+  http_.Answer(202, "", {{"location", "https://cdn.box.test/icons/png.png"}, {"retry-after", "3"}});
+  st = box_.GetContent(*s, Ref(), v1::CONTENT_FORMAT_THUMBNAIL, 1 << 20, sink);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+  EXPECT_EQ(RetryAfterMs(st), 3000);
+  http_.Answer(200, FileJson("photo.png"));
+  auto image = box_.GetLink(*s, Ref(), v1::LINK_KIND_THUMBNAIL);
+  ASSERT_TRUE(image.ok()) << image.status();
+  EXPECT_TRUE(image->requires_token());
+}
+
 }  // namespace
 }  // namespace lc::providers

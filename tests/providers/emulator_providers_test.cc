@@ -322,7 +322,9 @@ TEST_P(EmulatorProvidersTest, ContentLinksAndErrors) {
     const bool supported = Native(kind == v1::LINK_KIND_PREVIEW     ? v1::CAPABILITY_PREVIEW
                                   : kind == v1::LINK_KIND_THUMBNAIL ? v1::CAPABILITY_THUMBNAIL
                                                                     : v1::CAPABILITY_EDIT);
-    if (supported && !(GetParam() == "dropbox" && kind == v1::LINK_KIND_THUMBNAIL)) {
+    // Dropbox and Box make no thumbnails of .txt files.
+    const bool no_thumbnail = GetParam() == "dropbox" || GetParam() == "box";
+    if (supported && !(no_thumbnail && kind == v1::LINK_KIND_THUMBNAIL)) {
       EXPECT_TRUE(s.ok()) << v1::LinkKind_Name(kind) << ": " << s.error_message();
       EXPECT_FALSE(link.url().empty());
     } else if (!supported) {
@@ -330,11 +332,17 @@ TEST_P(EmulatorProvidersTest, ContentLinksAndErrors) {
     }
   }
   // Thumbnail bytes, for the links that need the account's token.
-  if (GetParam() != "dropbox") {  // Dropbox has no thumbnails of .txt files
+  if (GetParam() != "dropbox" && GetParam() != "box") {  // no thumbnails of .txt files there
     s = Content(a, v1::CONTENT_FORMAT_THUMBNAIL, &bytes, &mime);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_FALSE(bytes.empty());
     EXPECT_EQ(mime.rfind("image/", 0), 0u) << mime;
+  }
+  if (GetParam() == "box") {
+    s = Content(a, v1::CONTENT_FORMAT_THUMBNAIL, &bytes, &mime);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+    s = Link(a, v1::LINK_KIND_THUMBNAIL, &link);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   }
   // PDF of an office file where the provider renders one.
   if (GetParam() != "googledrive") {

@@ -132,6 +132,14 @@ class Box {
     });
     s_.Route("GET", R"(/_dl/box/([A-Za-z0-9_.\-]+))", "download.link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
+    // The placeholder icon a thumbnail request redirects to (Box's CDN).
+    s_.Route("GET", R"(/_placeholder/box/thumbnail\.(png|jpg))", "thumbnail.placeholder",
+             [](const Request& req, Response& res) {
+               if (std::string(req.matches[1]) == "png") {
+                 return res.set_content(ThumbnailPng(), "image/png");
+               }
+               res.set_content(ThumbnailJpeg(), "image/jpeg");
+             });
     // Admin (never faulted or counted, like the rest of /_emulator/).
     auto settings = [this](const Request& req, Response& res) { Settings(req, res); };
     s_.http().Get("/_emulator/settings", settings);
@@ -578,12 +586,40 @@ class Box {
     res.status = 404;
   }
 
+  // files/{id}/thumbnail.{png,jpg}: Box's sizes are 32, 64, 128 and 256 px
+  // in PNG and 32, 160 and 320 px in JPEG; a type Box makes no thumbnail of
+  // redirects to a placeholder icon, and a new version's thumbnail is 202
+  // (placeholder and Retry-After) while Box makes it.
   void Thumbnail(const Request& req, Response& res, const User& u) {
     auto item = Find(u, req.matches[1], false, res);
     if (!item) return;
-    if (std::string(req.matches[2]) == "png") {
-      return res.set_content(ThumbnailPng(), "image/png");
+    const std::string format = req.matches[2];
+    auto dim = [&](const char* name) {
+      return std::max<int64_t>(0, std::atoll(req.get_param_value(name).c_str()));
+    };
+    const int64_t largest = format == "png" ? 256 : 320;
+    const int64_t min_w = dim("min_width"), min_h = dim("min_height");
+    const int64_t max_w = dim("max_width"), max_h = dim("max_height");
+    if (min_w > largest || min_h > largest || (max_w > 0 && (max_w < 32 || max_w < min_w)) ||
+        (max_h > 0 && (max_h < 32 || max_h < min_h))) {
+      return Error(res, 400, "requested_preview_unavailable",
+                   "The requested thumbnail size is not available");
     }
+    const std::string placeholder = s_.BaseUrl(req) + "/_placeholder/box/thumbnail." + format;
+    if (!box::Supports(format, item->name)) {
+      res.status = 302;
+      res.set_header("Location", placeholder);
+      return;
+    }
+    const Revision& head = *item->head();
+    const int64_t left_ms = head.modified_ms + delay_ms_.load() - store_.clock().NowMs();
+    if (left_ms > 0) {
+      res.status = 202;
+      res.set_header("Location", placeholder);
+      res.set_header("Retry-After", std::to_string((left_ms + 999) / 1000));
+      return;
+    }
+    if (format == "png") return res.set_content(ThumbnailPng(), "image/png");
     res.set_content(ThumbnailJpeg(), "image/jpeg");
   }
 
