@@ -85,13 +85,19 @@ absl::Status VersionGone(const v1::BlobRef& ref) {
       absl::StrCat("box: version ", ref.revision(), " of file ", ref.file_id(), " is gone"));
 }
 
-// The 302 target of a content request (a short-lived dl.boxcloud URL).
-absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& ref) {
+// files/{id}/content, of the pinned version if any.
+HttpRequest ContentRequest(const ApiSession& s, const v1::BlobRef& ref) {
   HttpRequest req;
   req.url = absl::StrCat(FileUrl(s, ref.file_id()), "/content");
-  if (!ref.revision().empty())
+  if (!ref.revision().empty()) {
     absl::StrAppend(&req.url, "?", FormEncode({{"version", ref.revision()}}));
-  auto r = s.Send(std::move(req));
+  }
+  return req;
+}
+
+// The 302 target of a content request (a short-lived dl.boxcloud URL).
+absl::StatusOr<std::string> ContentLocation(ApiSession& s, const v1::BlobRef& ref) {
+  auto r = s.Send(ContentRequest(s, ref));
   if (!r.ok()) return r.status();
   if (r->status == 302 || r->status == 301) {
     std::string location = r->Header("location");
@@ -138,11 +144,7 @@ absl::Status StreamThumbnail(ApiSession& s, const v1::BlobRef& ref, int64_t max_
 // to a short-lived URL fetched without the token.
 absl::Status StreamOriginal(ApiSession& s, const v1::BlobRef& ref, const std::string& mime,
                             int64_t max_bytes, ContentSink& sink) {
-  HttpRequest content;
-  content.url = absl::StrCat(FileUrl(s, ref.file_id()), "/content");
-  if (!ref.revision().empty()) {
-    absl::StrAppend(&content.url, "?", FormEncode({{"version", ref.revision()}}));
-  }
+  HttpRequest content = ContentRequest(s, ref);
   content.max_response_bytes = max_bytes;
   auto first = s.Send(std::move(content));
   if (!first.ok()) return first.status();
@@ -231,13 +233,17 @@ absl::StatusOr<std::string> BoxAdapter::AwaitRepresentation(ApiSession& s, const
   const absl::Time give_up =
       std::min(clock_.now() + polling_.max_wait, s.deadline() - absl::Seconds(1));
   absl::Duration interval = polling_.first_interval;
+  bool asked = false;
   while (!Ready(current)) {
     if (!InProgress(current)) return NotMade(current, rep);
     if (current.info_url.empty()) {
       return absl::UnavailableError(absl::StrCat("box gave no info.url for the ", rep));
     }
-    // A "none" representation is made once info.url is asked for: ask now.
-    if (current.state == "pending") {
+    // A "none" representation is made once info.url is asked for: ask at
+    // once the first time.
+    if (current.state == "none" && !asked) {
+      asked = true;
+    } else {
       const absl::Duration pause = Jittered(interval);
       if (clock_.now() + pause > give_up) {
         return WithRetryAfter(

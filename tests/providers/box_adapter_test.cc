@@ -206,6 +206,19 @@ TEST_F(BoxAdapterTest, NoneIsAskedForAtOnceAndErrorIsFinal) {
   EXPECT_THAT(st.message(), HasSubstr("could not make"));
 }
 
+TEST_F(BoxAdapterTest, ARepresentationStuckInNoneIsPolledWithPausesToo) {
+  http_.Answer(200, FileJson("report.docx"));
+  http_.Answer(200, Reps(nlohmann::json::array({Entry("pdf", "none")})));
+  http_.when_empty = lc::testing::HttpAnswer(200, Entry("pdf", "none").dump());
+  auto s = Open();
+  StringSink sink;
+  absl::Status st = Pdf(*s, sink);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+  EXPECT_TRUE(RetryAfterMs(st).has_value());
+  EXPECT_LE(http_.requests.size(), 11u);
+  EXPECT_FALSE(time_.sleeps.empty());
+}
+
 TEST_F(BoxAdapterTest, ATypeWithoutTheRepresentationIsFailedPrecondition) {
   http_.Answer(200, FileJson("archive.zip"));
   http_.Answer(200, Reps(nlohmann::json::array()));
