@@ -254,9 +254,10 @@ TEST_F(OneDriveEmulatorTest, VersionsBeyondTheCapAreGone) {
   ASSERT_TRUE(list);
   ASSERT_EQ(list->status, 200) << list->body;
   std::vector<std::string> ids;
-  for (const json& v : Body(list)["value"]) ids.push_back(v["id"]);
-  EXPECT_EQ(ids, (std::vector<std::string>{"5.0", "4.0", "3.0"}));
-  for (const std::string& path : {"/versions/1.0", "/versions/2.0/content"}) {
+  const json versions = Body(list)["value"];
+  for (const json& v : versions) ids.push_back(v["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{"5.0", "4.0", "3.0"})) << list->body;
+  for (const char* path : {"/versions/1.0", "/versions/2.0/content"}) {
     auto gone = Get(kPersonal, "/v1.0/me/drive/items/" + id + path);
     ASSERT_TRUE(gone);
     EXPECT_EQ(gone->status, 404) << path;

@@ -98,9 +98,8 @@ class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
     return ids;
   }
   std::string FolderId(const std::string& path) {
-    json item = emulator_->Admin(
-        GetParam(), "GET",
-        "/_emulator/files?user=" + account_ + "&path=" + prefix_ + path);
+    json item = emulator_->Admin(GetParam(), "GET",
+                                 "/_emulator/files?user=" + account_ + "&path=" + prefix_ + path);
     return item["id"].get<std::string>();
   }
   void Outside(const json& change) {

@@ -59,7 +59,8 @@ class CollectSink : public ContentSink {
 class OneDriveAdapterTest : public ::testing::Test {
  protected:
   OneDriveAdapterTest()
-      : http_(CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1}}),
+      : http_(std::make_unique<CurlHttpClient>(
+            CurlHttpClient::Options{.retry = RetryPolicy{.max_attempts = 1}})),
         state_(ReliabilityOptions{.max_attempts = 2, .initial_backoff = absl::Milliseconds(10)},
                Clock{}) {}
 
@@ -81,6 +82,7 @@ class OneDriveAdapterTest : public ::testing::Test {
     }
   }
   void TearDown() override {
+    http_.reset();  // its kept-alive connections would hold the server's workers
     server_->Stop();
     thread_.join();
   }
@@ -93,7 +95,7 @@ class OneDriveAdapterTest : public ::testing::Test {
       req.body = body.dump();
       req.headers = {{"Content-Type", "application/json"}};
     }
-    auto r = http_.Send(req);
+    auto r = http_->Send(req);
     EXPECT_TRUE(r.ok()) << r.status();
     if (!r.ok()) return json::object();
     EXPECT_EQ(r->status, 200) << r->body;
@@ -112,7 +114,8 @@ class OneDriveAdapterTest : public ::testing::Test {
   // "METHOD path" lines.
   std::vector<std::string> GraphCalls() {
     std::vector<std::string> out;
-    for (const json& r : Admin("GET", "requests?limit=200")["requests"]) {
+    const json log = Admin("GET", "requests?limit=200");
+    for (const json& r : log["requests"]) {
       const std::string path = r.value("path", "");
       if (path.rfind("/v1.0/", 0) == 0) out.push_back(r.value("method", "") + " " + path);
     }
@@ -124,7 +127,7 @@ class OneDriveAdapterTest : public ::testing::Test {
   }
   std::unique_ptr<ResilientSession> Session(const std::string& account) {
     auto s = ResilientSession::Open(AccountKey{"u1", AdapterFor(account).name(), account},
-                                    AdapterFor(account), tokens_, http_, state_,
+                                    AdapterFor(account), tokens_, *http_, state_,
                                     absl::Now() + absl::Seconds(30));
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? *std::move(s) : nullptr;
@@ -153,7 +156,7 @@ class OneDriveAdapterTest : public ::testing::Test {
   HttpResponse Follow(const std::string& url) {
     HttpRequest req;
     req.url = url;
-    auto r = http_.Send(req);
+    auto r = http_->Send(req);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : HttpResponse{};
   }
@@ -162,7 +165,7 @@ class OneDriveAdapterTest : public ::testing::Test {
   std::unique_ptr<emulator::ProviderServer> server_;
   std::thread thread_;
   std::string base_;
-  CurlHttpClient http_;
+  std::unique_ptr<CurlHttpClient> http_;
   EmulatorTokens tokens_;
   ReliabilityState state_;
   OneDriveAdapter personal_{"onedrive"};
