@@ -364,7 +364,8 @@ TEST_P(EmulatorProvidersTest, ContentLinksAndErrors) {
     }
   }
   // No link and no read created a public share.
-  json item = emulator_->Admin(GetParam(), "GET", "/_emulator/files?id=" + ids["/a.txt"]);
+  json item = emulator_->Admin(GetParam(), "GET",
+                               "/_emulator/files?user=" + account_ + "&id=" + ids["/a.txt"]);
   EXPECT_TRUE(item.value("shared_link", json()).is_null() ||
               item.value("shared_link", std::string()).empty())
       << item.dump();
@@ -444,7 +445,8 @@ TEST_P(EmulatorProvidersTest, RevisionsAndPinnedReferences) {
   EXPECT_EQ(pinned.blob().revision(), revs.revisions(1).id());
   EXPECT_EQ(pinned.metadata().size(), 11);
   if (GetParam() == "googledrive") {
-    json item = emulator_->Admin(GetParam(), "GET", "/_emulator/files?id=" + live.file_id());
+    json item = emulator_->Admin(GetParam(), "GET",
+                                 "/_emulator/files?user=" + account_ + "&id=" + live.file_id());
     bool kept = false;
     for (const json& r : item["revisions"]) {
       if (r["id"] == pinned.blob().revision()) kept = r.value("keep_forever", false);
