@@ -30,32 +30,11 @@ absl::Status GraphError(const std::string& provider, const HttpResponse& r, std:
     return absl::PermissionDeniedError(
         absl::StrCat(provider, " ", std::string(what), ": ", message));
   }
-  if (r.status == 401) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        provider, " rejected the account's token even after a refresh: reconnect the account"));
-  }
   if (r.status == 406) {
     return absl::FailedPreconditionError(
         absl::StrCat(provider, " ", std::string(what), ": ", message));
   }
   return HttpError(provider, what, r.status, code.empty() ? message : code + ": " + message);
-}
-
-// Sends; a non-2xx answer becomes GraphError.
-absl::StatusOr<HttpResponse> GraphCall(const std::string& provider, ApiSession& s, HttpRequest req,
-                                       std::string_view what) {
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return GraphError(provider, *r, what);
-  return r;
-}
-
-// GraphCall, then the body as a JSON object.
-absl::StatusOr<json> GraphCallJson(const std::string& provider, ApiSession& s, HttpRequest req,
-                                   std::string_view what) {
-  auto r = GraphCall(provider, s, std::move(req), what);
-  if (!r.ok()) return r.status();
-  return ParseObject(provider, what, r->body);
 }
 
 // Graph links are followed with the account's token: they must point at the
@@ -220,11 +199,16 @@ std::vector<v1::CapabilityEntry> OneDriveAdapter::capabilities() const {
 
 ResponseClass OneDriveAdapter::Classify(const HttpResponse& r) const { return DefaultClassify(r); }
 
+ErrorMapper OneDriveAdapter::Errors() const {
+  return
+      [this](const HttpResponse& r, std::string_view what) { return GraphError(name_, r, what); };
+}
+
 absl::StatusOr<json> OneDriveAdapter::GetItem(ApiSession& s, const std::string& file_id) {
   if (absl::Status st = CheckId(file_id); !st.ok()) return st;
   HttpRequest req;
   req.url = ItemUrl(s, file_id);
-  return GraphCallJson(name_, s, std::move(req), "items.get");
+  return CallJson(s, std::move(req), name_, "items.get", Errors());
 }
 
 absl::Status OneDriveAdapter::VersionGone(const v1::BlobRef& ref) const {
@@ -305,7 +289,7 @@ absl::StatusOr<FolderPage> OneDriveAdapter::ListFolder(ApiSession& s, const std:
   }
   HttpRequest req;
   req.url = url;
-  auto r = GraphCall(name_, s, std::move(req), "children");
+  auto r = Call(s, std::move(req), "children", Errors());
   if (!r.ok()) return r.status();
   auto page = graph::ParsePage(r->body);
   if (!page.ok()) return page.status();
@@ -322,7 +306,7 @@ absl::StatusOr<v1::CloudFile> OneDriveAdapter::GetFile(ApiSession& s, const v1::
   if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
   HttpRequest vreq;
   vreq.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/", PercentEncode(ref.revision()));
-  auto vj = GraphCallJson(name_, s, std::move(vreq), "versions.get");
+  auto vj = CallJson(s, std::move(vreq), name_, "versions.get", Errors());
   // The item is there (read just before): a 404 is the version's.
   if (absl::IsNotFound(vj.status())) return VersionGone(ref);
   if (!vj.ok()) return vj.status();
@@ -368,7 +352,7 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
       p.headers = {{"Content-Type", "application/json"}};
       p.body = "{}";
       p.idempotent = true;
-      auto pj = GraphCallJson(name_, s, std::move(p), "preview");
+      auto pj = CallJson(s, std::move(p), name_, "preview", Errors());
       if (!pj.ok()) return pj.status();
       link.set_url(Str(*pj, "getUrl"));
       if (link.url().empty())
@@ -383,7 +367,7 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
     case v1::LINK_KIND_THUMBNAIL: {
       HttpRequest t;
       t.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/thumbnails");
-      auto tr = GraphCall(name_, s, std::move(t), "thumbnails");
+      auto tr = Call(s, std::move(t), "thumbnails", Errors());
       if (!tr.ok()) return tr.status();
       auto page = graph::ParsePage(tr->body);
       if (!page.ok()) return page.status();
@@ -454,7 +438,7 @@ absl::StatusOr<std::vector<v1::Revision>> OneDriveAdapter::ListRevisions(ApiSess
   if (absl::Status st = CheckId(ref.file_id()); !st.ok()) return st;
   HttpRequest req;
   req.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions");
-  auto r = GraphCall(name_, s, std::move(req), "versions");
+  auto r = Call(s, std::move(req), "versions", Errors());
   if (!r.ok()) return r.status();
   return graph::ParseVersions(r->body);
 }
@@ -493,7 +477,7 @@ absl::StatusOr<v1::PinRevisionResponse> OneDriveAdapter::PinRevision(ApiSession&
 absl::StatusOr<std::string> OneDriveAdapter::GetStartCursor(ApiSession& s) {
   HttpRequest req;
   req.url = absl::StrCat(s.base_url(), "/v1.0/me/drive/root/delta?token=latest");
-  auto r = GraphCall(name_, s, std::move(req), "delta");
+  auto r = Call(s, std::move(req), "delta", Errors());
   if (!r.ok()) return r.status();
   auto page = graph::ParsePage(r->body);
   if (!page.ok()) return page.status();

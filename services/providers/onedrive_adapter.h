@@ -33,6 +33,8 @@ class OneDriveAdapter : public ProviderAdapter {
   absl::StatusOr<ChangePage> ListChanges(ApiSession& session, const std::string& cursor) override;
 
  private:
+  // Graph's error answers as statuses (Call/CallJson).
+  ErrorMapper Errors() const;
   // The driveItem JSON of `file_id`.
   absl::StatusOr<json> GetItem(ApiSession& session, const std::string& file_id);
   // Whether the version `ref.revision()` is still the file's current one.
