@@ -349,5 +349,20 @@ TEST_F(OneDriveAdapterTest, BusinessFilesHaveTheQuickXorHashDigest) {
   EXPECT_EQ(file->metadata().size(), 7);
 }
 
+TEST_F(OneDriveAdapterTest, CallsArePacedAtGraphsPublishedRate) {
+  // 20 requests a second with a burst of 20, per account: 30 calls take at
+  // least half a second.
+  EXPECT_EQ(business_.rate_limit().per_second, 20.0);
+  EXPECT_EQ(business_.rate_limit().burst, 20);
+  const std::string id = Seed(kBusiness, "/paced.txt", {"x"});
+  auto s = Session(kBusiness);
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 30; ++i) {
+    auto file = business_.GetFile(*s, Ref(kBusiness, id));
+    ASSERT_TRUE(file.ok()) << file.status();
+  }
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(450));
+}
+
 }  // namespace
 }  // namespace lc::providers
