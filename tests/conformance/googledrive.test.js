@@ -274,9 +274,39 @@ test('a revision of a native document exports its own text after a rename and an
     (err) => err.status === 404 && err.response.data.error.message === 'Revision not found: no-such-revision.');
 });
 
+test('retention: a purged revision is notFound', async () => {
+  await admin('googledrive', 'users', { email: user, max_versions: 1 });
+  try {
+    const seeded = await admin('googledrive', 'files', {
+      user, files: [{ path: `/${uniqueName('purged')}.txt`, revisions: ['old bytes', 'new bytes'] }],
+    });
+    const id = seeded.files[0].id;
+    const item = await admin('googledrive', `files?user=${encodeURIComponent(user)}&id=${encodeURIComponent(id)}`);
+    const oldRevision = item.revisions[0].id;
+    const list = await drive.revisions.list({ fileId: id, fields: 'revisions(id)' });
+    assert.deepEqual(list.data.revisions.map((r) => r.id), [seeded.files[0].revision]);
+    await assert.rejects(drive.revisions.get({ fileId: id, revisionId: oldRevision, alt: 'media' }),
+      (err) => err.status === 404 &&
+        errorOf(err).message === `Revision not found: ${oldRevision}.` &&
+        errorOf(err).errors[0].reason === 'notFound');
+  } finally {
+    await admin('googledrive', 'users', { email: user, max_versions: 100 });
+  }
+});
+
 test('keepForever: at most 200 revisions of a file, and never undone', async () => {
   const revisions = [];
   for (let i = 0; i < 201; i++) revisions.push(`revision ${i}`);
+  // Unpinned revisions past 100 are purged; this test is about pinning.
+  await admin('googledrive', 'users', { email: user, max_versions: 0 });
+  try {
+    await keepForeverLimit(revisions);
+  } finally {
+    await admin('googledrive', 'users', { email: user, max_versions: 100 });
+  }
+});
+
+async function keepForeverLimit(revisions) {
   const seeded = await admin('googledrive', 'files', {
     user, files: [{ path: `/${uniqueName('kept')}.txt`, revisions }],
   });
@@ -295,7 +325,7 @@ test('keepForever: at most 200 revisions of a file, and never undone', async () 
     fileId: id, revisionId: list.data.revisions[0].id, requestBody: { keepForever: false },
   }), (err) => err.status === 400 &&
     err.response.data.error.errors[0].reason === 'illegalKeepForeverModification');
-});
+}
 
 test('revisions: update creates one, keepForever pins it', async () => {
   const updated = await drive.files.update({

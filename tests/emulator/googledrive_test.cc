@@ -290,6 +290,8 @@ TEST_F(GoogleDriveTest, ThumbnailsOfPrivateFilesNeedTheOwnersToken) {
 TEST_F(GoogleDriveTest, KeepForeverStopsAt200RevisionsAndCannotBeUndone) {
   json revisions = json::array();
   for (int i = 0; i < 202; ++i) revisions.push_back("revision " + std::to_string(i));
+  // Drive also purges unpinned revisions past 100: not what this test is about.
+  AdminPost("users", {{"email", "alice@example.com"}, {"max_versions", 0}});
   const std::string id = Seed({{"path", "busy.txt"}, {"revisions", revisions}});
   auto list =
       Get("/drive/v3/files/" + id + "/revisions?pageSize=1000&fields=revisions(id)", alice_);
@@ -326,6 +328,51 @@ TEST_F(GoogleDriveTest, KeepForeverStopsAt200RevisionsAndCannotBeUndone) {
       As(alice_), R"({"keepForever":"yes"})", "application/json");
   ASSERT_TRUE(not_bool);
   EXPECT_EQ(not_bool->status, 400);
+}
+
+TEST_F(GoogleDriveTest, RetentionPurgesUnpinnedRevisionsOfUploadedFilesOnly) {
+  const std::string id = Seed({{"path", "kept.txt"}, {"revisions", {"one", "two", "three"}}});
+  const std::string doc = SeedNative(kDoc, "first text");
+  AdminPost("changes", {{"id", doc}, {"action", "content"}, {"content", "second text"}});
+  auto ids = [&](const std::string& file) {
+    auto res = Get("/drive/v3/files/" + file + "/revisions?fields=revisions(id)", alice_);
+    std::vector<std::string> out;
+    EXPECT_TRUE(res);
+    if (!res) return out;
+    EXPECT_EQ(res->status, 200) << res->body;
+    const json body = json::parse(res->body);
+    for (const auto& r : body["revisions"]) out.push_back(r["id"]);
+    return out;
+  };
+  const std::vector<std::string> before = ids(id);
+  ASSERT_EQ(before.size(), 3u);
+  auto pin = Client().Patch(("/drive/v3/files/" + id + "/revisions/" + before[0]).c_str(),
+                            As(alice_), R"({"keepForever":true})", "application/json");
+  ASSERT_TRUE(pin);
+  ASSERT_EQ(pin->status, 200) << pin->body;
+
+  // Drive purges unpinned revisions 30 days after newer content arrived.
+  AdminPost("clock", {{"advance_seconds", 31 * 24 * 3600}});
+  alice_ = AdminPost("tokens", {{"user", "alice@example.com"}})["access_token"];
+  EXPECT_EQ(ids(id), (std::vector<std::string>{before[0], before[2]}));
+  for (const std::string suffix : {"", "?alt=media"}) {
+    auto gone = Get("/drive/v3/files/" + id + "/revisions/" + before[1] + suffix, alice_);
+    ASSERT_TRUE(gone);
+    EXPECT_EQ(gone->status, 404) << suffix;
+    json e = json::parse(gone->body)["error"];
+    EXPECT_EQ(e["message"], "Revision not found: " + before[1] + ".");
+    EXPECT_EQ(e["errors"][0]["reason"], "notFound");
+  }
+  auto kept = Get("/drive/v3/files/" + id + "/revisions/" + before[0] + "?alt=media", alice_);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->body, "one");
+  // A native document's revisions are not purged.
+  EXPECT_EQ(ids(doc).size(), 2u);
+
+  // A user whose policy keeps one version loses the others at once.
+  AdminPost("users", {{"email", "alice@example.com"}, {"max_versions", 1}});
+  const std::string fresh = Seed({{"path", "fresh.txt"}, {"revisions", {"a", "b"}}});
+  EXPECT_EQ(ids(fresh).size(), 1u);
 }
 
 TEST(GoogleDriveExportTest, CsvAndPartsParseAsDriveWritesThem) {

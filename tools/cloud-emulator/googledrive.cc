@@ -312,9 +312,10 @@ class GoogleDrive {
     auto item = WebItem(req.get_param_value("id"));
     if (!item || !item->native || item->head() == nullptr) return NotFoundPage(res);
     const Revision* rev = item->head();
+    const std::vector<Revision> live = store_.LiveRevisions(*item);
     if (const std::string r = req.get_param_value("revision"); !r.empty()) {
       rev = nullptr;
-      for (const Revision& candidate : item->revisions) {
+      for (const Revision& candidate : live) {
         if (candidate.id == r) rev = &candidate;
       }
       if (rev == nullptr) return NotFoundPage(res);
@@ -731,11 +732,13 @@ class GoogleDrive {
     size_t start = std::atol(req.get_param_value("pageToken").c_str());
     json revisions = json::array();
     size_t i = start;
-    for (; i < item->revisions.size() && revisions.size() < page_size; ++i) {
-      revisions.push_back(RevisionJson(req, *user, *item, item->revisions[i]));
+    // Only what retention has not purged (the head and keepForever always).
+    const std::vector<Revision> live = store_.LiveRevisions(*item);
+    for (; i < live.size() && revisions.size() < page_size; ++i) {
+      revisions.push_back(RevisionJson(req, *user, *item, live[i]));
     }
     json body = {{"kind", "drive#revisionList"}, {"revisions", revisions}};
-    if (i < item->revisions.size()) body["nextPageToken"] = std::to_string(i);
+    if (i < live.size()) body["nextPageToken"] = std::to_string(i);
     SendJson(res, 200, Project(body, req.get_param_value("fields"), ""));
   }
 
@@ -747,8 +750,10 @@ class GoogleDrive {
     auto item = store_.Get(user->id, id);
     if (!item.ok()) return NotFound(res, req.matches[1]);
     if (rev_id == "head" && item->head()) rev_id = item->head()->id;
+    // A revision retention purged is gone, as on Drive.
+    const std::vector<Revision> live = store_.LiveRevisions(*item);
     const Revision* rev = nullptr;
-    for (const auto& r : item->revisions) {
+    for (const auto& r : live) {
       if (r.id == rev_id) rev = &r;
     }
     if (!rev) {
