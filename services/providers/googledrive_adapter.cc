@@ -24,7 +24,8 @@ std::string FilesUrl(const ApiSession& s, const std::string& id) {
 }
 
 // Maps a final non-2xx answer; Drive's 403 reasons tell lost access from
-// other refusals, and its 404 message a gone revision from a gone file.
+// other refusals, and its 404 message a gone revision from a gone file. (A
+// 401 never gets here: the session owns it.)
 absl::Status DriveError(const HttpResponse& r, std::string_view what,
                         std::string_view revision = "") {
   auto [message, reason] = googledrive::ParseError(r.body);
@@ -47,21 +48,28 @@ absl::Status DriveError(const HttpResponse& r, std::string_view what,
     return absl::FailedPreconditionError(
         absl::StrCat("googledrive ", std::string(what), ": ", detail));
   }
-  if (r.status == 401) {
-    return absl::FailedPreconditionError(
-        "googledrive rejected the account's token even after a refresh: reconnect the account");
-  }
   return HttpError(kProvider, what, r.status, detail);
 }
 
-absl::StatusOr<json> GetJson(ApiSession& s, const std::string& url, std::string_view what,
-                             std::string_view revision = "") {
+absl::Status FileError(const HttpResponse& r, std::string_view what) { return DriveError(r, what); }
+
+// The mapper for calls about one revision: a 404 names it.
+ErrorMapper RevisionError(std::string revision) {
+  return [revision = std::move(revision)](const HttpResponse& r, std::string_view what) {
+    return DriveError(r, what, revision);
+  };
+}
+
+HttpRequest GetRequest(std::string url, int64_t max_bytes = 64 << 20) {
   HttpRequest req;
-  req.url = url;
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DriveError(*r, what, revision);
-  return ParseObject(kProvider, what, r->body);
+  req.url = std::move(url);
+  req.max_response_bytes = max_bytes;
+  return req;
+}
+
+absl::StatusOr<json> GetJson(ApiSession& s, std::string url, std::string_view what,
+                             const ErrorMapper& map_error = FileError) {
+  return CallJson(s, GetRequest(std::move(url)), kProvider, what, map_error);
 }
 
 absl::Status KeepForeverLimit(const v1::BlobRef& ref) {
@@ -141,18 +149,14 @@ absl::StatusOr<json> GetRevisionJson(ApiSession& s, const v1::BlobRef& ref) {
       s,
       absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/", PercentEncode(ref.revision()), "?",
                    FormEncode({{"fields", kRevisionFields}})),
-      "revisions.get", ref.revision());
+      "revisions.get", RevisionError(ref.revision()));
 }
 
-absl::Status Download(ApiSession& s, const std::string& url, int64_t max_bytes,
+absl::Status Download(ApiSession& s, std::string url, int64_t max_bytes,
                       const std::string& fallback_mime, ContentSink& sink, std::string_view what,
-                      std::string_view revision = "") {
-  HttpRequest req;
-  req.url = url;
-  req.max_response_bytes = max_bytes;
-  auto r = s.Send(std::move(req));
+                      const ErrorMapper& map_error = FileError) {
+  auto r = Call(s, GetRequest(std::move(url), max_bytes), what, map_error);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DriveError(*r, what, revision);
   std::string mime = BareMimeType(r->Header("content-type"));
   return StreamBody(r->body, mime.empty() ? fallback_mime : mime, sink);
 }
@@ -339,11 +343,8 @@ absl::StatusOr<FolderPage> GoogleDriveAdapter::ListFolder(ApiSession& s,
                   {"fields", absl::StrCat("nextPageToken,files(", kFileFields, ")")},
                   {"pageSize", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)}}));
   if (!page_token.empty()) absl::StrAppend(&url, "&", FormEncode({{"pageToken", page_token}}));
-  HttpRequest req;
-  req.url = url;
-  auto r = s.Send(std::move(req));
+  auto r = Call(s, GetRequest(std::move(url)), "files.list", FileError);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DriveError(*r, "files.list");
   return googledrive::ParseFileList(r->body);
 }
 
@@ -484,8 +485,11 @@ absl::Status GoogleDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& re
   std::string url = pinned ? absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
                                           PercentEncode(ref.revision()), "?alt=media")
                            : absl::StrCat(FilesUrl(s, ref.file_id()), "?alt=media");
-  return Download(s, url, max_bytes, mime, sink, pinned ? "revisions.get media" : "files.get media",
-                  pinned ? ref.revision() : "");
+  if (pinned) {
+    return Download(s, std::move(url), max_bytes, mime, sink, "revisions.get media",
+                    RevisionError(ref.revision()));
+  }
+  return Download(s, std::move(url), max_bytes, mime, sink, "files.get media");
 }
 
 absl::StatusOr<std::vector<v1::Revision>> GoogleDriveAdapter::ListRevisions(
@@ -498,11 +502,8 @@ absl::StatusOr<std::vector<v1::Revision>> GoogleDriveAdapter::ListRevisions(
         FormEncode({{"fields", absl::StrCat("nextPageToken,revisions(", kRevisionFields, ")")},
                     {"pageSize", "1000"}}));
     if (!token.empty()) absl::StrAppend(&url, "&", FormEncode({{"pageToken", token}}));
-    HttpRequest req;
-    req.url = url;
-    auto r = s.Send(std::move(req));
+    auto r = Call(s, GetRequest(std::move(url)), "revisions.list", FileError);
     if (!r.ok()) return r.status();
-    if (!Ok(*r)) return DriveError(*r, "revisions.list");
     auto revs = googledrive::ParseRevisions(r->body, &token);
     if (!revs.ok()) return revs.status();
     all.insert(all.end(), revs->begin(), revs->end());
@@ -561,10 +562,7 @@ absl::StatusOr<v1::PinRevisionResponse> GoogleDriveAdapter::PinRevision(ApiSessi
   req.headers = {{"Content-Type", "application/json"}};
   req.body = R"({"keepForever":true})";
   req.idempotent = true;
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DriveError(*r, "revisions.update", revision);
-  auto j = ParseObject(kProvider, "revisions.update", r->body);
+  auto j = CallJson(s, std::move(req), kProvider, "revisions.update", RevisionError(revision));
   if (!j.ok()) return j.status();
   if (!Bool(*j, "keepForever")) {
     return absl::UnavailableError("googledrive revisions.update: the revision is not kept");
@@ -603,7 +601,7 @@ absl::StatusOr<ChangePage> GoogleDriveAdapter::ListChanges(ApiSession& s,
     page.reset = true;
     return page;
   }
-  if (!Ok(*r)) return DriveError(*r, "changes.list");
+  if (!Ok(*r)) return FileError(*r, "changes.list");
   return googledrive::ParseChanges(r->body);
 }
 
