@@ -375,6 +375,16 @@ TEST_F(GoogleDriveTest, RetentionPurgesUnpinnedRevisionsOfUploadedFilesOnly) {
   EXPECT_EQ(ids(fresh).size(), 1u);
 }
 
+TEST_F(GoogleDriveTest, MistypedMetadataIsTheClientsError) {
+  for (const char* body : {R"({"name":5})", R"({"parents":"root"})", R"({"trashed":"yes"})",
+                           R"({"mimeType":["a"]})", R"([1,2])"}) {
+    auto res = Client().Post("/drive/v3/files", As(alice_), body, "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << body << ": " << res->body;
+    EXPECT_EQ(json::parse(res->body)["error"]["errors"][0]["reason"], "invalid") << body;
+  }
+}
+
 TEST(GoogleDriveExportTest, CsvAndPartsParseAsDriveWritesThem) {
   EXPECT_EQ(drive::ParseCsv("a,\"b \"\"q\"\"\",c\r\n\"multi\nline\",x"),
             (std::vector<std::vector<std::string>>{{"a", "b \"q\"", "c"}, {"multi\nline", "x"}}));

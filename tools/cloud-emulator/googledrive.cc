@@ -979,6 +979,10 @@ class GoogleDrive {
              const json& metadata, const std::optional<std::string>& media,
              const std::string& media_type, const std::string& add_parents,
              const std::string& remove_parents, const std::string& fields) {
+    // A mistyped member is the client's error (400), never the emulator's.
+    if (std::string bad = MistypedMember(metadata); !bad.empty()) {
+      return Error(res, 400, "invalid", "Invalid value for: " + bad, "global", bad, "parameter");
+    }
     std::string meta_mime = metadata.value("mimeType", std::string());
     if (auto semi = meta_mime.find(';'); semi != std::string::npos) {
       meta_mime = meta_mime.substr(0, semi);
@@ -1025,6 +1029,23 @@ class GoogleDrive {
       return Error(res, 400, "invalid", std::string(item.status().message()), "global");
     }
     SendJson(res, 200, Project(FileJson(req, user, *item), fields, kFileDefaults));
+  }
+
+  // The first member of a files resource body whose JSON type is wrong.
+  static std::string MistypedMember(const json& metadata) {
+    if (!metadata.is_object()) return "resource";
+    for (const char* key : {"name", "mimeType"}) {
+      if (metadata.contains(key) && !metadata[key].is_string()) return key;
+    }
+    if (metadata.contains("trashed") && !metadata["trashed"].is_boolean()) return "trashed";
+    if (metadata.contains("parents")) {
+      const json& parents = metadata["parents"];
+      if (!parents.is_array()) return "parents";
+      for (const json& p : parents) {
+        if (!p.is_string()) return "parents";
+      }
+    }
+    return "";
   }
 
   struct Pending {
