@@ -8,7 +8,8 @@
 //   2. the sample user connects the account through /oauth2/{p}/authorize,
 //      following every redirect with a cookie-keeping browser;
 //   3. files with distinctive words are seeded in the cloud (text, PDF,
-//      DOCX, and a native Google document on Drive);
+//      DOCX, and on Drive a native Google Doc and a Google Sheet, the Sheet
+//      indexed from its CSV export);
 //   4. the folder is browsed through the gateway and the files are found;
 //   5. documents are created from them;
 //   6. each is found by its word (indexing is asynchronous: polled);
@@ -18,7 +19,9 @@
 //   9. the text file is changed in the cloud (new word, old one gone);
 //  10. sync runs (NDJSON progress until finished);
 //  11. the document has the new revision, search finds the new word and not
-//      the old one, and the version still downloads the old bytes;
+//      the old one, and the version still downloads the old bytes; on Drive
+//      a version of the Google Doc survives a rename and an edit (its
+//      pinned revision still exports the old text);
 //  12. files are deleted and trashed in the cloud, sync runs, and the
 //      documents stay, marked as no longer OK.
 // And another user sees none of it (documents, search, links, accounts).
@@ -45,6 +48,7 @@ using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Ne;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr char kUser[] = "sample@example.com";      // LC_DEV_TOKEN_USER's subject
@@ -54,8 +58,9 @@ constexpr char kOtherUser[] = "other@example.com";  // connects nothing
 constexpr char kWorkAccount[] = "sample@contoso.example";
 constexpr absl::Duration kIndexDeadline = absl::Seconds(60);
 
-// The files each test puts in the cloud.
-enum class FileKind { kText, kPdf, kDocx, kNative };
+// The files each test puts in the cloud (kNative a Google Doc, kSheet a
+// Google Sheet: Drive only).
+enum class FileKind { kText, kPdf, kDocx, kNative, kSheet };
 
 const char* Name(FileKind f) {
   switch (f) {
@@ -67,9 +72,13 @@ const char* Name(FileKind f) {
       return "docx";
     case FileKind::kNative:
       return "native";
+    case FileKind::kSheet:
+      return "sheet";
   }
   return "?";
 }
+
+bool IsGoogleNative(FileKind f) { return f == FileKind::kNative || f == FileKind::kSheet; }
 
 // What GET /api/v1/documents/{id}/{kind} answers.
 enum class Outcome {
@@ -111,8 +120,8 @@ struct Expectation {
 // thumbnail               | edit                  |
 // |-------------|---------------------|----------------------|-----------------------------------|-------------------------|-----------------------|
 // | googledrive | fetch:webContentLink| fetch: webViewLink   | pdf file: fetch (webContentLink); |
-// fetch: thumbnailLink    | fetch: webViewLink    | |             | (native: PDF export |
-// (/file/d/{id}/view) | native: fetch (PDF export link);  | (/_thumbnails/drive)    | | | | link,
+// streamed (thumbnailLink| fetch: webViewLink    | |             | (native: PDF export |
+// (/file/d/{id}/view) | native: fetch (PDF export link);  | needs the token)        | | | | link,
 // /feeds/...)   |                      | txt, docx: 412 (Drive renders no  | | | |             | |
 // | PDF of a binary file)             |                         |                       | | dropbox
 // | fetch: temporary    | fetch: web preview   | pdf file: fetch (temporary link); | txt: 412 (no
@@ -134,18 +143,19 @@ struct Expectation {
 Expectation Expect(const std::string& provider, FileKind file, const std::string& kind) {
   using O = Outcome;
   if (provider == "googledrive") {
-    const std::string content_link = file == FileKind::kNative
+    const std::string content_link = IsGoogleNative(file)
                                          ? "{emu}/feeds/download/export?id={id}&exportFormat=pdf"
                                          : "{emu}/uc?id={id}&export=download";
     if (kind == "download") return {O::kFetch, content_link};
     if (kind == "preview" || kind == "edit") return {O::kFetch, "{emu}/file/d/{id}/view"};
     if (kind == "pdf") {
-      if (file == FileKind::kPdf || file == FileKind::kNative) {
+      if (file == FileKind::kPdf || IsGoogleNative(file)) {
         return {O::kFetch, content_link};
       }
       return {O::kRefused, ""};
     }
-    if (kind == "thumbnail") return {O::kFetch, "{emu}/_thumbnails/drive/{id}?"};
+    // A private file's thumbnailLink answers only a credentialed request.
+    if (kind == "thumbnail") return {O::kStreamed, ""};
   }
   if (provider == "dropbox") {
     if (kind == "download") return {O::kFetch, "{emu}/_content/dropbox/"};
@@ -430,11 +440,18 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
                       .word = UniqueWord("ocelot" + tag)};
       native.content = "Project plan. The plan word is " + native.word + ".";
       files.push_back(native);
+      // Drive has no text/plain export of a Sheet: indexed from its CSV.
+      TestFile sheet{.kind = FileKind::kSheet,
+                     .name = "Ledger",
+                     .mime_type = "application/vnd.google-apps.spreadsheet",
+                     .word = UniqueWord("quokka" + tag)};
+      sheet.content = "Crop,Keeper\nbarley," + sheet.word + "\n";
+      files.push_back(sheet);
     }
     json seed = json::array();
     for (const TestFile& f : files) {
       json entry = {{"path", "/" + folder + "/" + f.name}, {"mime_type", f.mime_type}};
-      if (f.kind == FileKind::kNative) {
+      if (IsGoogleNative(f.kind)) {
         entry["native"] = true;
         entry["content"] = f.content;
       } else {
@@ -495,9 +512,9 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
       f.revision = Str(m, "revision");
       EXPECT_FALSE(f.revision.empty()) << x;
       EXPECT_EQ(Member(m, "nativeDocument").is_boolean() && Member(m, "nativeDocument") == true,
-                f.kind == FileKind::kNative)
+                IsGoogleNative(f.kind))
           << x;
-      if (f.kind != FileKind::kNative) {
+      if (!IsGoogleNative(f.kind)) {
         EXPECT_EQ(Str(m, "size"), std::to_string(f.content.size())) << x;  // int64: a string
       }
     }
@@ -509,7 +526,8 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
   }
 
   // ---- 6. Search finds each document by its word ---------------------------
-  // The indexer asks the provider for TEXT: Drive exports native documents,
+  // The indexer asks the provider for TEXT: Drive exports native documents
+  // (a Doc as text/plain, a Sheet as the CSV of its first sheet),
   // Box serves its extracted_text representation, others give the bytes
   // (text/* as they are) and the indexer extracts PDF and DOCX itself.
   for (const TestFile& f : files) {
@@ -534,7 +552,7 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
           Exchange target = emu_->Get(x.location);  // no token: a browser's plain navigation
           EXPECT_EQ(target.status, 200) << target;
           EXPECT_FALSE(target.body.empty()) << target;
-          if (kind == "download" && f.kind == FileKind::kNative) {
+          if (kind == "download" && IsGoogleNative(f.kind)) {
             EXPECT_THAT(target.body, StartsWith("%PDF"))
                 << target;  // a native doc downloads as PDF
           } else if (kind == "download") {
@@ -692,6 +710,52 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
     Exchange got = user_->Get("/api/v1/documents/" + text.doc_id + "/versions/" + version_id);
     ASSERT_EQ(got.status, 200) << got;
     EXPECT_EQ(Str(Member(got.Json(), "blob"), "revision"), pinned_revision) << got;
+  }
+
+  // ---- 11b. A Google Doc version survives a rename and an edit --------------
+  // A native document has no headRevisionId: the version pins a revision id
+  // from revisions.list, and exports that revision's text ever after.
+  if (p == "googledrive") {
+    SCOPED_TRACE("11b. Google Doc version " + p);
+    TestFile& doc = files[3];
+    ASSERT_EQ(doc.kind, FileKind::kNative);
+    Exchange x = user_->Post("/api/v1/documents/" + doc.doc_id + "/versions",
+                             {{"label", "the plan before the rewrite"}});
+    ASSERT_EQ(x.status, 201) << x;
+    const std::string doc_version = Str(x.Json(), "id");
+    const std::string doc_pin = Str(Member(x.Json(), "blob"), "revision");
+    ASSERT_FALSE(doc_pin.empty()) << x;
+    const std::string old_plan_word = doc.word;
+    doc.word = UniqueWord("lemur" + p.substr(0, 2));
+    EmulatorAdmin("changes", {{"user", account_},
+                              {"path", "/" + folder + "/" + doc.name},
+                              {"action", "rename"},
+                              {"name", "Plan (renamed)"}});
+    EmulatorAdmin("changes", {{"user", account_},
+                              {"path", "/" + folder + "/Plan (renamed)"},
+                              {"action", "content"},
+                              {"content", "Rewritten plan. The plan word is " + doc.word + "."}});
+    ASSERT_NO_FATAL_FAILURE(RunSync("after the Google Doc's rename and edit"));
+    AwaitSearch(doc.word, "the rewritten Google Doc", doc.doc_id,
+                [&](const std::set<std::string>& ids) { return ids == std::set{doc.doc_id}; });
+    // The version still exports the old text, through the pinned revision's
+    // exportLinks (a page a signed-in browser opens).
+    for (const std::string kind : {"download", "pdf"}) {
+      Exchange v =
+          user_->Get("/api/v1/documents/" + doc.doc_id + "/versions/" + doc_version + "/" + kind);
+      ASSERT_EQ(v.status, 302) << kind << ": " << v;
+      EXPECT_THAT(v.location, StartsWith(emulator_ + "/feeds/download/export?id=" + doc.file_id))
+          << v;
+      EXPECT_THAT(v.location, HasSubstr("revision=" + PercentEncode(doc_pin))) << v;
+      Exchange old_pdf = emu_->Get(v.location);
+      ASSERT_EQ(old_pdf.status, 200) << old_pdf;
+      EXPECT_THAT(old_pdf.body, StartsWith("%PDF")) << old_pdf;
+      EXPECT_THAT(old_pdf.body, HasSubstr(old_plan_word)) << old_pdf;
+      EXPECT_THAT(old_pdf.body, Not(HasSubstr(doc.word))) << old_pdf;
+    }
+    Exchange got = user_->Get("/api/v1/documents/" + doc.doc_id + "/versions/" + doc_version);
+    ASSERT_EQ(got.status, 200) << got;
+    EXPECT_EQ(Str(Member(got.Json(), "blob"), "revision"), doc_pin) << got;
   }
 
   // ---- 12. Files deleted and trashed in the cloud ---------------------------
