@@ -782,15 +782,14 @@ class GoogleDrive {
                        "global");
         }
         // "This can be set on a maximum of 200 revisions for a file."
-        if (keep.get<bool>() && !rev->keep_forever &&
-            std::count_if(item->revisions.begin(), item->revisions.end(),
-                          [](const Revision& r) { return r.keep_forever; }) >= kMaxKeptForever) {
+        auto updated =
+            store_.SetKeepForever(user->id, id, rev_id, keep.get<bool>(), kMaxKeptForever);
+        if (absl::IsResourceExhausted(updated.status())) {
           return Error(res, 400, "badRequest",
                        "The maximum number of revisions that can be kept forever (" +
                            std::to_string(kMaxKeptForever) + ") has been reached for this file.",
                        "global", "keepForever", "parameter");
         }
-        auto updated = store_.SetKeepForever(user->id, id, rev_id, keep.get<bool>());
         if (!updated.ok()) return NotFound(res, rev_id);
         return SendJson(
             res, 200,
