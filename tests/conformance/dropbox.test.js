@@ -197,6 +197,30 @@ test('revisions: overwrite adds one, rev: downloads the old bytes', async () => 
   assert.equal(old.result.fileBinary.toString(), 'first draft');
 });
 
+test('a revision past retention: list_revisions omits it, rev: is not_found, restore is invalid_revision', async () => {
+  // Dropbox keeps revisions for days (30 or 180); the emulator's clock is
+  // shared by every suite, so this user's policy keeps only the head instead.
+  const who = 'dropbox-retention@example.com';
+  await admin('dropbox', 'users', { email: who, name: 'Retention', max_versions: 1 });
+  const retAuth = newAuth();
+  await signIn(retAuth, who);
+  const client = new Dropbox({ auth: retAuth, fetch });
+  const first = await client.filesUpload({ path: '/kept.txt', contents: 'one' });
+  const second = await client.filesUpload({ path: '/kept.txt', contents: 'two', mode: { '.tag': 'overwrite' } });
+  const revs = await client.filesListRevisions({ path: second.result.id, mode: { '.tag': 'id' } });
+  assert.deepEqual(revs.result.entries.map((e) => e.rev), [second.result.rev]);
+  await assert.rejects(client.filesDownload({ path: `rev:${first.result.rev}` }), (err) => {
+    assert.equal(err.status, 409);
+    assert.equal(err.error.error['.tag'], 'path');
+    assert.equal(err.error.error.path['.tag'], 'not_found');
+    return true;
+  });
+  await assert.rejects(client.filesRestore({ path: '/kept.txt', rev: first.result.rev }),
+    (err) => err.status === 409 && err.error.error['.tag'] === 'invalid_revision');
+  const restored = await client.filesRestore({ path: '/copy.txt', rev: second.result.rev });
+  assert.equal(restored.result.size, 3);
+});
+
 test('sharing: no link until one is created', async () => {
   const none = await dbx.sharingListSharedLinks({ path: fileId });
   assert.equal(none.result.links.length, 0);

@@ -56,6 +56,13 @@ class DropboxTest : public ::testing::Test {
     }
     return ids;
   }
+  // A token valid at the emulator's (advanced) clock.
+  void NewToken() {
+    auto res =
+        Client().Post("/_emulator/tokens", R"({"user":"alice@example.com"})", "application/json");
+    ASSERT_TRUE(res);
+    token_ = json::parse(res->body)["access_token"];
+  }
   httplib::Headers Auth() { return {{"Authorization", "Bearer " + token_}}; }
   httplib::Result Rpc(const std::string& route, const json& arg) {
     return Client().Post(("/2/" + route).c_str(), Auth(), arg.dump(), "application/json");
@@ -283,6 +290,77 @@ TEST_F(DropboxTest, RevPathsNameThatRevision) {
   EXPECT_EQ(json::parse(meta->body)["rev"], old_rev);
   EXPECT_EQ(json::parse(meta->body)["size"], 3);
   ExpectRouteError(Rpc("files/get_metadata", {{"path", "rev:0123456789abcdef"}}), "path/not_found",
+                   {{".tag", "path"}, {"path", {{".tag", "not_found"}}}});
+}
+
+TEST_F(DropboxTest, RevisionsLastTheUsersHistoryDays) {
+  auto ids = Seed({{{"path", "/kept.txt"}, {"revisions", {"old", "new"}}}});
+  const std::string id = ids["/kept.txt"];
+  auto revs = Rpc("files/list_revisions", {{"path", id}, {"mode", "id"}});
+  ASSERT_TRUE(revs);
+  json entries = json::parse(revs->body)["entries"];
+  ASSERT_EQ(entries.size(), 2u);
+  const std::string head = entries[0]["rev"], old = entries[1]["rev"];
+  // Basic: 30 days. An hour before, the old revision is still there.
+  clock_.Advance((30LL * 24 - 1) * 3600 * 1000);
+  NewToken();
+  auto early = Download("files/download", {{"path", "rev:" + old}});
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 200) << early->body;
+  EXPECT_EQ(early->body, "old");
+  auto link = Rpc("files/get_temporary_link", {{"path", "rev:" + old}});
+  ASSERT_TRUE(link);
+  ASSERT_EQ(link->status, 200) << link->body;
+  const std::string url = json::parse(link->body)["link"];
+  const std::string link_path = url.substr(url.find("/_content/"));
+
+  clock_.Advance(2LL * 3600 * 1000);
+  NewToken();
+  revs = Rpc("files/list_revisions", {{"path", id}, {"mode", "id"}});
+  ASSERT_TRUE(revs);
+  entries = json::parse(revs->body)["entries"];
+  ASSERT_EQ(entries.size(), 1u) << revs->body;
+  EXPECT_EQ(entries[0]["rev"], head);
+  const json not_found = {{".tag", "path"}, {"path", {{".tag", "not_found"}}}};
+  ExpectRouteError(Download("files/download", {{"path", "rev:" + old}}), "path/not_found",
+                   not_found);
+  ExpectRouteError(Download("files/download", {{"path", id}, {"rev", old}}), "path/not_found",
+                   not_found);
+  ExpectRouteError(Rpc("files/get_metadata", {{"path", "rev:" + old}}), "path/not_found",
+                   not_found);
+  ExpectRouteError(Rpc("files/get_temporary_link", {{"path", "rev:" + old}}), "path/not_found",
+                   not_found);
+  auto stale = Client().Get(link_path.c_str());
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 404) << "a link issued earlier stops with its revision";
+  ExpectRouteError(Rpc("files/restore", {{"path", "/kept.txt"}, {"rev", old}}), "invalid_revision",
+                   {{".tag", "invalid_revision"}});
+  // The head stays, and restoring it makes a new revision.
+  auto restored = Rpc("files/restore", {{"path", "/copy.txt"}, {"rev", head}});
+  ASSERT_TRUE(restored);
+  ASSERT_EQ(restored->status, 200) << restored->body;
+  EXPECT_EQ(json::parse(restored->body)["size"], 3);
+  ExpectBadInput(Rpc("files/restore", {{"path", "/kept.txt"}, {"rev", "xyz"}}), "files/restore",
+                 "rev");
+}
+
+TEST_F(DropboxTest, ProfessionalAccountsKeepRevisions180Days) {
+  auto user = Client().Post("/_emulator/users",
+                            R"({"email":"alice@example.com","version_history_days":180})",
+                            "application/json");
+  ASSERT_TRUE(user);
+  ASSERT_EQ(user->status, 200) << user->body;
+  auto ids = Seed({{{"path", "/pro.txt"}, {"revisions", {"old", "new"}}}});
+  auto revs = Rpc("files/list_revisions", {{"path", ids["/pro.txt"]}});
+  const std::string old = json::parse(revs->body)["entries"][1]["rev"];
+  clock_.Advance(179LL * 24 * 3600 * 1000);
+  NewToken();
+  auto kept = Download("files/download", {{"path", "rev:" + old}});
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->status, 200) << kept->body;
+  clock_.Advance(2LL * 24 * 3600 * 1000);
+  NewToken();
+  ExpectRouteError(Download("files/download", {{"path", "rev:" + old}}), "path/not_found",
                    {{".tag", "path"}, {"path", {{".tag", "not_found"}}}});
 }
 

@@ -188,6 +188,9 @@ class Dropbox {
         });
     Rpc("files/list_revisions", [this](const Request&, Response& res, const User& u,
                                        const json& arg) { ListRevisions(res, u, arg); });
+    Rpc("files/restore", [this](const Request&, Response& res, const User& u, const json& arg) {
+      Restore(res, u, arg);
+    });
     Rpc("files/create_folder_v2", [this](const Request&, Response& res, const User& u,
                                          const json& arg) { CreateFolder(res, u, arg); });
     Rpc("files/delete_v2", [this](const Request&, Response& res, const User& u, const json& arg) {
@@ -227,7 +230,9 @@ class Dropbox {
     Content("files/export", Style::kDownload,
             [this](const Request&, Response& res, const User& u, const json& arg) {
               auto item = Resolve(u, arg.value("path", ""));
-              if (!item) return RouteError(res, "path", {{".tag", "path"}, {"path", NotFound()}});
+              if (!item) {
+                return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+              }
               RouteError(res, "non_exportable", {{".tag", "non_exportable"}});
             });
     // notify.dropboxapi.com: no Authorization, the cursor says whose feed.
@@ -425,7 +430,9 @@ class Dropbox {
         item = store_.GetByPath(u.id, store_.PathOf(*item) + rest);
       }
     } else if (StartsWith(path, "rev:")) {
+      // A revision past the retention period is gone, as if it never was.
       item = store_.GetByRevision(u.id, path.substr(4));
+      if (item.ok() && !store_.RevisionLive(*item, path.substr(4))) return std::nullopt;
       if (item.ok() && rev) *rev = path.substr(4);
     } else if (path[0] == '/') {
       item = store_.GetByPath(u.id, path);
@@ -640,8 +647,9 @@ class Dropbox {
     SendJson(res, 200, {{"changes", changes}});
   }
 
-  // list_revisions: newest first, up to `limit` (1..100). A deleted file
-  // still lists its revisions, with is_deleted.
+  // list_revisions: the revisions the retention policy keeps, newest first,
+  // up to `limit` (1..100). A deleted file still lists its revisions, with
+  // is_deleted.
   void ListRevisions(Response& res, const User& u, const json& arg) {
     const std::string route = "files/list_revisions";
     const std::string path = arg.value("path", "");
@@ -653,7 +661,7 @@ class Dropbox {
     if (item->folder) {
       return RouteError(res, "path/not_file", {{".tag", "path"}, {"path", {{".tag", "not_file"}}}});
     }
-    const std::vector<Revision>& revisions = item->revisions;
+    const std::vector<Revision> revisions = store_.LiveRevisions(*item);
     json entries = json::array();
     for (auto it = revisions.rbegin();
          it != revisions.rend() && entries.size() < static_cast<size_t>(limit); ++it) {
@@ -664,6 +672,45 @@ class Dropbox {
                 {"has_more", revisions.size() > static_cast<size_t>(limit)}};
     if (item->deleted || item->trashed) out["server_deleted"] = Rfc3339Seconds(item->modified_ms);
     SendJson(res, 200, out);
+  }
+
+  // restore (RestoreError): the bytes of a revision the retention policy
+  // still keeps become a new revision at `path`; any other rev is
+  // invalid_revision.
+  void Restore(Response& res, const User& u, const json& arg) {
+    const std::string route = "files/restore";
+    const std::string path = arg.value("path", "");
+    const std::string rev = arg.value("rev", "");
+    if (path.empty() || path[0] != '/') {
+      return BadInput(
+          res, route,
+          "request body: path: '" + path +
+              "' did not match pattern '(/(.|[\\r\\n])*)|(ns:[0-9]+(/(.|[\\r\\n])*)?)'");
+    }
+    if (rev.size() < 9 || rev.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return BadInput(res, route,
+                      "request body: rev: '" + rev + "' did not match pattern '[0-9a-f]+'");
+    }
+    auto source = Resolve(u, "rev:" + rev);
+    const Revision* r = source ? PickRevision(*source, rev) : nullptr;
+    if (!r) return RouteError(res, "invalid_revision", {{".tag", "invalid_revision"}});
+    const std::string content = r->content;
+    auto existing = Resolve(u, path);
+    if (existing && existing->folder) {
+      return RouteError(
+          res, "path_write/conflict/folder",
+          {{".tag", "path_write"},
+           {"path_write", {{".tag", "conflict"}, {"conflict", {{".tag", "folder"}}}}}});
+    }
+    absl::StatusOr<Item> restored = existing ? store_.UpdateContent(u.id, existing->id, content)
+                                             : store_.PutAtPath(u.id, path, content, "", false);
+    if (!restored.ok()) {
+      return RouteError(
+          res, "path_write/conflict/file_ancestor",
+          {{".tag", "path_write"},
+           {"path_write", {{".tag", "conflict"}, {"conflict", {{".tag", "file_ancestor"}}}}}});
+    }
+    SendJson(res, 200, Metadata(*restored));
   }
 
   void CreateFolder(Response& res, const User& u, const json& arg) {
@@ -792,9 +839,11 @@ class Dropbox {
     res.set_content(body, type);
   }
 
-  // The head, or the revision a "rev:" path names; null when it names none.
-  static const Revision* PickRevision(const Item& item, const std::string& rev) {
+  // The head, or the revision a "rev:" path names; null when it names none
+  // or the user's retention policy has let it go.
+  const Revision* PickRevision(const Item& item, const std::string& rev) const {
     if (rev.empty()) return item.head();
+    if (!store_.RevisionLive(item, rev)) return nullptr;
     for (const auto& candidate : item.revisions) {
       if (candidate.id == rev) return &candidate;
     }
@@ -938,10 +987,13 @@ class Dropbox {
       res.status = 404;
       return;
     }
-    for (const auto& r : item->revisions) {
-      if (r.id == link->revision_id) return SendBytes(req, res, r.content, item->mime_type);
+    // A link to an older revision stops working once that revision is gone.
+    const Revision* r = PickRevision(*item, link->revision_id);
+    if (!r) {
+      res.status = 404;
+      return;
     }
-    res.status = 404;
+    SendBytes(req, res, r->content, item->mime_type);
   }
 
   json SharedLink(const Item& item) {
