@@ -117,29 +117,23 @@ absl::Status DropboxError(const HttpResponse& r, std::string_view what) {
     return absl::FailedPreconditionError(
         absl::StrCat("dropbox ", std::string(what), ": ", summary));
   }
-  if (r.status == 401) {
-    return absl::FailedPreconditionError(
-        "dropbox rejected the account's token even after a refresh: reconnect the account");
-  }
   return HttpError(kProvider, what, r.status, summary);
 }
 
-absl::StatusOr<HttpResponse> Rpc(ApiSession& s, const std::string& route, const json& arg) {
+// RPC routes: the argument as a JSON body.
+HttpRequest RpcRequest(ApiSession& s, const std::string& route, const json& arg) {
   HttpRequest req;
   req.method = "POST";
   req.url = absl::StrCat(s.base_url(), "/2/", route);
   req.headers = {{"Content-Type", "application/json"}};
-  req.body = arg.dump();
+  req.body = arg.dump(-1, ' ', false, json::error_handler_t::replace);
   // Every route used here only reads: safe to retry.
   req.idempotent = true;
-  return s.Send(std::move(req));
+  return req;
 }
 
 absl::StatusOr<json> RpcJson(ApiSession& s, const std::string& route, const json& arg) {
-  auto r = Rpc(s, route, arg);
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DropboxError(*r, route);
-  return ParseObject(kProvider, route, r->body);
+  return CallJson(s, RpcRequest(s, route, arg), kProvider, route, DropboxError);
 }
 
 // Content-host routes: argument in Dropbox-API-Arg, bytes in the body. The
@@ -154,10 +148,7 @@ absl::StatusOr<HttpResponse> ContentCall(ApiSession& s, const std::string& route
   req.headers = {{"Dropbox-API-Arg", ArgHeader(arg)}, {"Content-Type", ""}};
   req.idempotent = true;
   req.max_response_bytes = max_bytes;
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DropboxError(*r, route);
-  return r;
+  return Call(s, std::move(req), route, DropboxError);
 }
 
 absl::Status CheckId(const v1::BlobRef& ref) {
@@ -318,17 +309,14 @@ absl::StatusOr<FolderPage> DropboxAdapter::ListFolder(ApiSession& s, const std::
   if (!folder_id.empty() && !absl::StartsWith(folder_id, "id:")) {
     return absl::InvalidArgumentError("dropbox folders are referenced by id (\"id:...\")");
   }
-  absl::StatusOr<HttpResponse> r;
-  if (page_token.empty()) {
-    r = Rpc(s, "files/list_folder",
-            {{"path", folder_id},
-             {"limit", page_size > 0 ? std::min(page_size, 2000) : 100},
-             {"include_deleted", false}});
-  } else {
-    r = Rpc(s, "files/list_folder/continue", {{"cursor", page_token}});
-  }
+  HttpRequest req = page_token.empty()
+                        ? RpcRequest(s, "files/list_folder",
+                                     {{"path", folder_id},
+                                      {"limit", page_size > 0 ? std::min(page_size, 2000) : 100},
+                                      {"include_deleted", false}})
+                        : RpcRequest(s, "files/list_folder/continue", {{"cursor", page_token}});
+  auto r = Call(s, std::move(req), "files/list_folder", DropboxError);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DropboxError(*r, "files/list_folder");
   auto page = dropbox::ParseListFolder(r->body);
   if (!page.ok()) return page.status();
   FolderPage out;
@@ -449,10 +437,11 @@ absl::Status DropboxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
 absl::StatusOr<std::vector<v1::Revision>> DropboxAdapter::ListRevisions(ApiSession& s,
                                                                         const v1::BlobRef& ref) {
   if (absl::Status st = CheckId(ref); !st.ok()) return st;
-  auto r = Rpc(s, "files/list_revisions",
-               {{"path", ref.file_id()}, {"mode", {{".tag", "id"}}}, {"limit", 100}});
+  auto r = Call(s,
+                RpcRequest(s, "files/list_revisions",
+                           {{"path", ref.file_id()}, {"mode", {{".tag", "id"}}}, {"limit", 100}}),
+                "files/list_revisions", DropboxError);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DropboxError(*r, "files/list_revisions");
   return dropbox::ParseRevisions(r->body);
 }
 
@@ -480,9 +469,11 @@ absl::StatusOr<std::string> DropboxAdapter::GetStartCursor(ApiSession& s) {
 }
 
 absl::StatusOr<ChangePage> DropboxAdapter::ListChanges(ApiSession& s, const std::string& cursor) {
-  auto r = Rpc(s, "files/list_folder/continue", {{"cursor", cursor}});
+  // Sent directly: a 409 reset is an answer (start over), not an error.
+  auto r = s.Send(RpcRequest(s, "files/list_folder/continue", {{"cursor", cursor}}));
   if (!r.ok()) return r.status();
-  if (r->status == 409 && absl::StrContains(Summary(*r), "reset")) {
+  if (r->status == 409 &&
+      Str(Member(json::parse(r->body, nullptr, false), "error"), ".tag") == "reset") {
     ChangePage page;
     page.reset = true;
     return page;

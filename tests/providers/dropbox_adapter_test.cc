@@ -214,5 +214,20 @@ TEST_F(DropboxAdapterTest, AnExpiredRevisionIsNotFoundNamingIt) {
   EXPECT_EQ(http_.requests.size(), before);
 }
 
+TEST_F(DropboxAdapterTest, AResetCursorIsAnAnswerOtherRouteErrorsAreStatuses) {
+  http_.Answer(409, RouteError("reset", {{".tag", "reset"}}));
+  auto page = adapter_.ListChanges(session_, "AAcursor");
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_TRUE(page->reset);
+  http_.Answer(409,
+               RouteError("path/not_found", {{".tag", "path"}, {"path", {{".tag", "not_found"}}}}));
+  page = adapter_.ListChanges(session_, "AAcursor");
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kNotFound) << page.status();
+  http_.Answer(400, "Error in call to API function \"files/list_folder/continue\": bad cursor");
+  page = adapter_.ListChanges(session_, "AAcursor");
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument) << page.status();
+  EXPECT_THAT(page.status().message(), HasSubstr("bad cursor"));
+}
+
 }  // namespace
 }  // namespace lc::providers
