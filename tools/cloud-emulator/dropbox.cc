@@ -4,94 +4,28 @@
 #include <memory>
 
 #include "download_link.h"
+#include "dropbox_rules.h"
 #include "provider_server.h"
 #include "util.h"
 
 namespace lc::emulator {
 namespace {
 
+using dropbox::HeaderSafe;
+using dropbox::HeaderSafeJson;
+using dropbox::PathKind;
+using dropbox::PathMatches;
+using dropbox::PathPattern;
+using dropbox::PreviewOf;
+using dropbox::RevMatches;
+using dropbox::Tag;
+using dropbox::ThumbnailExtension;
+using dropbox::ThumbnailFormat;
+using dropbox::ThumbnailMode;
+using dropbox::ThumbnailSize;
 using httplib::Request;
 using httplib::Response;
 using nlohmann::json;
-
-// Dropbox-API-Result must be ASCII: escape 0x7F and everything above as \uXXXX.
-std::string HeaderSafeJson(const json& j) {
-  std::string out = j.dump(-1, ' ', true, json::error_handler_t::replace);
-  for (size_t at = out.find('\x7f'); at != std::string::npos; at = out.find('\x7f', at)) {
-    out.replace(at, 1, "\\u007f");
-  }
-  return out;
-}
-
-// The file name's extension, lower case ("" when it has none).
-std::string Extension(const std::string& name) {
-  auto dot = name.rfind('.');
-  return dot == std::string::npos ? "" : ToLower(name.substr(dot + 1));
-}
-
-// files.stone, route get_preview: PDF previews for these extensions, HTML
-// previews for spreadsheets, unsupported_extension for anything else (a
-// .pdf included: it is not on either list).
-bool PreviewAsPdf(const std::string& name) {
-  static const std::set<std::string> kPdf = {"ai",      "doc",  "docm", "docx", "eps",  "gdoc",
-                                             "gslides", "odp",  "odt",  "pps",  "ppsm", "ppsx",
-                                             "ppt",     "pptm", "pptx", "rtf"};
-  return kPdf.count(Extension(name)) > 0;
-}
-
-bool PreviewAsHtml(const std::string& name) {
-  static const std::set<std::string> kHtml = {"csv", "ods", "xls", "xlsm", "gsheet", "xlsx"};
-  return kHtml.count(Extension(name)) > 0;
-}
-
-// files.stone, routes get_thumbnail, get_thumbnail:2 and get_thumbnail_batch:
-// only these image extensions, and no photo over 20 MB.
-bool ThumbnailExtension(const std::string& name) {
-  static const std::set<std::string> kImages = {"jpg", "jpeg", "png", "tiff", "tif",
-                                                "gif", "webp", "ppm", "bmp"};
-  return kImages.count(Extension(name)) > 0;
-}
-constexpr size_t kThumbnailMaxBytes = 20 * 1024 * 1024;
-
-// The path patterns of files.stone an argument is checked against before
-// the route runs (a mismatch is a 400, not a route error).
-enum class PathKind { kRead, kPathOrId, kPathROrId };
-
-const char* PathPattern(PathKind kind) {
-  switch (kind) {
-    case PathKind::kRead:
-      return R"((/(.|[\r\n])*|id:.*)|(rev:[0-9a-f]{9,})|(ns:[0-9]+(/(.|[\r\n])*)?))";
-    case PathKind::kPathOrId:
-      return R"(/(.|[\r\n])*|id:.*|(ns:[0-9]+(/(.|[\r\n])*)?))";
-    case PathKind::kPathROrId:
-      return R"((/(.|[\r\n])*)?|id:.*|(ns:[0-9]+(/(.|[\r\n])*)?))";
-  }
-  return "";
-}
-
-bool PathMatches(const std::string& path, PathKind kind) {
-  if (StartsWith(path, "/") || StartsWith(path, "id:")) return true;
-  if (path.empty()) return kind == PathKind::kPathROrId;
-  if (StartsWith(path, "ns:")) {
-    size_t end = path.find('/', 3);
-    std::string digits = path.substr(3, end == std::string::npos ? std::string::npos : end - 3);
-    return !digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos;
-  }
-  if (kind == PathKind::kRead && StartsWith(path, "rev:")) {
-    std::string rev = path.substr(4);
-    return rev.size() >= 9 && rev.find_first_not_of("0123456789abcdef") == std::string::npos;
-  }
-  return false;
-}
-
-// A Dropbox-API-Arg header must be "HTTP header safe": 0x7F and every
-// non-ASCII character \u-escaped (developers/reference/json-encoding).
-bool HeaderSafe(const std::string& value) {
-  for (unsigned char c : value) {
-    if (c >= 0x7F) return false;
-  }
-  return true;
-}
 
 constexpr char kCorsHack[] = "text/plain; charset=dropbox-cors-hack";
 constexpr char kArgHeader[] = "HTTP header \"Dropbox-API-Arg\"";
@@ -687,7 +621,7 @@ class Dropbox {
           "request body: path: '" + path +
               "' did not match pattern '(/(.|[\\r\\n])*)|(ns:[0-9]+(/(.|[\\r\\n])*)?)'");
     }
-    if (rev.size() < 9 || rev.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    if (!RevMatches(rev)) {
       return BadInput(res, route,
                       "request body: rev: '" + rev + "' did not match pattern '[0-9a-f]+'");
     }
@@ -865,37 +799,22 @@ class Dropbox {
     SendBytes(req, res, r->content, "application/octet-stream");
   }
 
-  // The tag of a union member: {".tag": "x"} or, for a Void member, "x";
-  // `fallback` when absent, "" when it is neither.
-  static std::string Tag(const json& arg, const char* key, const std::string& fallback) {
-    if (!arg.contains(key)) return fallback;
-    const json& v = arg[key];
-    if (v.is_string()) return v;
-    if (v.is_object() && v.contains(".tag") && v[".tag"].is_string()) return v[".tag"];
-    return "";
-  }
-
   // get_thumbnail (ThumbnailError) and get_thumbnail:2 (ThumbnailV2Error):
   // both unions carry path, unsupported_extension and unsupported_image.
   void Thumbnail(Response& res, const User& u, const json& arg, bool v2) {
     const std::string route = v2 ? "files/get_thumbnail_v2" : "files/get_thumbnail";
-    static const std::set<std::string> kFormats = {"jpeg", "png", "webp"};
-    static const std::set<std::string> kSizes = {"w32h32",   "w64h64",    "w128h128",
-                                                 "w256h256", "w480h320",  "w640h480",
-                                                 "w960h640", "w1024h768", "w2048h1536"};
-    static const std::set<std::string> kModes = {"strict", "bestfit", "fitone_bestfit", "original"};
     const std::string format = Tag(arg, "format", "jpeg");
     const std::string size = Tag(arg, "size", "w64h64");
     const std::string mode = Tag(arg, "mode", "strict");
     auto known = [&](const char* field, const std::string& value,
-                     const std::set<std::string>& allowed) {
-      if (allowed.count(value)) return true;
+                     bool (*valid)(const std::string&)) {
+      if (valid(value)) return true;
       BadInput(res, route,
                std::string(kArgHeader) + ": " + field + ": unknown tag '" + value + "'");
       return false;
     };
-    if (!known("format", format, kFormats) || !known("size", size, kSizes) ||
-        !known("mode", mode, kModes)) {
+    if (!known("format", format, ThumbnailFormat) || !known("size", size, ThumbnailSize) ||
+        !known("mode", mode, ThumbnailMode)) {
       return;
     }
     std::string path;
@@ -922,7 +841,7 @@ class Dropbox {
     if (item->folder || !ThumbnailExtension(item->name)) {
       return RouteError(res, "unsupported_extension", {{".tag", "unsupported_extension"}});
     }
-    if (r->content.size() > kThumbnailMaxBytes) {
+    if (r->content.size() > dropbox::kThumbnailMaxBytes) {
       return RouteError(res, "unsupported_image", {{".tag", "unsupported_image"}});
     }
     json result = v2 ? json{{"file_metadata", Metadata(*item, r)}} : Metadata(*item, r);
@@ -946,10 +865,11 @@ class Dropbox {
     const Revision* r = PickRevision(*item, rev);
     if (!r) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
     const std::string& text = r->content;
-    if (PreviewAsPdf(item->name)) {
+    const dropbox::Preview preview = PreviewOf(item->name);
+    if (preview == dropbox::Preview::kPdf) {
       return SendContent(res, Metadata(*item, r), MakePdf(item->name, text), "application/pdf");
     }
-    if (PreviewAsHtml(item->name)) {
+    if (preview == dropbox::Preview::kHtml) {
       return SendContent(res, Metadata(*item, r),
                          "<html><body><pre>" + HtmlEscape(text) + "</pre></body></html>",
                          "text/html; charset=utf-8");
