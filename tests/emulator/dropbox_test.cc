@@ -245,6 +245,19 @@ TEST_F(DropboxTest, RpcRoutesTakeJsonOnly) {
   auto none = Client().Post("/2/users/get_current_account", Auth(), "", "");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 200) << none->body;
+  // The token in the authorization URL parameter; none at all is bad input.
+  auto param = Client().Post(
+      ("/2/users/get_current_account?authorization=" + PercentEncode("Bearer " + token_)).c_str(),
+      "", "");
+  ASSERT_TRUE(param);
+  EXPECT_EQ(param->status, 200) << param->body;
+  ExpectBadInput(Client().Post("/2/users/get_current_account", "", ""), "users/get_current_account",
+                 "Must provide HTTP header \"Authorization\"");
+  auto unknown = Client().Post("/2/users/get_current_account",
+                               httplib::Headers{{"Authorization", "Bearer sl.unknown"}}, "", "");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_EQ(json::parse(unknown->body)["error"][".tag"], "invalid_access_token");
   // A mistyped member is a 400, never a 500.
   ExpectBadInput(Rpc("files/get_metadata", {{"path", 5}}), "files/get_metadata", "request body");
 }

@@ -99,6 +99,7 @@ class Dropbox {
              [this](const Request& req, Response& res) { Token(req, res); });
     Rpc("auth/token/revoke", [this](const Request& req, Response& res, const User&, const json&) {
       std::string header = req.get_header_value("Authorization");
+      if (header.empty()) header = req.get_param_value("authorization");
       s_.oauth().Revoke(header.substr(std::min<size_t>(7, header.size())));
       SendJson(res, 200, nullptr);
     });
@@ -195,9 +196,19 @@ class Dropbox {
                     "text/plain; charset=utf-8");
   }
 
-  std::optional<User> Auth(const Request& req, Response& res) {
+  // The bearer token comes in the Authorization header or the authorization
+  // URL parameter (HTTP docs, "Request and response formats"); neither is
+  // bad input (400), a token Dropbox does not know is a 401.
+  std::optional<User> Auth(const Request& req, Response& res, const std::string& route) {
+    std::string header = req.get_header_value("Authorization");
+    if (header.empty()) header = req.get_param_value("authorization");
+    if (header.empty()) {
+      BadInput(res, route,
+               "Must provide HTTP header \"Authorization\" or URL parameter \"authorization\".");
+      return std::nullopt;
+    }
     std::string user_id;
-    AuthResult r = s_.oauth().Authenticate(req.get_header_value("Authorization"), &user_id);
+    AuthResult r = s_.oauth().Authenticate(header, &user_id);
     if (r == AuthResult::kOk) {
       NoteRequestUser(user_id);
       if (auto user = store_.FindUser(user_id)) return user;
@@ -212,7 +223,7 @@ class Dropbox {
   void Rpc(const std::string& route, Handler handler) {
     s_.Route("POST", "/2/" + route, route,
              [this, route, handler](const Request& req, Response& res) {
-               auto user = Auth(req, res);
+               auto user = Auth(req, res, route);
                if (!user) return;
                std::string type = req.get_header_value("Content-Type");
                bool json_type = StartsWith(ToLower(type), "application/json") || type == kCorsHack;
@@ -238,7 +249,7 @@ class Dropbox {
   enum class Style { kUpload, kDownload };
   void Content(const std::string& route, Style style, Handler handler) {
     auto wrapped = [this, route, style, handler](const Request& req, Response& res) {
-      auto user = Auth(req, res);
+      auto user = Auth(req, res, route);
       if (!user) return;
       std::string type = req.get_header_value("Content-Type");
       if (style == Style::kUpload && type != "application/octet-stream" && type != kCorsHack) {
