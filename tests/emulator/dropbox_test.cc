@@ -245,6 +245,15 @@ TEST_F(DropboxTest, RpcRoutesTakeJsonOnly) {
   auto none = Client().Post("/2/users/get_current_account", Auth(), "", "");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 200) << none->body;
+  EXPECT_EQ(json::parse(none->body)["account_type"][".tag"], "basic");
+  auto business = Client().Post("/_emulator/users",
+                                R"({"email":"alice@example.com","account_type":"business"})",
+                                "application/json");
+  ASSERT_TRUE(business);
+  ASSERT_EQ(business->status, 200) << business->body;
+  auto team = Client().Post("/2/users/get_current_account", Auth(), "", "");
+  ASSERT_TRUE(team);
+  EXPECT_EQ(json::parse(team->body)["account_type"][".tag"], "business");
   // The token in the authorization URL parameter; none at all is bad input.
   auto param = Client().Post(
       ("/2/users/get_current_account?authorization=" + PercentEncode("Bearer " + token_)).c_str(),

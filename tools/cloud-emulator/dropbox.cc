@@ -332,7 +332,8 @@ class Dropbox {
         {"locale", "en"},
         {"referral_link", "https://db.tt/emulator"},
         {"is_paired", false},
-        {"account_type", {{".tag", "basic"}}},
+        // users.stone AccountType: basic, pro or business (a team member).
+        {"account_type", {{".tag", u.account_type == "business" ? "business" : "basic"}}},
         {"root_info",
          {{".tag", "user"}, {"root_namespace_id", "3235641"}, {"home_namespace_id", "3235641"}}}};
   }
