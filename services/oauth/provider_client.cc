@@ -150,9 +150,13 @@ absl::StatusOr<AccountIdentity> ProviderClient::FetchAccount(const ProviderConfi
   if (p.kind == "google") {
     req.url = base + "/drive/v3/about?fields=user";
   } else if (p.kind == "dropbox") {
-    // An RPC route without arguments: POST with no body.
+    // An RPC route without arguments: POST a JSON null. An empty POST would
+    // go out typed application/x-www-form-urlencoded (libcurl's default),
+    // which Dropbox refuses with a 400.
     req.method = "POST";
     req.url = base + "/2/users/get_current_account";
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = "null";
     req.idempotent = true;
   } else if (p.kind == "box") {
     req.url = base + "/2.0/users/me?fields=login,name";
@@ -215,7 +219,10 @@ bool ProviderClient::Revoke(const ProviderConfig& p, const std::string& access_t
     req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
   } else if (p.kind == "dropbox") {
     req.url = p.revoke_url;
-    req.headers = {{"Authorization", "Bearer " + access_token}};
+    // Dropbox RPC: a JSON null, typed as JSON (see FetchAccount).
+    req.headers = {{"Authorization", "Bearer " + access_token},
+                   {"Content-Type", "application/json"}};
+    req.body = "null";
   } else if (p.kind == "box") {
     req.url = p.revoke_url;
     req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};

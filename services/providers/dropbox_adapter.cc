@@ -6,6 +6,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 
 namespace lc::providers {
 namespace {
@@ -25,51 +28,70 @@ std::string Extension(std::string_view name) {
   return absl::AsciiStrToLower(std::string(name.substr(dot + 1)));
 }
 
-// Office formats get_preview renders as PDF (Dropbox's list).
-bool PreviewsAsPdf(std::string_view name) {
-  static const char* kExt[] = {"ai",  "doc", "docm", "docx", "eps", "gdoc", "gslides", "odp",
-                               "odt", "pps", "ppsm", "ppsx", "ppt", "pptm", "pptx",    "rtf"};
-  std::string ext = Extension(name);
-  return std::find(std::begin(kExt), std::end(kExt), ext) != std::end(kExt);
+bool OneOf(const std::string& ext, std::initializer_list<std::string_view> list) {
+  return std::find(list.begin(), list.end(), ext) != list.end();
 }
 
-bool HasThumbnail(std::string_view name) {
-  static const char* kExt[] = {"jpg", "jpeg", "png", "tiff", "tif", "gif",  "webp", "ppm",
-                               "bmp", "pdf",  "doc", "docx", "ppt", "pptx", "xls",  "xlsx"};
-  std::string ext = Extension(name);
-  return std::find(std::begin(kExt), std::end(kExt), ext) != std::end(kExt);
-}
+// What files/get_preview makes of a file, by extension (files.stone, route
+// get_preview); anything else is unsupported_extension.
+enum class Preview { kPdf, kHtml, kNone };
+constexpr char kPdfPreviewTypes[] =
+    ".ai .doc .docm .docx .eps .gdoc .gslides .odp .odt .pps .ppsm .ppsx .ppt .pptm .pptx .rtf";
+constexpr char kHtmlPreviewTypes[] = ".csv .ods .xls .xlsm .gsheet .xlsx";
 
-// Dropbox-API-Arg must be ASCII: non-ASCII characters are \u-escaped.
-std::string ArgHeader(const json& arg) {
-  std::string out;
-  for (unsigned char c : arg.dump()) out += static_cast<char>(c);
-  // nlohmann dumps UTF-8 as is; escape it.
-  std::string escaped;
-  for (size_t i = 0; i < out.size(); ++i) {
-    unsigned char c = out[i];
-    if (c < 0x80) {
-      escaped += static_cast<char>(c);
-      continue;
-    }
-    uint32_t cp = 0;
-    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
-    cp = c & (0x3F >> extra);
-    for (int k = 0; k < extra && i + 1 < out.size(); ++k) cp = (cp << 6) | (out[++i] & 0x3F);
-    auto hex4 = [&](uint32_t v) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\u%04x", v & 0xFFFF);
-      escaped += buf;
-    };
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      hex4(0xD800 + (cp >> 10));
-      hex4(0xDC00 + (cp & 0x3FF));
-    } else {
-      hex4(cp);
-    }
+Preview PreviewOf(std::string_view name) {
+  const std::string ext = Extension(name);
+  if (OneOf(ext, {"ai", "doc", "docm", "docx", "eps", "gdoc", "gslides", "odp", "odt", "pps",
+                  "ppsm", "ppsx", "ppt", "pptm", "pptx", "rtf"})) {
+    return Preview::kPdf;
   }
-  return escaped;
+  if (OneOf(ext, {"csv", "ods", "xls", "xlsm", "gsheet", "xlsx"})) return Preview::kHtml;
+  return Preview::kNone;
+}
+
+// files/get_thumbnail_v2 converts these image types only, and no photo over
+// 20 MB (files.stone, route get_thumbnail:2); anything else is
+// unsupported_extension or unsupported_image.
+constexpr char kThumbnailTypes[] = "jpg jpeg png tiff tif gif webp ppm bmp";
+constexpr int64_t kThumbnailMaxBytes = 20 * 1024 * 1024;
+
+bool HasThumbnail(std::string_view name, std::optional<int64_t> size) {
+  if (size && *size > kThumbnailMaxBytes) return false;
+  return OneOf(Extension(name), {"jpg", "jpeg", "png", "tiff", "tif", "gif", "webp", "ppm", "bmp"});
+}
+
+absl::Status NoThumbnail(const std::string& name) {
+  return absl::FailedPreconditionError(absl::StrCat("dropbox makes thumbnails of images only (",
+                                                    kThumbnailTypes, ", up to 20 MB): \"", name,
+                                                    "\" has none"));
+}
+
+// The answer for a PDF of a file get_preview does not render as PDF.
+absl::Status NoPdf(const std::string& name) {
+  if (PreviewOf(name) == Preview::kHtml) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dropbox previews \"", name, "\" as HTML, not PDF (files/get_preview makes HTML of ",
+        kHtmlPreviewTypes, ")"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat("dropbox makes no PDF of \"", name,
+                                                    "\": files/get_preview renders PDF of ",
+                                                    kPdfPreviewTypes, " only"));
+}
+
+// Dropbox's web pages take the path percent-encoded, one segment at a time.
+std::string EncodePath(const std::string& path) {
+  return absl::StrJoin(
+      absl::StrSplit(path, '/'), "/", [](std::string* out, absl::string_view segment) {
+        out->append(PercentEncode(std::string_view(segment.data(), segment.size())));
+      });
+}
+
+// Dropbox-API-Arg must be "HTTP header safe": 0x7F and every non-ASCII
+// character \u-escaped (developers/reference/json-encoding).
+std::string ArgHeader(const json& arg) {
+  std::string out = arg.dump(-1, ' ', /*ensure_ascii=*/true, json::error_handler_t::replace);
+  absl::StrReplaceAll({{"\x7f", "\\u007f"}}, &out);
+  return out;
 }
 
 std::string Summary(const HttpResponse& r) {
@@ -95,44 +117,38 @@ absl::Status DropboxError(const HttpResponse& r, std::string_view what) {
     return absl::FailedPreconditionError(
         absl::StrCat("dropbox ", std::string(what), ": ", summary));
   }
-  if (r.status == 401) {
-    return absl::FailedPreconditionError(
-        "dropbox rejected the account's token even after a refresh: reconnect the account");
-  }
   return HttpError(kProvider, what, r.status, summary);
 }
 
-absl::StatusOr<HttpResponse> Rpc(ApiSession& s, const std::string& route, const json& arg) {
+// RPC routes: the argument as a JSON body.
+HttpRequest RpcRequest(ApiSession& s, const std::string& route, const json& arg) {
   HttpRequest req;
   req.method = "POST";
   req.url = absl::StrCat(s.base_url(), "/2/", route);
   req.headers = {{"Content-Type", "application/json"}};
-  req.body = arg.dump();
+  req.body = arg.dump(-1, ' ', false, json::error_handler_t::replace);
   // Every route used here only reads: safe to retry.
   req.idempotent = true;
-  return s.Send(std::move(req));
+  return req;
 }
 
 absl::StatusOr<json> RpcJson(ApiSession& s, const std::string& route, const json& arg) {
-  auto r = Rpc(s, route, arg);
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DropboxError(*r, route);
-  return ParseObject(kProvider, route, r->body);
+  return CallJson(s, RpcRequest(s, route, arg), kProvider, route, DropboxError);
 }
 
-// Content-host routes: argument in Dropbox-API-Arg, bytes in the body.
+// Content-host routes: argument in Dropbox-API-Arg, bytes in the body. The
+// request has no body and must carry no Content-Type: libcurl would type an
+// empty POST application/x-www-form-urlencoded, which Dropbox refuses (400),
+// so the header goes out empty.
 absl::StatusOr<HttpResponse> ContentCall(ApiSession& s, const std::string& route, const json& arg,
                                          int64_t max_bytes) {
   HttpRequest req;
   req.method = "POST";
   req.url = absl::StrCat(s.base_url(), "/2/", route);
-  req.headers = {{"Dropbox-API-Arg", ArgHeader(arg)}};
+  req.headers = {{"Dropbox-API-Arg", ArgHeader(arg)}, {"Content-Type", ""}};
   req.idempotent = true;
   req.max_response_bytes = max_bytes;
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DropboxError(*r, route);
-  return r;
+  return Call(s, std::move(req), route, DropboxError);
 }
 
 absl::Status CheckId(const v1::BlobRef& ref) {
@@ -140,11 +156,35 @@ absl::Status CheckId(const v1::BlobRef& ref) {
     return absl::InvalidArgumentError(
         "dropbox files are referenced by id (\"id:...\"), never by path");
   }
+  // A rev is at least 9 lower-case hex digits (files.stone, alias Rev).
+  const std::string& rev = ref.revision();
+  if (!rev.empty() &&
+      (rev.size() < 9 || rev.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dropbox: \"", rev, "\" is not a Dropbox revision (9 or more hex digits)"));
+  }
   return absl::OkStatus();
 }
 
 std::string PathArg(const v1::BlobRef& ref) {
   return ref.revision().empty() ? ref.file_id() : "rev:" + ref.revision();
+}
+
+// Dropbox answers a rev: it no longer keeps like any missing path
+// (path/not_found): say which revision is gone and why.
+absl::Status RevisionGone(const v1::BlobRef& ref) {
+  return absl::NotFoundError(absl::StrCat(
+      "dropbox: revision ", ref.revision(), " of ", ref.file_id(),
+      " no longer exists (Dropbox keeps earlier revisions 30 days on Basic, Plus and Family "
+      "accounts, 180 days on Professional and team accounts)"));
+}
+
+// A pinned ref's NOT_FOUND names the revision.
+absl::Status ForRevision(absl::Status status, const v1::BlobRef& ref) {
+  if (status.code() == absl::StatusCode::kNotFound && !ref.revision().empty()) {
+    return RevisionGone(ref);
+  }
+  return status;
 }
 
 }  // namespace
@@ -175,7 +215,7 @@ v1::CloudFile ParseMetadata(const json& m) {
   SetTimestamp(Str(m, "server_modified"), md->mutable_modified_time());
   // Paper documents and the like cannot be downloaded, only exported.
   md->set_native_document(!Bool(m, "is_downloadable", true));
-  out.set_has_thumbnail(HasThumbnail(out.name()));
+  out.set_has_thumbnail(HasThumbnail(out.name(), IntOrString(m, "size")));
   return out;
 }
 
@@ -237,11 +277,18 @@ std::vector<v1::CapabilityEntry> DropboxAdapter::capabilities() const {
   return {
       e(v1::CAPABILITY_LIST_FOLDER, N, "files/list_folder by id"),
       e(v1::CAPABILITY_DOWNLOAD, N, "files/get_temporary_link (4 hours), also for a rev"),
-      e(v1::CAPABILITY_PREVIEW, N, "the signed-in Dropbox web preview page (no shared link)"),
+      e(v1::CAPABILITY_PREVIEW, N,
+        "the signed-in Dropbox web preview page, its path percent-encoded (no shared link)"),
       e(v1::CAPABILITY_PDF, N,
-        "files/get_preview for office formats; the link requires_token (serve with GetContent)"),
+        absl::StrCat("a .pdf file itself (temporary link); files/get_preview renders PDF of ",
+                     kPdfPreviewTypes,
+                     " only (the link requires_token: serve with GetContent); it previews ",
+                     kHtmlPreviewTypes,
+                     " as HTML, not PDF; any other type has no PDF (FAILED_PRECONDITION)")),
       e(v1::CAPABILITY_THUMBNAIL, N,
-        "files/get_thumbnail_v2; the link requires_token (serve with GetContent)"),
+        absl::StrCat("files/get_thumbnail_v2 of images only (", kThumbnailTypes,
+                     ", up to 20 MB; other files have_thumbnail false); the link requires_token "
+                     "(serve with GetContent)")),
       e(v1::CAPABILITY_EDIT, X, "Dropbox has no editor link of its own"),
       e(v1::CAPABILITY_TEXT_EXPORT, E, "text/* files as they are; others by the indexer"),
       e(v1::CAPABILITY_REVISIONS, N, "files/list_revisions"),
@@ -262,17 +309,14 @@ absl::StatusOr<FolderPage> DropboxAdapter::ListFolder(ApiSession& s, const std::
   if (!folder_id.empty() && !absl::StartsWith(folder_id, "id:")) {
     return absl::InvalidArgumentError("dropbox folders are referenced by id (\"id:...\")");
   }
-  absl::StatusOr<HttpResponse> r;
-  if (page_token.empty()) {
-    r = Rpc(s, "files/list_folder",
-            {{"path", folder_id},
-             {"limit", page_size > 0 ? std::min(page_size, 2000) : 100},
-             {"include_deleted", false}});
-  } else {
-    r = Rpc(s, "files/list_folder/continue", {{"cursor", page_token}});
-  }
+  HttpRequest req = page_token.empty()
+                        ? RpcRequest(s, "files/list_folder",
+                                     {{"path", folder_id},
+                                      {"limit", page_size > 0 ? std::min(page_size, 2000) : 100},
+                                      {"include_deleted", false}})
+                        : RpcRequest(s, "files/list_folder/continue", {{"cursor", page_token}});
+  auto r = Call(s, std::move(req), "files/list_folder", DropboxError);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DropboxError(*r, "files/list_folder");
   auto page = dropbox::ParseListFolder(r->body);
   if (!page.ok()) return page.status();
   FolderPage out;
@@ -289,19 +333,20 @@ absl::StatusOr<v1::CloudFile> DropboxAdapter::GetFile(ApiSession& s, const v1::B
   if (!j.ok()) return j.status();
   v1::CloudFile file = dropbox::ParseMetadata(*j);
   if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
-  auto revs = ListRevisions(s, ref);
-  if (!revs.ok()) return revs.status();
-  for (const v1::Revision& rev : *revs) {
-    if (rev.id() != ref.revision()) continue;
-    v1::BlobMetadata* m = file.mutable_metadata();
-    m->set_revision(rev.id());
-    if (rev.has_size()) m->set_size(rev.size());
-    m->set_digest(rev.digest());
-    *m->mutable_modified_time() = rev.modified_time();
-    return file;
+  // An earlier revision: its own metadata, while Dropbox still keeps it.
+  auto rev = RpcJson(s, "files/get_metadata", {{"path", PathArg(ref)}});
+  if (!rev.ok()) return ForRevision(rev.status(), ref);
+  if (Str(*rev, "id") != ref.file_id()) {
+    return absl::NotFoundError(absl::StrCat("dropbox: revision ", ref.revision(),
+                                            " is not a revision of ", ref.file_id()));
   }
-  return absl::NotFoundError(
-      absl::StrCat("dropbox: revision ", ref.revision(), " of ", ref.file_id(), " is gone"));
+  const v1::CloudFile old = dropbox::ParseMetadata(*rev);
+  v1::BlobMetadata* m = file.mutable_metadata();
+  m->set_revision(ref.revision());
+  if (old.metadata().has_size()) m->set_size(old.metadata().size());
+  m->set_digest(old.metadata().digest());
+  *m->mutable_modified_time() = old.metadata().modified_time();
+  return file;
 }
 
 absl::StatusOr<v1::Link> DropboxAdapter::GetLink(ApiSession& s, const v1::BlobRef& ref,
@@ -320,39 +365,31 @@ absl::StatusOr<v1::Link> DropboxAdapter::GetLink(ApiSession& s, const v1::BlobRe
     link.set_requires_token(true);
     return link;
   };
+  auto temporary_link = [&]() -> absl::StatusOr<v1::Link> {
+    auto j = RpcJson(s, "files/get_temporary_link", {{"path", PathArg(ref)}});
+    if (!j.ok()) return ForRevision(j.status(), ref);
+    link.set_url(Str(*j, "link"));
+    if (link.url().empty()) return absl::UnavailableError("dropbox gave no temporary link");
+    *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(4));
+    return link;
+  };
   switch (kind) {
-    case v1::LINK_KIND_DOWNLOAD: {
-      auto j = RpcJson(s, "files/get_temporary_link", {{"path", PathArg(ref)}});
-      if (!j.ok()) return j.status();
-      link.set_url(Str(*j, "link"));
-      if (link.url().empty()) return absl::UnavailableError("dropbox gave no temporary link");
-      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(4));
-      return link;
-    }
+    case v1::LINK_KIND_DOWNLOAD:
+      return temporary_link();
     case v1::LINK_KIND_PREVIEW: {
       // Dropbox's web pages are addressed by path; the path is read fresh
       // from the id every time, so renames do not break it.
       auto j = RpcJson(s, "files/get_metadata", {{"path", ref.file_id()}});
       if (!j.ok()) return j.status();
-      link.set_url(absl::StrCat(WebPreviewBase(s), Str(*j, "path_display")));
+      link.set_url(absl::StrCat(WebPreviewBase(s), EncodePath(Str(*j, "path_display"))));
       return link;
     }
     case v1::LINK_KIND_PDF:
-      if (file->metadata().mime_type() == "application/pdf") {
-        auto j = RpcJson(s, "files/get_temporary_link", {{"path", PathArg(ref)}});
-        if (!j.ok()) return j.status();
-        link.set_url(Str(*j, "link"));
-        *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(4));
-        return link;
-      }
-      if (!PreviewsAsPdf(file->name())) {
-        return absl::FailedPreconditionError("dropbox renders PDF previews of office formats only");
-      }
+      if (file->metadata().mime_type() == "application/pdf") return temporary_link();
+      if (PreviewOf(file->name()) != Preview::kPdf) return NoPdf(file->name());
       return api_link("files/get_preview", {{"path", PathArg(ref)}});
     case v1::LINK_KIND_THUMBNAIL:
-      if (!file->has_thumbnail()) {
-        return absl::FailedPreconditionError("dropbox has no thumbnail for this file type");
-      }
+      if (!file->has_thumbnail()) return NoThumbnail(file->name());
       return api_link("files/get_thumbnail_v2",
                       {{"resource", {{".tag", "path"}, {"path", ref.file_id()}}},
                        {"format", {{".tag", "jpeg"}}},
@@ -374,9 +411,7 @@ absl::Status DropboxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
   }
   const std::string mime = file->metadata().mime_type();
   if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
-    if (!file->has_thumbnail()) {
-      return absl::FailedPreconditionError("dropbox has no thumbnail for this file type");
-    }
+    if (!file->has_thumbnail()) return NoThumbnail(file->name());
     auto r = ContentCall(s, "files/get_thumbnail_v2",
                          {{"resource", {{".tag", "path"}, {"path", ref.file_id()}}},
                           {"format", {{".tag", "jpeg"}}},
@@ -388,26 +423,25 @@ absl::Status DropboxAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
   std::string route = "files/download";
   std::string out_mime = mime;
   if (format == v1::CONTENT_FORMAT_PDF && mime != "application/pdf") {
-    if (!PreviewsAsPdf(file->name())) {
-      return absl::FailedPreconditionError("dropbox renders PDF previews of office formats only");
-    }
+    if (PreviewOf(file->name()) != Preview::kPdf) return NoPdf(file->name());
     route = "files/get_preview";
     out_mime = "application/pdf";
   } else if (format == v1::CONTENT_FORMAT_TEXT && !absl::StartsWith(mime, "text/")) {
     return absl::FailedPreconditionError("dropbox exports no text; extract it from ORIGINAL");
   }
   auto r = ContentCall(s, route, {{"path", PathArg(ref)}}, max_bytes);
-  if (!r.ok()) return r.status();
+  if (!r.ok()) return ForRevision(r.status(), ref);
   return StreamBody(r->body, out_mime, sink);
 }
 
 absl::StatusOr<std::vector<v1::Revision>> DropboxAdapter::ListRevisions(ApiSession& s,
                                                                         const v1::BlobRef& ref) {
   if (absl::Status st = CheckId(ref); !st.ok()) return st;
-  auto r = Rpc(s, "files/list_revisions",
-               {{"path", ref.file_id()}, {"mode", {{".tag", "id"}}}, {"limit", 100}});
+  auto r = Call(s,
+                RpcRequest(s, "files/list_revisions",
+                           {{"path", ref.file_id()}, {"mode", {{".tag", "id"}}}, {"limit", 100}}),
+                "files/list_revisions", DropboxError);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DropboxError(*r, "files/list_revisions");
   return dropbox::ParseRevisions(r->body);
 }
 
@@ -435,9 +469,11 @@ absl::StatusOr<std::string> DropboxAdapter::GetStartCursor(ApiSession& s) {
 }
 
 absl::StatusOr<ChangePage> DropboxAdapter::ListChanges(ApiSession& s, const std::string& cursor) {
-  auto r = Rpc(s, "files/list_folder/continue", {{"cursor", cursor}});
+  // Sent directly: a 409 reset is an answer (start over), not an error.
+  auto r = s.Send(RpcRequest(s, "files/list_folder/continue", {{"cursor", cursor}}));
   if (!r.ok()) return r.status();
-  if (r->status == 409 && absl::StrContains(Summary(*r), "reset")) {
+  if (r->status == 409 &&
+      Str(Member(json::parse(r->body, nullptr, false), "error"), ".tag") == "reset") {
     ChangePage page;
     page.reset = true;
     return page;

@@ -130,21 +130,61 @@ test('download through the content host with Dropbox-API-Result', async () => {
   assert.equal(await (await nodeFetch(link.result.link)).text(), 'first draft');
 });
 
-test('thumbnail', async () => {
+test('thumbnail of an image; unsupported_extension for other types', async () => {
+  const photo = await dbx.filesUpload({ path: `${folder}/photo.png`, contents: 'png bytes' });
   const res = await dbx.filesGetThumbnailV2({
-    resource: { '.tag': 'path', path: fileId }, format: { '.tag': 'jpeg' }, size: { '.tag': 'w64h64' },
+    resource: { '.tag': 'path', path: photo.result.id }, format: { '.tag': 'jpeg' }, size: { '.tag': 'w64h64' },
   });
-  assert.equal(res.result.file_metadata.id, fileId);
+  assert.equal(res.result.file_metadata.id, photo.result.id);
   assert.equal(res.result.fileBinary[0], 0xff);
   assert.equal(res.result.fileBinary[1], 0xd8);
+  // get_thumbnail_v2 converts images only (ThumbnailV2Error.unsupported_extension).
+  await assert.rejects(dbx.filesGetThumbnailV2({ resource: { '.tag': 'path', path: fileId } }), (err) => {
+    assert.equal(err.status, 409);
+    assert.equal(err.error.error['.tag'], 'unsupported_extension');
+    assert.match(err.error.error_summary, /^unsupported_extension\//);
+    return true;
+  });
+  await assert.rejects(dbx.filesGetThumbnail({ path: fileId }),
+    (err) => err.status === 409 && err.error.error['.tag'] === 'unsupported_extension');
+  // A size outside ThumbnailSize is a 400 with Dropbox's plain-text body.
+  await assert.rejects(dbx.filesGetThumbnailV2({
+    resource: { '.tag': 'path', path: photo.result.id }, size: { '.tag': 'w100h100' },
+  }), (err) => err.status === 400 && /Error in call to API function/.test(err.error));
 });
 
-test('PDF preview for office formats, unsupported_extension otherwise', async () => {
+test('preview: PDF for office formats, HTML for spreadsheets, unsupported_extension otherwise', async () => {
   const res = await dbx.filesGetPreview({ path: fileId });
   assert.equal(res.result.fileBinary.subarray(0, 5).toString(), '%PDF-');
+  await dbx.filesUpload({ path: `${folder}/numbers.xlsx`, contents: 'a,b' });
+  const html = await dbx.filesGetPreview({ path: `${folder}/numbers.xlsx` });
+  assert.match(html.result.fileBinary.toString(), /<html/);
   await dbx.filesUpload({ path: `${folder}/plain.txt`, contents: 'x' });
-  await assert.rejects(dbx.filesGetPreview({ path: `${folder}/plain.txt` }),
-    (err) => err.status === 409 && err.error.error['.tag'] === 'unsupported_extension');
+  await dbx.filesUpload({ path: `${folder}/paper.pdf`, contents: '%PDF-1.4' });
+  for (const name of ['plain.txt', 'paper.pdf']) {
+    await assert.rejects(dbx.filesGetPreview({ path: `${folder}/${name}` }),
+      (err) => err.status === 409 && err.error.error['.tag'] === 'unsupported_extension');
+  }
+});
+
+test('a non-ASCII name through the escaped Dropbox-API-Arg and back', async () => {
+  const name = 'Résumé #1?.docx';
+  const up = await dbx.filesUpload({ path: `${folder}/${name}`, contents: 'cv' });
+  assert.equal(up.result.name, name);
+  const down = await dbx.filesDownload({ path: `${folder}/${name}` });
+  assert.equal(down.result.name, name);
+  assert.equal(down.result.fileBinary.toString(), 'cv');
+  const preview = await dbx.filesGetPreview({ path: up.result.id });
+  assert.equal(preview.result.name, name);
+});
+
+test('arguments outside their documented bounds are 400s', async () => {
+  await assert.rejects(dbx.filesListRevisions({ path: fileId, limit: 101 }),
+    (err) => err.status === 400 && /limit/.test(err.error));
+  await assert.rejects(dbx.filesListFolder({ path: folder, limit: 0 }),
+    (err) => err.status === 400 && /limit/.test(err.error));
+  await assert.rejects(dbx.filesDownload({ path: 'rev:not-a-rev' }),
+    (err) => err.status === 400 && /did not match pattern/.test(err.error));
 });
 
 test('revisions: overwrite adds one, rev: downloads the old bytes', async () => {
@@ -155,6 +195,30 @@ test('revisions: overwrite adds one, rev: downloads the old bytes', async () => 
   assert.deepEqual(revs.result.entries.map((e) => e.rev), [res.result.rev, firstRev]);
   const old = await dbx.filesDownload({ path: `rev:${firstRev}` });
   assert.equal(old.result.fileBinary.toString(), 'first draft');
+});
+
+test('a revision past retention: list_revisions omits it, rev: is not_found, restore is invalid_revision', async () => {
+  // Dropbox keeps revisions for days (30 or 180); the emulator's clock is
+  // shared by every suite, so this user's policy keeps only the head instead.
+  const who = 'dropbox-retention@example.com';
+  await admin('dropbox', 'users', { email: who, name: 'Retention', max_versions: 1 });
+  const retAuth = newAuth();
+  await signIn(retAuth, who);
+  const client = new Dropbox({ auth: retAuth, fetch });
+  const first = await client.filesUpload({ path: '/kept.txt', contents: 'one' });
+  const second = await client.filesUpload({ path: '/kept.txt', contents: 'two', mode: { '.tag': 'overwrite' } });
+  const revs = await client.filesListRevisions({ path: second.result.id, mode: { '.tag': 'id' } });
+  assert.deepEqual(revs.result.entries.map((e) => e.rev), [second.result.rev]);
+  await assert.rejects(client.filesDownload({ path: `rev:${first.result.rev}` }), (err) => {
+    assert.equal(err.status, 409);
+    assert.equal(err.error.error['.tag'], 'path');
+    assert.equal(err.error.error.path['.tag'], 'not_found');
+    return true;
+  });
+  await assert.rejects(client.filesRestore({ path: '/kept.txt', rev: first.result.rev }),
+    (err) => err.status === 409 && err.error.error['.tag'] === 'invalid_revision');
+  const restored = await client.filesRestore({ path: '/copy.txt', rev: second.result.rev });
+  assert.equal(restored.result.size, 3);
 });
 
 test('sharing: no link until one is created', async () => {

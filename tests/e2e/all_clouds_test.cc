@@ -124,11 +124,11 @@ struct Expectation {
 // (/file/d/{id}/view) | native: fetch (PDF export link);  | needs the token)        | | | | link,
 // /feeds/...)   |                      | txt, docx: 412 (Drive renders no  | | | |             | |
 // | PDF of a binary file)             |                         |                       | | dropbox
-// | fetch: temporary    | fetch: web preview   | pdf file: fetch (temporary link); | txt: 412 (no
-// thumbnail  | 412 (Dropbox has no   | |             | link (/_content)    | page (/preview/...)  |
-// docx: streamed (get_preview,      | for the type); pdf,     | editor link)          | | | | |
-// requiresToken); txt: 412 (office  | docx: streamed          |                       | | | | |
-// formats only)                     | (get_thumbnail_v2)      |                       | | box |
+// | fetch: temporary    | fetch: web preview   | pdf file: fetch (temporary link); | 412 (images
+// only)  | 412 (Dropbox has no   | |             | link (/_content)    | page (/preview/...)  |
+// docx: streamed (get_preview,      | (get_thumbnail_v2       | editor link)          | | | | |
+// requiresToken); txt: 412 (no PDF  | converts images only)   |                       | | | | |
+// preview of .txt)                  |                         |                       | | box |
 // fetch: /_dl/box     | fetch: expiring_embed| pdf file: fetch (/_dl/box); txt,  | streamed
 // (thumbnail.jpg,| fetch: web app page   | |             |                     | _link (/_dl/box)
 // | docx: streamed (pdf representation| requiresToken)          | /{id}                 | | | | | ,
@@ -165,9 +165,8 @@ Expectation Expect(const std::string& provider, FileKind file, const std::string
       if (file == FileKind::kDocx) return {O::kStreamed, ""};
       return {O::kRefused, ""};
     }
-    if (kind == "thumbnail") {
-      return file == FileKind::kText ? Expectation{O::kRefused, ""} : Expectation{O::kStreamed, ""};
-    }
+    // get_thumbnail_v2 converts images only (jpg, png, ...): none here.
+    if (kind == "thumbnail") return {O::kRefused, ""};
     if (kind == "edit") return {O::kRefused, ""};
   }
   if (provider == "box") {

@@ -120,6 +120,14 @@ TEST(ProviderClientTest, AccountEndpointPerDialect) {
     EXPECT_EQ(id->display_name, c.name);
     EXPECT_EQ(http.requests.back().method, c.method);
     EXPECT_EQ(http.requests.back().url, c.url);
+    if (c.kind == "dropbox") {
+      // An RPC route: a JSON body typed as JSON, never libcurl's default
+      // form type for an empty POST (Dropbox answers that with a 400).
+      EXPECT_EQ(http.requests.back().body, "null");
+      EXPECT_THAT(http.requests.back().headers,
+                  ::testing::Contains(std::make_pair(std::string("Content-Type"),
+                                                     std::string("application/json"))));
+    }
   }
   FakeHttpClient http;
   ProviderClient client(http, {});
@@ -142,6 +150,10 @@ TEST(ProviderClientTest, RevokePerDialect) {
   EXPECT_THAT(
       http.requests.back().headers,
       ::testing::Contains(std::make_pair(std::string("Authorization"), std::string("Bearer AT"))));
+  EXPECT_THAT(http.requests.back().headers,
+              ::testing::Contains(
+                  std::make_pair(std::string("Content-Type"), std::string("application/json"))));
+  EXPECT_EQ(http.requests.back().body, "null");
   http.Answer(200, "");
   EXPECT_TRUE(client.Revoke(Config("box"), "AT", "RT"));
   EXPECT_THAT(http.requests.back().body, HasSubstr("client_secret=client-secret-xyz"));

@@ -359,11 +359,9 @@ TEST_P(EmulatorProvidersTest, ContentLinksAndErrors) {
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(bytes.substr(0, 5), "%PDF-");
     EXPECT_EQ(mime, "application/pdf");
-    if (GetParam() == "dropbox") {
+    if (GetParam() == "dropbox") {  // get_thumbnail_v2 converts images only
       s = Content(Ref(ids["/report.docx"]), v1::CONTENT_FORMAT_THUMBNAIL, &bytes, &mime);
-      ASSERT_TRUE(s.ok()) << s.error_message();
-      EXPECT_EQ(mime, "image/jpeg");
-      EXPECT_FALSE(bytes.empty());
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
     }
     s = Link(Ref(ids["/report.docx"]), v1::LINK_KIND_PDF, &link);
     ASSERT_TRUE(s.ok()) << s.error_message();
@@ -850,6 +848,75 @@ TEST_P(EmulatorProvidersTest, NativeGoogleDocuments) {
   s = providers_->stub().PinRevision(ctx.get(), pr, &pinned);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_FALSE(pinned.blob().revision().empty());
+}
+
+TEST_P(EmulatorProvidersTest, DropboxAnswersWhereDropboxRefuses) {
+  if (GetParam() != "dropbox") GTEST_SKIP() << "Dropbox's thumbnail, preview and rev rules";
+  auto ids = Seed({{{"path", "/photo.png"}, {"content", "png"}},
+                   {{"path", "/report.docx"}, {"content", "words"}},
+                   {{"path", "/sheet.xlsx"}, {"content", "a,b"}},
+                   {{"path", "/notes.txt"}, {"content", "text"}},
+                   {{"path", "/paper.pdf"}, {"content", "%PDF-1.4 paper"}},
+                   {{"path", "/Résumé #1?.docx"}, {"content", "cv"}},
+                   {{"path", "/kept.txt"}, {"revisions", {"old bytes", "new bytes"}}}});
+  // Thumbnails: images only, as get_thumbnail_v2 converts.
+  for (const auto& [path, has] : std::map<std::string, bool>{
+           {"/photo.png", true}, {"/report.docx", false}, {"/paper.pdf", false}}) {
+    v1::CloudFile file;
+    grpc::Status s = GetFile(Ref(ids[path]), &file);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(file.has_thumbnail(), has) << path;
+    std::string bytes, mime;
+    s = Content(Ref(ids[path]), v1::CONTENT_FORMAT_THUMBNAIL, &bytes, &mime);
+    if (has) {
+      ASSERT_TRUE(s.ok()) << path << ": " << s.error_message();
+      EXPECT_EQ(mime, "image/jpeg");
+    } else {
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << path;
+    }
+  }
+  // PDF: get_preview's PDF types, a .pdf itself; HTML types and others refused.
+  std::string bytes, mime;
+  for (const char* path : {"/report.docx", "/paper.pdf"}) {
+    grpc::Status s = Content(Ref(ids[path]), v1::CONTENT_FORMAT_PDF, &bytes, &mime);
+    ASSERT_TRUE(s.ok()) << path << ": " << s.error_message();
+    EXPECT_EQ(bytes.substr(0, 5), "%PDF-") << path;
+    EXPECT_EQ(mime, "application/pdf");
+  }
+  grpc::Status s = Content(Ref(ids["/sheet.xlsx"]), v1::CONTENT_FORMAT_PDF, &bytes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("as HTML, not PDF"));
+  s = Content(Ref(ids["/notes.txt"]), v1::CONTENT_FORMAT_PDF, &bytes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  // The web preview page of a name with a space, '#', '?' and non-ASCII.
+  v1::Link link;
+  s = Link(Ref(ids["/Résumé #1?.docx"]), v1::LINK_KIND_PREVIEW, &link);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(Follow(link), HasSubstr("Résumé #1?.docx")) << link.url();
+
+  // Revisions last 30 days (Basic): a version pinned to the old rev then
+  // answers NOT_FOUND naming it.
+  v1::ListRevisionsRequest lr;
+  *lr.mutable_blob() = Ref(ids["/kept.txt"]);
+  v1::ListRevisionsResponse revs;
+  auto c1 = providers_->As(user_);
+  s = providers_->stub().ListRevisions(c1.get(), lr, &revs);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(revs.revisions_size(), 2);
+  const v1::BlobRef old = Ref(ids["/kept.txt"], revs.revisions(0).id());
+  ASSERT_TRUE(Content(old, v1::CONTENT_FORMAT_ORIGINAL, &bytes).ok());
+  EXPECT_EQ(bytes, "old bytes");
+  emulator_->Admin(GetParam(), "POST", "/_emulator/clock", {{"advance_seconds", 31 * 24 * 3600}});
+  s = Content(old, v1::CONTENT_FORMAT_ORIGINAL, &bytes);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("revision " + old.revision()));
+  v1::CloudFile file;
+  s = GetFile(old, &file);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+  auto c2 = providers_->As(user_);
+  s = providers_->stub().ListRevisions(c2.get(), lr, &revs);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(revs.revisions_size(), 1);
 }
 
 TEST_P(EmulatorProvidersTest, LcctlBrowsesAndShowsFiles) {

@@ -153,8 +153,11 @@ int EmulatorProcess::AccountStatus(const std::string& provider, const std::strin
   if (provider == "googledrive") {
     req.url = base + "/drive/v3/about?fields=user";
   } else if (provider == "dropbox") {
+    // An RPC route: a JSON body (an empty POST would be typed as a form).
     req.method = "POST";
     req.url = base + "/2/users/get_current_account";
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = "null";
   } else if (provider == "box") {
     req.url = base + "/2.0/users/me";
   } else {

@@ -4,32 +4,31 @@
 #include <memory>
 
 #include "download_link.h"
+#include "dropbox_rules.h"
 #include "provider_server.h"
 #include "util.h"
 
 namespace lc::emulator {
 namespace {
 
+using dropbox::HeaderSafe;
+using dropbox::HeaderSafeJson;
+using dropbox::PathKind;
+using dropbox::PathMatches;
+using dropbox::PathPattern;
+using dropbox::PreviewOf;
+using dropbox::RevMatches;
+using dropbox::Tag;
+using dropbox::ThumbnailExtension;
+using dropbox::ThumbnailFormat;
+using dropbox::ThumbnailMode;
+using dropbox::ThumbnailSize;
 using httplib::Request;
 using httplib::Response;
 using nlohmann::json;
 
-// Dropbox-API-Result must be ASCII: escape everything else as \uXXXX.
-std::string HeaderSafeJson(const json& j) { return j.dump(-1, ' ', true); }
-
-bool PreviewAsPdf(const std::string& name) {
-  static const std::set<std::string> kPdf = {"ai",      "doc",  "docm", "docx", "eps",  "gdoc",
-                                             "gslides", "odp",  "odt",  "pps",  "ppsm", "ppsx",
-                                             "ppt",     "pptm", "pptx", "rtf",  "pdf"};
-  auto dot = name.rfind('.');
-  return dot != std::string::npos && kPdf.count(ToLower(name.substr(dot + 1)));
-}
-
-bool PreviewAsHtml(const std::string& name) {
-  static const std::set<std::string> kHtml = {"csv", "ods", "xls", "xlsm", "gsheet", "xlsx"};
-  auto dot = name.rfind('.');
-  return dot != std::string::npos && kHtml.count(ToLower(name.substr(dot + 1)));
-}
+constexpr char kCorsHack[] = "text/plain; charset=dropbox-cors-hack";
+constexpr char kArgHeader[] = "HTTP header \"Dropbox-API-Arg\"";
 
 struct Cursor {
   std::string user_id;
@@ -100,6 +99,7 @@ class Dropbox {
              [this](const Request& req, Response& res) { Token(req, res); });
     Rpc("auth/token/revoke", [this](const Request& req, Response& res, const User&, const json&) {
       std::string header = req.get_header_value("Authorization");
+      if (header.empty()) header = req.get_param_value("authorization");
       s_.oauth().Revoke(header.substr(std::min<size_t>(7, header.size())));
       SendJson(res, 200, nullptr);
     });
@@ -123,6 +123,9 @@ class Dropbox {
         });
     Rpc("files/list_revisions", [this](const Request&, Response& res, const User& u,
                                        const json& arg) { ListRevisions(res, u, arg); });
+    Rpc("files/restore", [this](const Request&, Response& res, const User& u, const json& arg) {
+      Restore(res, u, arg);
+    });
     Rpc("files/create_folder_v2", [this](const Request&, Response& res, const User& u,
                                          const json& arg) { CreateFolder(res, u, arg); });
     Rpc("files/delete_v2", [this](const Request&, Response& res, const User& u, const json& arg) {
@@ -139,30 +142,41 @@ class Dropbox {
         });
     Rpc("sharing/list_shared_links", [this](const Request&, Response& res, const User& u,
                                             const json& arg) { ListSharedLinks(res, u, arg); });
-    Content("files/upload", [this](const Request& req, Response& res, const User& u,
-                                   const json& arg) { Upload(req, res, u, arg); });
-    Content("files/download", [this](const Request& req, Response& res, const User& u,
-                                     const json& arg) { Download(req, res, u, arg); });
-    Content("files/get_thumbnail_v2", [this](const Request&, Response& res, const User& u,
-                                             const json& arg) { Thumbnail(res, u, arg, true); });
-    Content("files/get_thumbnail", [this](const Request&, Response& res, const User& u,
-                                          const json& arg) { Thumbnail(res, u, arg, false); });
-    Content("files/get_preview", [this](const Request&, Response& res, const User& u,
-                                        const json& arg) { Preview(res, u, arg); });
-    Content("files/export", [this](const Request&, Response& res, const User& u, const json& arg) {
-      auto item = Resolve(u, arg.value("path", ""));
-      if (!item) return RouteError(res, "path", {{".tag", "path"}, {"path", NotFound()}});
-      RouteError(res, "non_exportable", {{".tag", "non_exportable"}});
-    });
+    Content("files/upload", Style::kUpload,
+            [this](const Request& req, Response& res, const User& u, const json& arg) {
+              Upload(req, res, u, arg);
+            });
+    Content("files/download", Style::kDownload,
+            [this](const Request& req, Response& res, const User& u, const json& arg) {
+              Download(req, res, u, arg);
+            });
+    Content("files/get_thumbnail_v2", Style::kDownload,
+            [this](const Request&, Response& res, const User& u, const json& arg) {
+              Thumbnail(res, u, arg, true);
+            });
+    Content("files/get_thumbnail", Style::kDownload,
+            [this](const Request&, Response& res, const User& u, const json& arg) {
+              Thumbnail(res, u, arg, false);
+            });
+    Content("files/get_preview", Style::kDownload,
+            [this](const Request&, Response& res, const User& u, const json& arg) {
+              Preview(res, u, arg);
+            });
+    Content("files/export", Style::kDownload,
+            [this](const Request&, Response& res, const User& u, const json& arg) {
+              auto item = Resolve(u, arg.value("path", ""));
+              if (!item) {
+                return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+              }
+              RouteError(res, "non_exportable", {{".tag", "non_exportable"}});
+            });
     // notify.dropboxapi.com: no Authorization, the cursor says whose feed.
     s_.Route("POST", "/2/files/list_folder/longpoll", "files/list_folder/longpoll",
              [this](const Request& req, Response& res) { Longpoll(req, res); });
     // The web preview page (www.dropbox.com/preview/<path>) a signed-in
     // browser sees; the emulator has no browser sessions, so it names the path.
-    s_.Route("GET", R"(/preview/(.+))", "web.preview", [](const Request& req, Response& res) {
-      res.set_content(WebAppPage("Dropbox", "/" + std::string(req.matches[1])),
-                      "text/html; charset=utf-8");
-    });
+    s_.Route("GET", R"(/preview/.*)", "web.preview",
+             [this](const Request& req, Response& res) { WebPreview(req, res); });
     s_.Route("GET", R"(/_content/dropbox/([A-Za-z0-9_.\-]+))", "temporary_link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
   }
@@ -182,9 +196,19 @@ class Dropbox {
                     "text/plain; charset=utf-8");
   }
 
-  std::optional<User> Auth(const Request& req, Response& res) {
+  // The bearer token comes in the Authorization header or the authorization
+  // URL parameter (HTTP docs, "Request and response formats"); neither is
+  // bad input (400), a token Dropbox does not know is a 401.
+  std::optional<User> Auth(const Request& req, Response& res, const std::string& route) {
+    std::string header = req.get_header_value("Authorization");
+    if (header.empty()) header = req.get_param_value("authorization");
+    if (header.empty()) {
+      BadInput(res, route,
+               "Must provide HTTP header \"Authorization\" or URL parameter \"authorization\".");
+      return std::nullopt;
+    }
     std::string user_id;
-    AuthResult r = s_.oauth().Authenticate(req.get_header_value("Authorization"), &user_id);
+    AuthResult r = s_.oauth().Authenticate(header, &user_id);
     if (r == AuthResult::kOk) {
       NoteRequestUser(user_id);
       if (auto user = store_.FindUser(user_id)) return user;
@@ -195,43 +219,100 @@ class Dropbox {
     return std::nullopt;
   }
 
-  // RPC routes: JSON argument in the body (or "null").
+  // RPC routes: JSON argument in the body (or "null"), POST only.
   void Rpc(const std::string& route, Handler handler) {
     s_.Route("POST", "/2/" + route, route,
              [this, route, handler](const Request& req, Response& res) {
-               auto user = Auth(req, res);
+               auto user = Auth(req, res, route);
                if (!user) return;
                std::string type = req.get_header_value("Content-Type");
-               if (!req.body.empty() && type.find("application/json") == std::string::npos) {
+               bool json_type = StartsWith(ToLower(type), "application/json") || type == kCorsHack;
+               if ((!req.body.empty() || !type.empty()) && !json_type) {
                  return BadInput(res, route,
                                  "Bad HTTP \"Content-Type\" header: \"" + type +
-                                     "\".  Expecting one of \"application/json\".");
+                                     "\".  Expecting one of \"application/json\", "
+                                     "\"application/json; charset=utf-8\", \"" +
+                                     kCorsHack + "\".");
                }
                json arg = json::parse(req.body.empty() ? "null" : req.body, nullptr, false);
                if (arg.is_discarded()) {
                  return BadInput(res, route, "request body: could not decode input as JSON");
                }
                if (arg.is_null()) arg = json::object();
-               handler(req, res, *user, arg);
+               Guarded(res, route, "request body", [&] { handler(req, res, *user, arg); });
              });
   }
 
-  // Content routes: argument in Dropbox-API-Arg (or ?arg=), bytes in the body.
-  void Content(const std::string& route, Handler handler) {
-    auto wrapped = [this, route, handler](const Request& req, Response& res) {
-      auto user = Auth(req, res);
+  // Content routes: argument in Dropbox-API-Arg (or ?arg=). Upload routes
+  // take the bytes in a POST body typed application/octet-stream; download
+  // routes answer POST and GET with an empty body and no Content-Type.
+  enum class Style { kUpload, kDownload };
+  void Content(const std::string& route, Style style, Handler handler) {
+    auto wrapped = [this, route, style, handler](const Request& req, Response& res) {
+      auto user = Auth(req, res, route);
       if (!user) return;
-      std::string raw = req.get_header_value("Dropbox-API-Arg");
-      if (raw.empty()) raw = req.get_param_value("arg");
-      json arg = json::parse(raw.empty() ? "{}" : raw, nullptr, false);
-      if (arg.is_discarded() || !arg.is_object()) {
+      std::string type = req.get_header_value("Content-Type");
+      if (style == Style::kUpload && type != "application/octet-stream" && type != kCorsHack) {
         return BadInput(res, route,
-                        "HTTP header \"Dropbox-API-Arg\": could not decode input as JSON");
+                        "Bad HTTP \"Content-Type\" header: \"" + type +
+                            "\".  Expecting one of \"application/octet-stream\", \"" + kCorsHack +
+                            "\".");
       }
-      handler(req, res, *user, arg);
+      if (style == Style::kDownload && !type.empty() && type != kCorsHack) {
+        return BadInput(res, route,
+                        "You provided a non-empty HTTP \"Content-Type\" header (\"" + type +
+                            "\").  This API function requires that the header be missing or "
+                            "empty.");
+      }
+      if (style == Style::kDownload && !req.body.empty()) {
+        return BadInput(res, route,
+                        "The request body is supposed to be empty, but it isn't; got \"" +
+                            req.body.substr(0, 32) + "\"");
+      }
+      const std::string where = req.has_header("Dropbox-API-Arg")
+                                    ? "HTTP header \"Dropbox-API-Arg\""
+                                    : "HTTP URL parameter \"arg\"";
+      std::string raw = req.get_header_value("Dropbox-API-Arg");
+      if (!req.has_header("Dropbox-API-Arg")) raw = req.get_param_value("arg");
+      json arg = json::parse(raw.empty() ? "{}" : raw, nullptr, false);
+      if (!HeaderSafe(raw) && req.has_header("Dropbox-API-Arg")) arg = json::value_t::discarded;
+      if (arg.is_discarded() || !arg.is_object()) {
+        return BadInput(res, route, where + ": could not decode input as JSON");
+      }
+      Guarded(res, route, where, [&] { handler(req, res, *user, arg); });
     };
     s_.Route("POST", "/2/" + route, route, wrapped);
-    s_.Route("GET", "/2/" + route, route, wrapped);
+    if (style == Style::kDownload) s_.Route("GET", "/2/" + route, route, wrapped);
+  }
+
+  // A mistyped argument member (a number for a path, ...) is the client's
+  // error: 400, as Dropbox's argument validation answers, never a 500.
+  static void Guarded(Response& res, const std::string& route, const std::string& where,
+                      const std::function<void()>& run) {
+    try {
+      run();
+    } catch (const json::type_error& e) {
+      BadInput(res, route, where + ": " + e.what());
+    }
+  }
+
+  // Checks an integer argument against its files.stone bounds; false (and a
+  // 400 sent) when outside.
+  static bool InRange(Response& res, const std::string& route, const std::string& field,
+                      int64_t value, int64_t min, int64_t max) {
+    if (value >= min && value <= max) return true;
+    BadInput(res, route, "request body: " + field + ": value out of range");
+    return false;
+  }
+
+  // Checks a path argument against its files.stone pattern; false (and a
+  // 400 sent) when it does not match.
+  static bool PathArgOk(Response& res, const std::string& route, const std::string& where,
+                        const std::string& path, PathKind kind) {
+    if (PathMatches(path, kind)) return true;
+    BadInput(res, route,
+             where + ": path: '" + path + "' did not match pattern '" + PathPattern(kind) + "'");
+    return false;
   }
 
   json Account(const User& u) {
@@ -251,7 +332,8 @@ class Dropbox {
         {"locale", "en"},
         {"referral_link", "https://db.tt/emulator"},
         {"is_paired", false},
-        {"account_type", {{".tag", "basic"}}},
+        // users.stone AccountType: basic, pro or business (a team member).
+        {"account_type", {{".tag", u.account_type == "business" ? "business" : "basic"}}},
         {"root_info",
          {{".tag", "user"}, {"root_namespace_id", "3235641"}, {"home_namespace_id", "3235641"}}}};
   }
@@ -279,7 +361,10 @@ class Dropbox {
   }
 
   // Resolves "", "/path", "id:..." and "rev:..." (as the file at that rev).
-  std::optional<Item> Resolve(const User& u, const std::string& path, std::string* rev = nullptr) {
+  // A deleted or trashed entry is not found (Dropbox has no visible trash)
+  // unless `include_deleted`, or when a rev: names one of its revisions.
+  std::optional<Item> Resolve(const User& u, const std::string& path, std::string* rev = nullptr,
+                              bool include_deleted = false) {
     absl::StatusOr<Item> item;
     if (path.empty() || path == "/") {
       item = store_.Get(u.id, u.root_id);
@@ -291,7 +376,9 @@ class Dropbox {
         item = store_.GetByPath(u.id, store_.PathOf(*item) + rest);
       }
     } else if (StartsWith(path, "rev:")) {
+      // A revision past the retention period is gone, as if it never was.
       item = store_.GetByRevision(u.id, path.substr(4));
+      if (item.ok() && !store_.RevisionLive(*item, path.substr(4))) return std::nullopt;
       if (item.ok() && rev) *rev = path.substr(4);
     } else if (path[0] == '/') {
       item = store_.GetByPath(u.id, path);
@@ -299,6 +386,9 @@ class Dropbox {
       return std::nullopt;
     }
     if (!item.ok()) return std::nullopt;
+    if ((item->deleted || item->trashed) && !include_deleted && !StartsWith(path, "rev:")) {
+      return std::nullopt;
+    }
     return *item;
   }
 
@@ -334,17 +424,15 @@ class Dropbox {
   void GetMetadata(Response& res, const User& u, const json& arg) {
     std::string path = arg.value("path", "");
     if (path.empty()) {
-      return RouteError(res, "path/unsupported_content",
-                        {{".tag", "path"}, {"path", {{".tag", "unsupported_content"}}}});
+      return BadInput(res, "files/get_metadata",
+                      "request body: path: The root folder is unsupported.");
     }
-    auto item = Resolve(u, path);
+    if (!PathArgOk(res, "files/get_metadata", "request body", path, PathKind::kRead)) return;
+    std::string rev;
+    auto item = Resolve(u, path, &rev, arg.value("include_deleted", false));
     if (!item) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
-    // Dropbox has no visible trash: a deleted entry is not found, or with
-    // include_deleted its DeletedMetadata (a pinned rev: stays readable).
-    if ((item->trashed || item->deleted) && !StartsWith(path, "rev:")) {
-      if (!arg.value("include_deleted", false)) {
-        return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
-      }
+    // With include_deleted, a deleted entry is its DeletedMetadata.
+    if ((item->trashed || item->deleted) && rev.empty()) {
       const std::string p = store_.PathOf(*item);
       return SendJson(res, 200,
                       {{".tag", "deleted"},
@@ -352,7 +440,9 @@ class Dropbox {
                        {"path_lower", ToLower(p)},
                        {"path_display", p}});
     }
-    SendJson(res, 200, Metadata(*item));
+    const Revision* r = PickRevision(*item, rev);
+    if (!r) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+    SendJson(res, 200, Metadata(*item, r));
   }
 
   void ListFolder(Response& res, const User& u, const json& arg) {
@@ -373,9 +463,7 @@ class Dropbox {
     c.seq = store_.LatestSeq();
     c.listing = true;
     int64_t limit = arg.value("limit", 2000);
-    if (limit < 1 || limit > 2000) {
-      return BadInput(res, "files/list_folder", "request body: limit: value out of range");
-    }
+    if (!InRange(res, "files/list_folder", "limit", limit, 1, 2000)) return;
     c.limit = static_cast<size_t>(limit);
     ListPage(res, u, c);
   }
@@ -452,11 +540,41 @@ class Dropbox {
     c.recursive = arg.value("recursive", false);
     c.include_deleted = arg.value("include_deleted", false);
     c.seq = store_.LatestSeq();
-    c.limit = std::clamp<int64_t>(arg.value("limit", 2000), 1, 2000);
+    int64_t limit = arg.value("limit", 2000);
+    if (!InRange(res, "files/list_folder/get_latest_cursor", "limit", limit, 1, 2000)) return;
+    c.limit = static_cast<size_t>(limit);
     SendJson(res, 200, {{"cursor", c.Encode()}});
   }
 
+  // www.dropbox.com/preview/<path>: the path is percent-encoded in the URL.
+  // The server sees the request target as sent: a raw space or non-ASCII
+  // byte is not a valid request target (400), and a raw '#' or '?' ends the
+  // path, so the page names another path, which is not found (404).
+  void WebPreview(const Request& req, Response& res) {
+    const std::string raw = req.target.substr(0, req.target.find('?'));
+    for (unsigned char c : raw) {
+      if (c <= 0x20 || c >= 0x7F) {
+        res.status = 400;
+        return res.set_content("Bad Request", "text/plain; charset=utf-8");
+      }
+    }
+    const std::string path = PercentDecode(raw.substr(std::string("/preview").size()));
+    for (const User& u : store_.Users()) {
+      auto item = Resolve(u, path);
+      if (item && !item->parent_id.empty()) {
+        return res.set_content(WebAppPage("Dropbox", store_.PathOf(*item)),
+                               "text/html; charset=utf-8");
+      }
+    }
+    res.status = 404;
+    res.set_content(WebAppPage("Dropbox", "Not found"), "text/html; charset=utf-8");
+  }
+
   void Longpoll(const Request& req, Response& res) {
+    Guarded(res, "files/list_folder/longpoll", "request body", [&] { LongpollGuarded(req, res); });
+  }
+
+  void LongpollGuarded(const Request& req, Response& res) {
     json arg = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
     if (arg.is_discarded() || !arg.is_object()) {
       return BadInput(res, "files/list_folder/longpoll", "could not decode input as JSON");
@@ -466,7 +584,8 @@ class Dropbox {
       return BadInput(res, "files/list_folder/longpoll",
                       "Invalid \"cursor\" parameter: the cursor could not be parsed");
     }
-    int64_t timeout = std::clamp<int64_t>(arg.value("timeout", 30), 30, 480);
+    int64_t timeout = arg.value("timeout", 30);
+    if (!InRange(res, "files/list_folder/longpoll", "timeout", timeout, 30, 480)) return;
     if (c->seq < store_.OldestValidSeq()) {
       return RouteError(res, "reset", {{".tag", "reset"}});
     }
@@ -474,21 +593,70 @@ class Dropbox {
     SendJson(res, 200, {{"changes", changes}});
   }
 
+  // list_revisions: the revisions the retention policy keeps, newest first,
+  // up to `limit` (1..100). A deleted file still lists its revisions, with
+  // is_deleted.
   void ListRevisions(Response& res, const User& u, const json& arg) {
-    auto item = Resolve(u, arg.value("path", ""));
-    if (!item || item->folder) {
-      return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+    const std::string route = "files/list_revisions";
+    const std::string path = arg.value("path", "");
+    if (!PathArgOk(res, route, "request body", path, PathKind::kPathOrId)) return;
+    int64_t limit = arg.value("limit", 10);
+    if (!InRange(res, route, "limit", limit, 1, 100)) return;
+    auto item = Resolve(u, path, nullptr, /*include_deleted=*/StartsWith(path, "id:"));
+    if (!item) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+    if (item->folder) {
+      return RouteError(res, "path/not_file", {{".tag", "path"}, {"path", {{".tag", "not_file"}}}});
     }
-    size_t limit = std::clamp<int64_t>(arg.value("limit", 10), 1, 100);
+    const std::vector<Revision> revisions = store_.LiveRevisions(*item);
     json entries = json::array();
-    for (auto it = item->revisions.rbegin(); it != item->revisions.rend() && entries.size() < limit;
-         ++it) {
+    for (auto it = revisions.rbegin();
+         it != revisions.rend() && entries.size() < static_cast<size_t>(limit); ++it) {
       entries.push_back(Metadata(*item, &*it));
     }
-    SendJson(res, 200,
-             {{"is_deleted", false},
-              {"entries", entries},
-              {"has_more", item->revisions.size() > limit}});
+    json out = {{"is_deleted", item->deleted || item->trashed},
+                {"entries", entries},
+                {"has_more", revisions.size() > static_cast<size_t>(limit)}};
+    if (item->deleted || item->trashed) out["server_deleted"] = Rfc3339Seconds(item->modified_ms);
+    SendJson(res, 200, out);
+  }
+
+  // restore (RestoreError): the bytes of a revision the retention policy
+  // still keeps become a new revision at `path`; any other rev is
+  // invalid_revision.
+  void Restore(Response& res, const User& u, const json& arg) {
+    const std::string route = "files/restore";
+    const std::string path = arg.value("path", "");
+    const std::string rev = arg.value("rev", "");
+    if (path.empty() || path[0] != '/') {
+      return BadInput(
+          res, route,
+          "request body: path: '" + path +
+              "' did not match pattern '(/(.|[\\r\\n])*)|(ns:[0-9]+(/(.|[\\r\\n])*)?)'");
+    }
+    if (!RevMatches(rev)) {
+      return BadInput(res, route,
+                      "request body: rev: '" + rev + "' did not match pattern '[0-9a-f]+'");
+    }
+    auto source = Resolve(u, "rev:" + rev);
+    const Revision* r = source ? PickRevision(*source, rev) : nullptr;
+    if (!r) return RouteError(res, "invalid_revision", {{".tag", "invalid_revision"}});
+    const std::string content = r->content;
+    auto existing = Resolve(u, path);
+    if (existing && existing->folder) {
+      return RouteError(
+          res, "path_write/conflict/folder",
+          {{".tag", "path_write"},
+           {"path_write", {{".tag", "conflict"}, {"conflict", {{".tag", "folder"}}}}}});
+    }
+    absl::StatusOr<Item> restored = existing ? store_.UpdateContent(u.id, existing->id, content)
+                                             : store_.PutAtPath(u.id, path, content, "", false);
+    if (!restored.ok()) {
+      return RouteError(
+          res, "path_write/conflict/file_ancestor",
+          {{".tag", "path_write"},
+           {"path_write", {{".tag", "conflict"}, {"conflict", {{".tag", "file_ancestor"}}}}}});
+    }
+    SendJson(res, 200, Metadata(*restored));
   }
 
   void CreateFolder(Response& res, const User& u, const json& arg) {
@@ -617,9 +785,11 @@ class Dropbox {
     res.set_content(body, type);
   }
 
-  // The head, or the revision a "rev:" path names; null when it names none.
-  static const Revision* PickRevision(const Item& item, const std::string& rev) {
+  // The head, or the revision a "rev:" path names; null when it names none
+  // or the user's retention policy has let it go.
+  const Revision* PickRevision(const Item& item, const std::string& rev) const {
     if (rev.empty()) return item.head();
+    if (!store_.RevisionLive(item, rev)) return nullptr;
     for (const auto& candidate : item.revisions) {
       if (candidate.id == rev) return &candidate;
     }
@@ -627,8 +797,10 @@ class Dropbox {
   }
 
   void Download(const Request& req, Response& res, const User& u, const json& arg) {
+    const std::string path = arg.value("path", "");
+    if (!PathArgOk(res, "files/download", kArgHeader, path, PathKind::kRead)) return;
     std::string rev = arg.value("rev", "");
-    auto item = Resolve(u, arg.value("path", ""), &rev);
+    auto item = Resolve(u, path, &rev);
     if (!item) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
     if (item->folder) {
       return RouteError(res, "path/not_file", {{".tag", "path"}, {"path", {{".tag", "not_file"}}}});
@@ -639,28 +811,65 @@ class Dropbox {
     SendBytes(req, res, r->content, "application/octet-stream");
   }
 
+  // get_thumbnail (ThumbnailError) and get_thumbnail:2 (ThumbnailV2Error):
+  // both unions carry path, unsupported_extension and unsupported_image.
   void Thumbnail(Response& res, const User& u, const json& arg, bool v2) {
-    std::string path = arg.value("path", "");
-    if (v2 && arg.contains("resource")) path = arg["resource"].value("path", "");
-    auto item = Resolve(u, path);
-    if (!item) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
-    if (item->folder) {
+    const std::string route = v2 ? "files/get_thumbnail_v2" : "files/get_thumbnail";
+    const std::string format = Tag(arg, "format", "jpeg");
+    const std::string size = Tag(arg, "size", "w64h64");
+    const std::string mode = Tag(arg, "mode", "strict");
+    auto known = [&](const char* field, const std::string& value,
+                     bool (*valid)(const std::string&)) {
+      if (valid(value)) return true;
+      BadInput(res, route,
+               std::string(kArgHeader) + ": " + field + ": unknown tag '" + value + "'");
+      return false;
+    };
+    if (!known("format", format, ThumbnailFormat) || !known("size", size, ThumbnailSize) ||
+        !known("mode", mode, ThumbnailMode)) {
+      return;
+    }
+    std::string path;
+    if (v2) {
+      const std::string resource = Tag(arg, "resource", "");
+      if (resource == "link") {
+        // Shared-link resources are not emulated: no link is known.
+        return RouteError(res, "not_found", {{".tag", "not_found"}});
+      }
+      if (resource != "path" || !arg["resource"].contains("path")) {
+        return BadInput(res, route, std::string(kArgHeader) + ": resource: missing or invalid");
+      }
+      path = arg["resource"]["path"];
+    } else {
+      path = arg.value("path", "");
+    }
+    if (!PathArgOk(res, route, kArgHeader, path, PathKind::kRead)) return;
+    std::string rev;
+    auto item = Resolve(u, path, &rev);
+    const Revision* r = item ? PickRevision(*item, rev) : nullptr;
+    if (!item || (!item->folder && !r)) {
+      return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
+    }
+    if (item->folder || !ThumbnailExtension(item->name)) {
       return RouteError(res, "unsupported_extension", {{".tag", "unsupported_extension"}});
     }
-    std::string format = "jpeg";
-    if (arg.contains("format") && arg["format"].is_object()) {
-      format = arg["format"].value(".tag", "jpeg");
+    if (r->content.size() > dropbox::kThumbnailMaxBytes) {
+      return RouteError(res, "unsupported_image", {{".tag", "unsupported_image"}});
     }
-    json result = v2 ? json{{"file_metadata", Metadata(*item)}} : Metadata(*item);
+    json result = v2 ? json{{"file_metadata", Metadata(*item, r)}} : Metadata(*item, r);
     if (format == "png") {
       return SendContent(res, result, ThumbnailPng(), "image/png");
     }
     SendContent(res, result, ThumbnailJpeg(), "image/jpeg");
   }
 
+  // get_preview (PreviewError): PDF or HTML by extension, else
+  // unsupported_extension.
   void Preview(Response& res, const User& u, const json& arg) {
+    const std::string path = arg.value("path", "");
+    if (!PathArgOk(res, "files/get_preview", kArgHeader, path, PathKind::kRead)) return;
     std::string rev = arg.value("rev", "");
-    auto item = Resolve(u, arg.value("path", ""), &rev);
+    auto item = Resolve(u, path, &rev);
     if (!item) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
     if (item->folder) {
       return RouteError(res, "unsupported_content", {{".tag", "unsupported_content"}});
@@ -668,19 +877,23 @@ class Dropbox {
     const Revision* r = PickRevision(*item, rev);
     if (!r) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
     const std::string& text = r->content;
-    if (PreviewAsPdf(item->name)) {
-      return SendContent(res, Metadata(*item), MakePdf(item->name, text), "application/pdf");
+    const dropbox::Preview preview = PreviewOf(item->name);
+    if (preview == dropbox::Preview::kPdf) {
+      return SendContent(res, Metadata(*item, r), MakePdf(item->name, text), "application/pdf");
     }
-    if (PreviewAsHtml(item->name)) {
-      return SendContent(res, Metadata(*item), "<html><body><pre>" + text + "</pre></body></html>",
+    if (preview == dropbox::Preview::kHtml) {
+      return SendContent(res, Metadata(*item, r),
+                         "<html><body><pre>" + HtmlEscape(text) + "</pre></body></html>",
                          "text/html; charset=utf-8");
     }
     RouteError(res, "unsupported_extension", {{".tag", "unsupported_extension"}});
   }
 
   void TemporaryLink(const Request& req, Response& res, const User& u, const json& arg) {
-    std::string rev = arg.value("rev", "");
-    auto item = Resolve(u, arg.value("path", ""), &rev);
+    const std::string path = arg.value("path", "");
+    if (!PathArgOk(res, "files/get_temporary_link", "request body", path, PathKind::kRead)) return;
+    std::string rev;
+    auto item = Resolve(u, path, &rev);
     if (!item) return RouteError(res, "path/not_found", {{".tag", "path"}, {"path", NotFound()}});
     if (item->folder) {
       return RouteError(res, "path/not_file", {{".tag", "path"}, {"path", {{".tag", "not_file"}}}});
@@ -706,10 +919,13 @@ class Dropbox {
       res.status = 404;
       return;
     }
-    for (const auto& r : item->revisions) {
-      if (r.id == link->revision_id) return SendBytes(req, res, r.content, item->mime_type);
+    // A link to an older revision stops working once that revision is gone.
+    const Revision* r = PickRevision(*item, link->revision_id);
+    if (!r) {
+      res.status = 404;
+      return;
     }
-    res.status = 404;
+    SendBytes(req, res, r->content, item->mime_type);
   }
 
   json SharedLink(const Item& item) {
