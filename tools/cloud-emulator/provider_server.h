@@ -95,11 +95,17 @@ void SendBytes(const httplib::Request& req, httplib::Response& res, const std::s
 // client credentials mapped to client_id/client_secret.
 std::map<std::string, std::string> OAuthParams(const httplib::Request& req);
 // Authorize endpoint: auto-approves and redirects with code and state.
-// `offline` says whether the client asked for a refresh token.
+// `offline` says whether the client asked for a refresh token. Once clients
+// are registered (POST /_emulator/clients) an unknown client or a redirect
+// URI that is not registered gets the dialect's error page, never a
+// redirect; Microsoft tenants (req.matches[1]) sign in only their accounts.
 void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httplib::Response& res,
                      bool offline);
-// Token endpoint grants (authorization_code, refresh_token).
+// Token endpoint grants (authorization_code, refresh_token). `tenant` is
+// Microsoft's authority segment (for the wording of refusals).
 bool GrantTokens(ProviderServer& server, const std::map<std::string, std::string>& params,
-                 TokenGrant* grant, OAuthError* error);
+                 TokenGrant* grant, OAuthError* error, const std::string& tenant = "");
+// Writes a token endpoint error in the provider's dialect (status, body).
+void SendTokenError(ProviderServer& server, httplib::Response& res, const OAuthError& error);
 
 }  // namespace lc::emulator
