@@ -22,7 +22,6 @@ using ::testing::HasSubstr;
 using json = nlohmann::json;
 
 constexpr char kUser[] = "alice@example.com";  // the emulator's default user
-constexpr char kGateway[] = "https://gw.example.test";
 
 class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -52,7 +51,7 @@ class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
     const std::string& p = GetParam();
     v1::StartAuthorizationRequest start;
     start.set_provider(p);
-    start.set_redirect_uri(std::string(kGateway) + "/oauth2/" + p + "/callback");
+    start.set_redirect_uri(EmulatorRedirectUri(p));
     start.set_return_to("/accounts");
     start.set_login_hint(kUser);
     v1::StartAuthorizationResponse started;

@@ -70,10 +70,15 @@ class OAuthHarness {
 
 class EmulatorProcess;  // testing/emulator_process.h
 
+// The redirect URI the emulator suites' flows use for `provider` (a gateway
+// that is never called: the tests carry the code to the service).
+std::string EmulatorRedirectUri(const std::string& provider);
+
 // Admin: points `provider` at the cloud emulator (as ./scripts/up does:
-// client "lc-{provider}" with its emulator secret, the emulator's OAuth
-// endpoints, its API as the base URL) and enables it.
-grpc::Status ConfigureEmulatorProvider(OAuthHarness& oauth, const EmulatorProcess& emulator,
+// client "lc-{provider}" with its emulator secret, registered at the
+// emulator with EmulatorRedirectUri, the emulator's OAuth endpoints, its API
+// as the base URL) and enables it.
+grpc::Status ConfigureEmulatorProvider(OAuthHarness& oauth, EmulatorProcess& emulator,
                                        const std::string& provider);
 
 // Connects the emulator's `account` of `provider` for `user`: starts the code

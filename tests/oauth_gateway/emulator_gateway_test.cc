@@ -56,10 +56,13 @@ class EmulatorGatewayTest : public ::testing::Test {
   }
   void SetUp() override { LC_REQUIRE_POSTGRES(); }
 
-  // Admin: the provider's endpoints on the emulator, as ./scripts/up does.
+  // Admin: the provider's endpoints on the emulator, and the client
+  // registered there with the gateway's callback, as ./scripts/up does.
   void Configure(const std::string& p) {
     const EmulatorEndpoints e = EmulatorEndpointsOf(p);
     const std::string base = emulator_->Base(p);
+    emulator_->RegisterClient(p, ClientIdOf(p), "emulator-client-secret-" + p,
+                              {gateway_->origin() + "/oauth2/" + p + "/callback"});
     ASSERT_NO_FATAL_FAILURE(
         ConfigureProvider(*harness_, p, ClientIdOf(p), "emulator-client-secret-" + p, base + e.auth,
                           base + e.token, e.revoke.empty() ? "" : base + e.revoke, base));

@@ -131,7 +131,9 @@ bool OAuthServer::ExchangeCode(const std::string& code, const TokenRequest& r, T
   if (strict) {
     // The client is authenticated before the code is looked at (a refused
     // client does not use the code up).
-    const bool pkce = it != codes_.end() && !it->second.challenge.empty();
+    // An unknown code is the grant's fault, not the client's: without a
+    // secret it is judged as a PKCE one (invalid_grant follows).
+    const bool pkce = it == codes_.end() || !it->second.challenge.empty();
     if (!AuthenticateClientLocked(r, pkce, error)) return false;
   }
   if (it == codes_.end() || it->second.expires_ms < clock_.NowMs()) {
@@ -191,7 +193,7 @@ bool OAuthServer::Refresh(const std::string& refresh_token, const TokenRequest& 
   std::lock_guard<std::mutex> lock(mu_);
   auto it = refresh_.find(refresh_token);
   if (!clients_.empty()) {
-    const bool pkce = it != refresh_.end() && it->second.pkce;
+    const bool pkce = it == refresh_.end() || it->second.pkce;
     if (!AuthenticateClientLocked(r, pkce, error)) return false;
   }
   if (it == refresh_.end() || it->second.used) {
