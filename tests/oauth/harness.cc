@@ -60,6 +60,17 @@ std::unique_ptr<grpc::ClientContext> OAuthHarness::As(const std::string& user,
   return ctx;
 }
 
+grpc::Status SetClientSecret(OAuthHarness& oauth, const std::string& provider,
+                             const std::string& secret) {
+  v1::UpdateServiceProviderRequest req;
+  req.mutable_provider()->set_name(provider);
+  req.set_client_secret(secret);
+  req.mutable_update_mask()->add_paths("client_secret");
+  v1::ServiceProvider out;
+  auto ctx = oauth.AsAdmin();
+  return oauth.stub().UpdateServiceProvider(ctx.get(), req, &out);
+}
+
 std::string EmulatorRedirectUri(const std::string& provider) {
   return "https://gw.example.test/oauth2/" + provider + "/callback";
 }

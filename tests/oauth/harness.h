@@ -68,6 +68,11 @@ class OAuthHarness {
   std::unique_ptr<v1::OAuthService::Stub> stub_;
 };
 
+// Admin: replaces `provider`'s client secret (as an administrator who
+// pastes the wrong one would).
+grpc::Status SetClientSecret(OAuthHarness& oauth, const std::string& provider,
+                             const std::string& secret);
+
 class EmulatorProcess;  // testing/emulator_process.h
 
 // The redirect URI the emulator suites' flows use for `provider` (a gateway
