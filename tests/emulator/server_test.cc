@@ -202,5 +202,25 @@ TEST_F(ServerTest, ConcurrentClientsAndOutsideChanges) {
   EXPECT_EQ(json::parse(revisions->body)["revisions"].size(), 1u + kRequests / 50);
 }
 
+TEST_F(ServerTest, AdminUsersSetAccountTypeAndRetentionAndRefuseBadValues) {
+  json created = AdminPost(
+      "users",
+      {{"email", "carol@example.com"}, {"account_type", "business"}, {"version_history_days", 7}});
+  EXPECT_EQ(created["users"][0]["account_type"], "business");
+  EXPECT_EQ(created["users"][0]["version_history_days"], 7);
+  json updated = AdminPost("users", {{"email", "carol@example.com"}, {"paid", false}});
+  EXPECT_EQ(updated["users"][0]["paid"], false);
+  EXPECT_EQ(updated["users"][0]["version_history_days"], 7) << "unset fields keep their value";
+  for (const json& bad : {json{{"email", "carol@example.com"}, {"account_type", "team"}},
+                          json{{"email", "carol@example.com"}, {"max_versions", "ten"}},
+                          json{{"email", "dave@example.com"}, {"paid", 1}}}) {
+    auto res = Client().Post("/_emulator/users", bad.dump(), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << bad.dump() << " -> " << res->body;
+  }
+  EXPECT_FALSE(server_->store().FindUser("dave@example.com").has_value())
+      << "a refused user is not created";
+}
+
 }  // namespace
 }  // namespace lc::emulator

@@ -246,5 +246,95 @@ TEST(StoreScaleTest, HoldsOneHundredThousandFiles) {
   EXPECT_EQ(page->entries.size(), 10u);
 }
 
+// Retention (issue #13): revisions other than the head expire by age, by
+// count, or (Box free accounts) not kept at all; the head and keepForever
+// revisions always stay.
+std::vector<std::string> LiveIds(const Store& store, const Item& item) {
+  std::vector<std::string> ids;
+  for (const Revision& r : store.LiveRevisions(item)) ids.push_back(r.id);
+  return ids;
+}
+
+TEST(RetentionTest, DropboxRevisionsExpireThirtyDaysAfterTheyWereReplaced) {
+  Clock clock;
+  Store store(IdStyle::kDropbox, clock);
+  User u = store.AddUser("", "d@example.com", "");
+  EXPECT_EQ(u.retention.history_days, 30);
+  auto v1 = store.PutAtPath(u.id, "/r.txt", "one", "", false);
+  clock.Advance(10LL * 24 * 3600 * 1000);
+  auto v2 = store.PutAtPath(u.id, "/r.txt", "two", "", false);
+  ASSERT_TRUE(v2.ok());
+  const std::string first = v2->revisions[0].id;
+  clock.Advance(29LL * 24 * 3600 * 1000);
+  EXPECT_TRUE(store.RevisionLive(*v2, first)) << "replaced 29 days ago";
+  clock.Advance(2LL * 24 * 3600 * 1000);
+  EXPECT_FALSE(store.RevisionLive(*v2, first)) << "replaced 31 days ago";
+  EXPECT_EQ(LiveIds(store, *v2), std::vector<std::string>{v2->revisions[1].id});
+  ASSERT_TRUE(store.UpdateUser(u.id, {.history_days = 180}).ok());
+  EXPECT_TRUE(store.RevisionLive(*v2, first)) << "a 180-day plan still has it";
+}
+
+TEST(RetentionTest, GraphKeepsTheNewestVersionsUpToTheCap) {
+  Clock clock;
+  Store store(IdStyle::kGraph, clock);
+  User personal = store.AddUser("", "p@example.com", "");
+  User business = store.AddUser("", "b@example.com", "", {.account_type = "business"});
+  EXPECT_EQ(personal.retention.max_versions, 25);
+  EXPECT_EQ(business.account_type, "business");
+  EXPECT_EQ(business.retention.max_versions, 500);
+  ASSERT_TRUE(store.UpdateUser(personal.id, {.max_versions = 3}).ok());
+  absl::StatusOr<Item> item;
+  for (int i = 0; i < 5; ++i)
+    item = store.PutAtPath(personal.id, "/v.docx", std::to_string(i), "", false);
+  ASSERT_TRUE(item.ok());
+  std::vector<std::string> expected = {item->revisions[2].id, item->revisions[3].id,
+                                       item->revisions[4].id};
+  EXPECT_EQ(LiveIds(store, *item), expected);
+}
+
+TEST(RetentionTest, BoxFreeAccountsKeepOnlyTheCurrentVersion) {
+  Clock clock;
+  Store store(IdStyle::kBox, clock);
+  User u = store.AddUser("", "x@example.com", "");
+  EXPECT_TRUE(u.retention.paid);
+  auto item = store.PutAtPath(u.id, "/a.txt", "one", "", false);
+  item = store.PutAtPath(u.id, "/a.txt", "two", "", false);
+  EXPECT_EQ(LiveIds(store, *item).size(), 2u);
+  ASSERT_TRUE(store.UpdateUser("x@example.com", {.paid = false}).ok());
+  EXPECT_EQ(LiveIds(store, *item), std::vector<std::string>{item->head()->id});
+}
+
+TEST(RetentionTest, DriveKeepForeverRevisionsAndNativeDocumentsStay) {
+  Clock clock;
+  Store store(IdStyle::kDrive, clock);
+  User u = store.AddUser("", "g@example.com", "");
+  auto item = store.PutAtPath(u.id, "/b.bin", "one", "", false);
+  ASSERT_TRUE(store.SetKeepForever(u.id, item->id, item->revisions[0].id, true).ok());
+  item = store.PutAtPath(u.id, "/b.bin", "two", "", false);
+  item = store.PutAtPath(u.id, "/b.bin", "three", "", false);
+  auto doc = store.PutAtPath(u.id, "/Doc", "old words", "", true);
+  doc = store.PutAtPath(u.id, "/Doc", "new words", "", true);
+  clock.Advance(31LL * 24 * 3600 * 1000);
+  EXPECT_EQ(LiveIds(store, *item),
+            (std::vector<std::string>{item->revisions[0].id, item->revisions[2].id}))
+      << "the pinned first revision stays, the unpinned second is purged";
+  EXPECT_EQ(LiveIds(store, *doc).size(), 2u);
+}
+
+TEST(RetentionTest, UpdateUserRefusesBadValuesAndUnknownUsers) {
+  Clock clock;
+  Store store(IdStyle::kGraph, clock);
+  User u = store.AddUser("", "p@example.com", "");
+  EXPECT_EQ(store.UpdateUser(u.id, {.account_type = "enterprise"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.UpdateUser(u.id, {.max_versions = -1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.UpdateUser("nobody", {.paid = false}).status().code(),
+            absl::StatusCode::kNotFound);
+  auto business = store.UpdateUser(u.id, {.account_type = "business"});
+  ASSERT_TRUE(business.ok());
+  EXPECT_EQ(business->retention.max_versions, 500) << "the new account type's default";
+}
+
 }  // namespace
 }  // namespace lc::emulator

@@ -219,7 +219,45 @@ std::string ResolveUserId(ProviderServer& server, const json& j) {
 }
 
 json UserJson(const User& u) {
-  return {{"id", u.id}, {"email", u.email}, {"name", u.name}, {"root", u.root_id}};
+  return {{"id", u.id},
+          {"email", u.email},
+          {"name", u.name},
+          {"root", u.root_id},
+          {"account_type", u.account_type},
+          {"version_history_days", u.retention.history_days},
+          {"max_versions", u.retention.max_versions},
+          {"paid", u.retention.paid}};
+}
+
+// The account type and retention fields of a seeded user; wrong types are
+// refused rather than ignored.
+absl::StatusOr<UserOptions> ParseUserOptions(const json& u) {
+  UserOptions o;
+  auto bad = [](const char* field, const char* type) {
+    return absl::InvalidArgumentError(std::string(field) + " must be " + type);
+  };
+  if (u.contains("account_type")) {
+    if (!u["account_type"].is_string()) return bad("account_type", "a string");
+    o.account_type = u["account_type"].get<std::string>();
+    if (*o.account_type != "personal" && *o.account_type != "business") {
+      return absl::InvalidArgumentError("account_type must be \"personal\" or \"business\"");
+    }
+  }
+  if (u.contains("version_history_days")) {
+    if (!u["version_history_days"].is_number_integer()) {
+      return bad("version_history_days", "an integer");
+    }
+    o.history_days = u["version_history_days"].get<int64_t>();
+  }
+  if (u.contains("max_versions")) {
+    if (!u["max_versions"].is_number_integer()) return bad("max_versions", "an integer");
+    o.max_versions = u["max_versions"].get<int>();
+  }
+  if (u.contains("paid")) {
+    if (!u["paid"].is_boolean()) return bad("paid", "a boolean");
+    o.paid = u["paid"].get<bool>();
+  }
+  return o;
 }
 
 void AdminError(httplib::Response& res, int status, const std::string& msg) {
@@ -237,8 +275,17 @@ absl::StatusOr<json> ApplySeed(ProviderServer& server, const json& seed) {
   };
   for (const auto& u : seed.value("users", json::array())) {
     if (!applies(u)) continue;
-    User user = store.AddUser(u.value("id", std::string()), u.value("email", std::string()),
-                              u.value("name", std::string()));
+    absl::StatusOr<UserOptions> options = ParseUserOptions(u);
+    if (!options.ok()) return options.status();
+    const std::string id = u.value("id", std::string());
+    const std::string email = u.value("email", std::string());
+    // An existing user is updated (and a bad value refused) before AddUser
+    // returns it.
+    const std::string& key = id.empty() ? email : id;
+    if (!key.empty() && store.FindUser(key)) {
+      if (auto updated = store.UpdateUser(key, *options); !updated.ok()) return updated.status();
+    }
+    User user = store.AddUser(id, email, u.value("name", std::string()), *options);
     out["users"].push_back(UserJson(user));
   }
   for (const auto& f : seed.value("files", json::array())) {

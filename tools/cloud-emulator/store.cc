@@ -86,18 +86,73 @@ std::string Store::NewUserId() {
   return RandomToken(16);
 }
 
+RetentionPolicy RetentionPolicy::DefaultFor(IdStyle style, const std::string& account_type) {
+  RetentionPolicy p;
+  switch (style) {
+    case IdStyle::kDrive:  // unpinned revisions: 30 days or 100 revisions
+      p.history_days = 30;
+      p.max_versions = 100;
+      break;
+    case IdStyle::kDropbox:  // Basic, Plus, Family: 30 days
+      p.history_days = 30;
+      break;
+    case IdStyle::kBox:  // paid plans keep versions
+      break;
+    case IdStyle::kGraph:  // OneDrive personal 25 versions, libraries 500
+      p.max_versions = account_type == "business" ? 500 : 25;
+      break;
+  }
+  return p;
+}
+
+namespace {
+
+absl::Status ApplyOptions(IdStyle style, const UserOptions& o, User& user) {
+  if (o.account_type) {
+    if (*o.account_type != "personal" && *o.account_type != "business") {
+      return absl::InvalidArgumentError("account_type must be \"personal\" or \"business\"");
+    }
+    if (*o.account_type != user.account_type) {
+      user.account_type = *o.account_type;
+      user.retention = RetentionPolicy::DefaultFor(style, user.account_type);
+    }
+  }
+  if (o.history_days) {
+    if (*o.history_days < 0) return absl::InvalidArgumentError("version_history_days must be >= 0");
+    user.retention.history_days = *o.history_days;
+  }
+  if (o.max_versions) {
+    if (*o.max_versions < 0) return absl::InvalidArgumentError("max_versions must be >= 0");
+    user.retention.max_versions = *o.max_versions;
+  }
+  if (o.paid) user.retention.paid = *o.paid;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 User Store::AddUser(const std::string& requested_id, const std::string& email,
-                    const std::string& name) {
+                    const std::string& name, const UserOptions& options) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = users_.find(requested_id);
-  if (it != users_.end()) return it->second;
-  for (const auto& [uid, existing] : users_) {
-    if (!email.empty() && ToLower(existing.email) == ToLower(email)) {
-      return existing;
+  if (it == users_.end() && !email.empty()) {
+    for (auto u = users_.begin(); u != users_.end(); ++u) {
+      if (ToLower(u->second.email) == ToLower(email)) {
+        it = u;
+        break;
+      }
     }
+  }
+  if (it != users_.end()) {
+    // Idempotent; options given again update the user (invalid ones are
+    // refused by UpdateUser, which the admin API calls first).
+    ApplyOptions(style_, options, it->second).IgnoreError();
+    return it->second;
   }
   std::string id = requested_id.empty() ? NewUserId() : requested_id;
   User user{id, email, name.empty() ? email.substr(0, email.find('@')) : name, ""};
+  user.retention = RetentionPolicy::DefaultFor(style_, user.account_type);
+  ApplyOptions(style_, options, user).IgnoreError();
   Item root;
   root.id = style_ == IdStyle::kDropbox ? "id:root-" + id : NewId();
   root.user_id = id;
@@ -109,6 +164,58 @@ User Store::AddUser(const std::string& requested_id, const std::string& email,
   InsertLocked(std::move(root));
   users_[id] = user;
   return user;
+}
+
+absl::StatusOr<User> Store::UpdateUser(const std::string& id_or_email, const UserOptions& options) {
+  std::lock_guard<std::mutex> lock(mu_);
+  User* user = nullptr;
+  if (auto it = users_.find(id_or_email); it != users_.end()) user = &it->second;
+  for (auto& [id, u] : users_) {
+    if (!user && ToLower(u.email) == ToLower(id_or_email)) user = &u;
+  }
+  if (!user) return absl::NotFoundError("unknown user " + id_or_email);
+  User updated = *user;
+  if (absl::Status s = ApplyOptions(style_, options, updated); !s.ok()) return s;
+  *user = updated;
+  return updated;
+}
+
+std::vector<Revision> Store::LiveRevisions(const Item& item) const {
+  RetentionPolicy policy;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = users_.find(item.user_id);
+    if (it != users_.end()) policy = it->second.retention;
+  }
+  const auto& revs = item.revisions;
+  std::vector<Revision> out;
+  if (revs.empty()) return out;
+  // Drive keeps a native document's revision history (it merges, never
+  // purges, old revisions); the policy is for uploaded bytes.
+  const bool exempt = style_ == IdStyle::kDrive && item.native;
+  const int64_t now = clock_.NowMs();
+  const size_t n = revs.size();
+  for (size_t i = 0; i < n; ++i) {
+    const Revision& r = revs[i];
+    bool live = i + 1 == n || r.keep_forever || exempt;
+    if (!live) {
+      live = policy.paid;
+      if (live && policy.max_versions > 0) live = n - i <= static_cast<size_t>(policy.max_versions);
+      if (live && policy.history_days > 0) {
+        // Replaced when the next revision arrived.
+        live = now - revs[i + 1].modified_ms < policy.history_days * 24 * 3600 * 1000;
+      }
+    }
+    if (live) out.push_back(r);
+  }
+  return out;
+}
+
+bool Store::RevisionLive(const Item& item, const std::string& revision_id) const {
+  for (const Revision& r : LiveRevisions(item)) {
+    if (r.id == revision_id) return true;
+  }
+  return false;
 }
 
 std::optional<User> Store::FindUser(const std::string& id_or_email) const {

@@ -32,11 +32,38 @@ class Clock {
 
 enum class IdStyle { kDrive, kDropbox, kBox, kGraph };
 
+// How long a provider keeps revisions other than the head (issue #13): Dropbox
+// 30 days (Basic) or 180, Box only on paid plans, Graph a number of versions,
+// Drive 30 days or 100 revisions unless pinned with keepForever.
+struct RetentionPolicy {
+  // 0: forever. A revision other than the head is gone once this many days
+  // have passed since a newer revision replaced it.
+  int64_t history_days = 0;
+  // 0: no cap. Only the newest N revisions (the head included) stay.
+  int max_versions = 0;
+  // false (Box free accounts): no version history, the head only.
+  bool paid = true;
+
+  static RetentionPolicy DefaultFor(IdStyle style, const std::string& account_type);
+};
+
 struct User {
   std::string id;
   std::string email;
   std::string name;
   std::string root_id;
+  // "personal" or "business" (work or school: OneDrive for Business).
+  std::string account_type = "personal";
+  RetentionPolicy retention;
+};
+
+// What the admin API may set on a user; unset fields keep their value (or
+// the provider's default for a new user).
+struct UserOptions {
+  std::optional<std::string> account_type;
+  std::optional<int64_t> history_days;
+  std::optional<int> max_versions;
+  std::optional<bool> paid;
 };
 
 // Immutable file bytes shared by every copy of a revision, so listings and
@@ -135,7 +162,10 @@ class Store {
 
   // Users. AddUser is idempotent by id and by email; an empty id gets one
   // in the provider's style.
-  User AddUser(const std::string& id, const std::string& email, const std::string& name);
+  User AddUser(const std::string& id, const std::string& email, const std::string& name,
+               const UserOptions& options = {});
+  // Changes an existing user's account type or retention.
+  absl::StatusOr<User> UpdateUser(const std::string& id_or_email, const UserOptions& options);
   std::optional<User> FindUser(const std::string& id_or_email) const;
   // The owner of an item, for the admin API's outside changes.
   std::optional<std::string> OwnerOf(const std::string& id) const;
@@ -170,6 +200,12 @@ class Store {
   absl::StatusOr<Revision> SetKeepForever(const std::string& user_id, const std::string& id,
                                           const std::string& revision_id, bool keep);
   std::string PathOf(const Item& item) const;
+
+  // Revisions the provider still has under the owner's retention policy, at
+  // the emulator's clock, oldest first: the head always, keep_forever ones
+  // always.
+  std::vector<Revision> LiveRevisions(const Item& item) const;
+  bool RevisionLive(const Item& item, const std::string& revision_id) const;
 
   // Children of a folder, ordered by id; `after` is the last id of the
   // previous page.
