@@ -1,5 +1,6 @@
 #include "oauth/provider_client.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/cord.h"
@@ -26,10 +27,11 @@ std::string TrimSlash(std::string url) {
   return url;
 }
 
-// A short, printable excerpt of provider-written text for an error message.
+// A short, printable excerpt of provider-written text for an error message:
+// its first line (Microsoft appends trace and correlation ids on more).
 std::string Printable(const std::string& text) {
   std::string out;
-  for (char c : text.substr(0, kMaxDescription)) {
+  for (char c : text.substr(0, std::min(text.find_first_of("\r\n"), kMaxDescription))) {
     out += (c >= 0x20 && c < 0x7f) ? c : ' ';
   }
   return out;

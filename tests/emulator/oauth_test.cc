@@ -521,3 +521,108 @@ INSTANTIATE_TEST_SUITE_P(Microsoft, MicrosoftOAuthTest, ::testing::Values(kMicro
 
 }  // namespace
 }  // namespace lc::emulator
+
+// Microsoft tenants: organizations signs in work or school accounts only,
+// consumers personal accounts only, common both; an unknown login_hint
+// signs up the tenant's kind of account.
+namespace lc::emulator {
+namespace {
+
+class MicrosoftTenantTest : public OAuthClientsTest {
+ protected:
+  httplib::Result AuthorizeAt(const std::string& tenant, const std::string& login_hint) {
+    std::string q = "/" + tenant +
+                    "/oauth2/v2.0/authorize?response_type=code&client_id=app&state=st"
+                    "&redirect_uri=" +
+                    PercentEncode(kCallback) + "&login_hint=" + PercentEncode(login_hint);
+    return Client().Get(q.c_str());
+  }
+  void AddBusinessUser(const std::string& email) {
+    auto r = Client().Post("/_emulator/users",
+                           json{{"email", email}, {"account_type", "business"}}.dump(),
+                           "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+  static void ExpectRefused(const httplib::Result& r, const std::string& text) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << r->body;
+    EXPECT_EQ(r->get_header_value("Location"), "");
+    EXPECT_NE(r->body.find(text), std::string::npos) << r->body;
+  }
+  static void ExpectSignedIn(const httplib::Result& r) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 302) << r->body;
+    EXPECT_EQ(r->get_header_value("Location").rfind(std::string(kCallback) + "?code=", 0), 0u);
+  }
+};
+
+TEST_P(MicrosoftTenantTest, EachTenantSignsInItsAccountsOnly) {
+  AddBusinessUser("bob@contoso.example");
+  ExpectSignedIn(AuthorizeAt("common", "alice@example.com"));
+  ExpectSignedIn(AuthorizeAt("common", "bob@contoso.example"));
+  ExpectSignedIn(AuthorizeAt("consumers", "alice@example.com"));
+  ExpectRefused(AuthorizeAt("consumers", "bob@contoso.example"), "That Microsoft account");
+  ExpectSignedIn(AuthorizeAt("organizations", "bob@contoso.example"));
+  ExpectRefused(AuthorizeAt("organizations", "alice@example.com"), "AADSTS500200");
+  ExpectSignedIn(AuthorizeAt("contoso.onmicrosoft.com", "bob@contoso.example"));
+  ExpectRefused(AuthorizeAt("contoso.onmicrosoft.com", "alice@example.com"), "AADSTS50020");
+  // Without login_hint the default user (personal) signs in: refused too.
+  auto r = Client().Get(("/organizations/oauth2/v2.0/authorize?response_type=code&client_id=app"
+                         "&redirect_uri=" +
+                         PercentEncode(kCallback))
+                            .c_str());
+  ExpectRefused(r, "AADSTS500200");
+}
+
+TEST_P(MicrosoftTenantTest, AnUnknownLoginHintSignsUpTheTenantsKindOfAccount) {
+  ExpectSignedIn(AuthorizeAt("organizations", "carol@fabrikam.example"));
+  ExpectSignedIn(AuthorizeAt("consumers", "dave@outlook.example"));
+  ExpectSignedIn(AuthorizeAt("common", "erin@example.org"));
+  EXPECT_EQ(server_->store().FindUser("carol@fabrikam.example")->account_type, "business");
+  EXPECT_EQ(server_->store().FindUser("dave@outlook.example")->account_type, "personal");
+  EXPECT_EQ(server_->store().FindUser("erin@example.org")->account_type, "personal");
+  // And the new work account is then refused where work accounts are.
+  ExpectRefused(AuthorizeAt("consumers", "carol@fabrikam.example"), "That Microsoft account");
+}
+
+TEST_P(MicrosoftTenantTest, AGrantCarriedToAnotherTenantIsRefused) {
+  RegisterApp();
+  std::string code = Code();  // alice, personal, through common
+  auto r = Client().Post("/organizations/oauth2/v2.0/token",
+                         httplib::Params{{"grant_type", "authorization_code"},
+                                         {"code", code},
+                                         {"client_id", "app"},
+                                         {"client_secret", "s3cret"},
+                                         {"redirect_uri", kCallback}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(Body(r).value("error", ""), "invalid_grant") << r->body;
+  EXPECT_EQ(Body(r)["error_codes"], json::array({500200})) << r->body;
+  // At its own tenant the same code still works.
+  r = Exchange(code, "app", "s3cret");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  r = Client().Post("/organizations/oauth2/v2.0/token",
+                    httplib::Params{{"grant_type", "refresh_token"},
+                                    {"refresh_token", Body(r).value("refresh_token", "")},
+                                    {"client_id", "app"},
+                                    {"client_secret", "s3cret"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(Body(r)["error_codes"], json::array({500200})) << r->body;
+  // A wrong client is told so first.
+  r = Client().Post("/organizations/oauth2/v2.0/token",
+                    httplib::Params{{"grant_type", "authorization_code"},
+                                    {"code", Code()},
+                                    {"client_id", "app"},
+                                    {"client_secret", "wrong"},
+                                    {"redirect_uri", kCallback}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(Body(r)["error_codes"], json::array({7000215})) << r->body;
+}
+
+INSTANTIATE_TEST_SUITE_P(Microsoft, MicrosoftTenantTest, ::testing::Values(kMicrosoft),
+                         PrintDialect);
+
+}  // namespace
+}  // namespace lc::emulator

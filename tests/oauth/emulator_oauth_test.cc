@@ -21,8 +21,6 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
-constexpr char kUser[] = "alice@example.com";  // the emulator's default user
-
 class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
@@ -53,7 +51,7 @@ class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
     start.set_provider(p);
     start.set_redirect_uri(EmulatorRedirectUri(p));
     start.set_return_to("/accounts");
-    start.set_login_hint(kUser);
+    start.set_login_hint(Account());
     v1::StartAuthorizationResponse started;
     auto c1 = harness_->As(user);
     grpc::Status s = harness_->stub().StartAuthorization(c1.get(), start, &started);
@@ -78,11 +76,14 @@ class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
     v1::GetAccessTokenRequest req;
     req.set_user(user);
     req.set_provider(GetParam());
-    req.set_account(kUser);
+    req.set_account(Account());
     req.set_force_refresh(force);
     auto ctx = harness_->AsService();
     return harness_->stub().GetAccessToken(ctx.get(), req, out);
   }
+
+  // The emulator account connected (EmulatorAccountOf).
+  std::string Account() const { return EmulatorAccountOf(GetParam()); }
 
   // Calls the provider's account endpoint with the token (is it live?).
   int ApiStatus(const std::string& token) { return emulator_->AccountStatus(GetParam(), token); }
@@ -98,7 +99,7 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
   v1::CompleteAuthorizationResponse done;
   grpc::Status s = Connect(user, &done);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(done.account().account(), kUser);
+  EXPECT_EQ(done.account().account(), Account());
   EXPECT_EQ(done.return_to(), "/accounts");
 
   v1::GetAccessTokenResponse t1, t2, t3, t4;
@@ -147,8 +148,8 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
             << emulator_->TokenCalls(p) - calls - 3 << " token call(s) in the emulator log\n";
 
   // The emulator revokes the user's grants: invalid_grant -> needs_reconnect.
-  auto revoked = emulator_->Send(
-      "POST", emulator_->Base(p) + "/_emulator/users/" + std::string(kUser) + "/revoke");
+  auto revoked =
+      emulator_->Send("POST", emulator_->Base(p) + "/_emulator/users/" + Account() + "/revoke");
   ASSERT_TRUE(revoked.ok() && revoked->status == 200);
   s = Token(user, &t1, /*force=*/true);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
@@ -164,7 +165,7 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
   ASSERT_TRUE(Token(user, &t1).ok());
   v1::DisconnectRequest dr;
   dr.set_provider(p);
-  dr.set_account(kUser);
+  dr.set_account(Account());
   v1::DisconnectResponse dresp;
   auto dc = harness_->As(user);
   ASSERT_TRUE(harness_->stub().Disconnect(dc.get(), dr, &dresp).ok());

@@ -71,6 +71,10 @@ grpc::Status SetClientSecret(OAuthHarness& oauth, const std::string& provider,
   return oauth.stub().UpdateServiceProvider(ctx.get(), req, &out);
 }
 
+std::string EmulatorAccountOf(const std::string& provider) {
+  return provider == "onedrive-business" ? "alice@contoso.example.com" : "alice@example.com";
+}
+
 std::string EmulatorRedirectUri(const std::string& provider) {
   return "https://gw.example.test/oauth2/" + provider + "/callback";
 }

@@ -75,6 +75,13 @@ grpc::Status SetClientSecret(OAuthHarness& oauth, const std::string& provider,
 
 class EmulatorProcess;  // testing/emulator_process.h
 
+// The emulator account the suites connect for `provider`: the emulator's
+// default user (alice@example.com, a personal account), except for
+// onedrive-business, whose tenant (organizations) signs in work or school
+// accounts only: alice@contoso.example.com, a business account the Graph
+// emulator creates at its first sign-in there.
+std::string EmulatorAccountOf(const std::string& provider);
+
 // The redirect URI the emulator suites' flows use for `provider` (a gateway
 // that is never called: the tests carry the code to the service).
 std::string EmulatorRedirectUri(const std::string& provider);

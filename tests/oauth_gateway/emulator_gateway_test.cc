@@ -13,6 +13,7 @@
 
 #include "gateway_flow.h"
 #include "harness.h"
+#include "runtime/encoding.h"
 #include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
@@ -22,8 +23,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-constexpr char kAccount[] = "alice@example.com";  // the emulator's default user
 
 std::string ClientIdOf(const std::string& provider) { return "lc-" + provider; }
 
@@ -72,10 +71,11 @@ class EmulatorGatewayTest : public ::testing::Test {
   // authorize page; `flow` then holds the callback URL.
   void StartFlow(Browser& browser, const std::string& p, const std::string& user,
                  GatewayFlow* flow) {
-    ASSERT_NO_FATAL_FAILURE(AuthorizeAtGateway(browser, gateway_->origin(), p, SessionJwt(user),
-                                               "return_to=%2Fdone&login_hint=alice%40example.com",
-                                               AuthorizeUrlOf(*emulator_, p), ClientIdOf(p), flow));
-    EXPECT_EQ(QueryOf(flow->provider_url)["login_hint"], kAccount);
+    ASSERT_NO_FATAL_FAILURE(
+        AuthorizeAtGateway(browser, gateway_->origin(), p, SessionJwt(user),
+                           "return_to=%2Fdone&login_hint=" + PercentEncode(EmulatorAccountOf(p)),
+                           AuthorizeUrlOf(*emulator_, p), ClientIdOf(p), flow));
+    EXPECT_EQ(QueryOf(flow->provider_url)["login_hint"], EmulatorAccountOf(p));
     ASSERT_NO_FATAL_FAILURE(ApproveAtProvider(browser, gateway_->origin(), p, flow));
   }
 
@@ -101,12 +101,13 @@ TEST_P(EmulatorGatewayFlowTest, CodeFlowThroughTheGatewayUrls) {
 
   auto accounts = AccountsOf(*harness_, user, p);
   ASSERT_THAT(accounts, SizeIs(1));
-  EXPECT_EQ(accounts[0].account(), kAccount);
+  EXPECT_EQ(accounts[0].account(), EmulatorAccountOf(p));
   EXPECT_EQ(accounts[0].status(), v1::ACCOUNT_STATUS_OK) << accounts[0].status_reason();
 
   // The token a service gets is live at the provider.
   v1::GetAccessTokenResponse token;
-  grpc::Status s = ServiceToken(*harness_, user, p, kAccount, /*force_refresh=*/false, &token);
+  grpc::Status s =
+      ServiceToken(*harness_, user, p, EmulatorAccountOf(p), /*force_refresh=*/false, &token);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_FALSE(token.access_token().empty());
   EXPECT_EQ(emulator_->AccountStatus(p, token.access_token()), 200);

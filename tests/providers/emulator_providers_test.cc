@@ -28,10 +28,12 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
-constexpr char kAccount[] = "alice@example.com";
-
 class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
  protected:
+  // The emulator account connected: onedrive-business signs in a work
+  // account (its organizations tenant refuses personal ones).
+  const std::string kAccount = EmulatorAccountOf(GetParam());
+
   static void SetUpTestSuite() {
     if (ServerConninfo().empty()) return;
     emulator_ = new EmulatorProcess(LC_CLOUD_EMULATOR_BIN);

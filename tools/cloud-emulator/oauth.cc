@@ -119,8 +119,8 @@ TokenGrant OAuthServer::IssueLocked(const std::string& user_id, const std::strin
 bool OAuthServer::ExchangeCode(const std::string& code, const std::string& client_id,
                                const std::string& redirect_uri, const std::string& code_verifier,
                                TokenGrant* grant, OAuthError* error) {
-  return ExchangeCode(code, TokenRequest{client_id, "", redirect_uri, code_verifier, ""}, grant,
-                      error);
+  return ExchangeCode(code, TokenRequest{client_id, "", redirect_uri, code_verifier, "", nullptr},
+                      grant, error);
 }
 
 bool OAuthServer::ExchangeCode(const std::string& code, const TokenRequest& r, TokenGrant* grant,
@@ -139,6 +139,12 @@ bool OAuthServer::ExchangeCode(const std::string& code, const TokenRequest& r, T
   if (it == codes_.end() || it->second.expires_ms < clock_.NowMs()) {
     *error = {"invalid_grant", "Malformed auth code."};
     return false;
+  }
+  if (r.check_account) {
+    if (auto refused = r.check_account(it->second.user_id)) {
+      *error = *refused;
+      return false;
+    }
   }
   Code c = it->second;
   codes_.erase(it);  // single use
@@ -185,7 +191,7 @@ bool OAuthServer::ExchangeCode(const std::string& code, const TokenRequest& r, T
 
 bool OAuthServer::Refresh(const std::string& refresh_token, const std::string& client_id,
                           TokenGrant* grant, OAuthError* error) {
-  return Refresh(refresh_token, TokenRequest{client_id, "", "", "", ""}, grant, error);
+  return Refresh(refresh_token, TokenRequest{client_id, "", "", "", "", nullptr}, grant, error);
 }
 
 bool OAuthServer::Refresh(const std::string& refresh_token, const TokenRequest& r,
@@ -206,6 +212,12 @@ bool OAuthServer::Refresh(const std::string& refresh_token, const TokenRequest& 
       r.client_id != it->second.client_id) {
     *error = {"invalid_client", "The client is not the one the token was issued to."};
     return false;
+  }
+  if (r.check_account) {
+    if (auto refused = r.check_account(it->second.user_id)) {
+      *error = *refused;
+      return false;
+    }
   }
   RefreshEntry e = it->second;
   if (options_.rotate_refresh_tokens) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,10 @@ struct TokenRequest {
   std::string redirect_uri;   // authorization_code grant
   std::string code_verifier;  // authorization_code grant
   std::string tenant;         // Microsoft: the authority segment of the token URL
+  // Checked once the client is authenticated and the grant found, before
+  // anything is issued or used up: an error refuses the grant (Microsoft:
+  // an account the tenant does not sign in).
+  std::function<std::optional<OAuthError>(const std::string& user_id)> check_account;
 };
 
 enum class AuthResult { kOk, kMissing, kInvalid, kExpired };

@@ -253,32 +253,18 @@ class Microsoft : public OAuthDialect {
   std::optional<ErrorPage> RefuseAccount(const std::string& tenant, const std::string& account_type,
                                          const std::string& email,
                                          const std::string& client_id) const override {
-    const bool business = account_type == "business";
-    if (tenant == "common") return std::nullopt;
-    if (tenant == "consumers") {
-      if (!business) return std::nullopt;
-      // login.live.com does not know a work account's name.
-      return SignInError(0,
-                         "That Microsoft account doesn't exist. Enter a different account or "
-                         "get a new one. ('" +
-                             email +
-                             "' is a work or school account; the consumers endpoint "
-                             "signs in personal Microsoft accounts only.)");
-    }
-    if (business) return std::nullopt;
-    if (tenant == "organizations") {
-      return SignInError(500200, "User account '" + email +
-                                     "' is a personal Microsoft account. Personal Microsoft "
-                                     "accounts are not supported for this application unless "
-                                     "explicitly invited to an organization. Try signing out and "
-                                     "signing back in with an organizational account.");
-    }
-    return SignInError(50020, "User account '" + email +
-                                  "' from identity provider 'live.com' does not exist in tenant '" +
-                                  tenant + "' and cannot access the application '" + client_id +
-                                  "' in that tenant. The account needs to be added as an external "
-                                  "user in the tenant first. Sign out and sign in again with a "
-                                  "different Azure Active Directory user account.");
+    auto refusal = AccountRefusal(tenant, account_type, email, client_id);
+    if (!refusal) return std::nullopt;
+    return SignInError(refusal->first, refusal->second);
+  }
+  std::optional<OAuthError> RefuseAccountGrant(const std::string& tenant,
+                                               const std::string& account_type,
+                                               const std::string& email,
+                                               const std::string& client_id) const override {
+    auto refusal = AccountRefusal(tenant, account_type, email, client_id);
+    if (!refusal) return std::nullopt;
+    return OAuthError{"invalid_grant", refusal->second, 400,
+                      refusal->first == 0 ? 70000 : refusal->first};
   }
 
   std::string NewAccountType(const std::string& tenant) const override {
@@ -286,6 +272,42 @@ class Microsoft : public OAuthDialect {
   }
 
  private:
+  // The AADSTS code (0: none, the consumer sign-in page) and message.
+  static std::optional<std::pair<int64_t, std::string>> AccountRefusal(
+      const std::string& tenant, const std::string& account_type, const std::string& email,
+      const std::string& client_id) {
+    const bool business = account_type == "business";
+    if (tenant == "common" || tenant.empty()) return std::nullopt;
+    if (tenant == "consumers") {
+      if (!business) return std::nullopt;
+      // login.live.com does not know a work account's name.
+      return std::make_pair(
+          int64_t{0},
+          "That Microsoft account doesn't exist. Enter a different account or get a "
+          "new one. ('" +
+              email +
+              "' is a work or school account; the consumers endpoint signs in "
+              "personal Microsoft accounts only.)");
+    }
+    if (business) return std::nullopt;
+    if (tenant == "organizations") {
+      return std::make_pair(int64_t{500200},
+                            "User account '" + email +
+                                "' is a personal Microsoft account. Personal Microsoft accounts "
+                                "are not supported for this application unless explicitly "
+                                "invited to an organization. Try signing out and signing back in "
+                                "with an organizational account.");
+    }
+    return std::make_pair(
+        int64_t{50020},
+        "User account '" + email +
+            "' from identity provider 'live.com' does not exist in tenant '" + tenant +
+            "' and cannot access the application '" + client_id +
+            "' in that tenant. The account needs to be added as an external user in the tenant "
+            "first. Sign out and sign in again with a different Azure Active Directory user "
+            "account.");
+  }
+
   static std::string Guid() {
     return RandomHex(8) + "-" + RandomHex(4) + "-" + RandomHex(4) + "-" + RandomHex(4) + "-" +
            RandomHex(12);
@@ -340,6 +362,12 @@ json OAuthDialect::TokenErrorBody(const OAuthError& e, int64_t) const {
 
 std::optional<ErrorPage> OAuthDialect::RefuseAccount(const std::string&, const std::string&,
                                                      const std::string&, const std::string&) const {
+  return std::nullopt;
+}
+
+std::optional<OAuthError> OAuthDialect::RefuseAccountGrant(const std::string&, const std::string&,
+                                                           const std::string&,
+                                                           const std::string&) const {
   return std::nullopt;
 }
 

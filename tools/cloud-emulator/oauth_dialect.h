@@ -83,6 +83,12 @@ class OAuthDialect {
                                                  const std::string& account_type,
                                                  const std::string& email,
                                                  const std::string& client_id) const;
+  // The token endpoint's refusal of a grant whose account `tenant` does not
+  // sign in (a code or refresh token carried to another tenant's endpoint).
+  virtual std::optional<OAuthError> RefuseAccountGrant(const std::string& tenant,
+                                                       const std::string& account_type,
+                                                       const std::string& email,
+                                                       const std::string& client_id) const;
   // The account type of a user an unknown login_hint creates.
   virtual std::string NewAccountType(const std::string& tenant) const;
 };

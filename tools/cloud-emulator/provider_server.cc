@@ -126,11 +126,14 @@ std::string ProviderServer::BaseUrl(const httplib::Request& req) const {
   return std::string(tls_ ? "https://" : "http://") + host;
 }
 
-std::optional<User> ProviderServer::ResolveLoginUser(const std::string& login_hint) {
+std::optional<User> ProviderServer::ResolveLoginUser(const std::string& login_hint,
+                                                     const std::string& new_account_type) {
   if (!login_hint.empty()) {
     if (auto user = store_.FindUser(login_hint)) return user;
     if (login_hint.find('@') != std::string::npos) {
-      return store_.AddUser("", login_hint, "");
+      UserOptions options;
+      options.account_type = new_account_type;
+      return store_.AddUser("", login_hint, "", options);
     }
   }
   if (default_user_.empty()) return std::nullopt;
@@ -659,12 +662,20 @@ void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httpli
                                    "error=unsupported_response_type&state=" + PercentEncode(state));
     return;
   }
-  auto user = server.ResolveLoginUser(req.get_param_value("login_hint"));
+  // An unknown login_hint signs up an account of the kind the tenant
+  // signs in (Microsoft organizations: work or school).
+  auto user =
+      server.ResolveLoginUser(req.get_param_value("login_hint"), dialect.NewAccountType(tenant));
   if (!user) {
     res.status = 302;
     res.set_header("Location",
                    redirect + sep + "error=access_denied&state=" + PercentEncode(state));
     return;
+  }
+  // Microsoft: organizations signs in work or school accounts only,
+  // consumers personal ones only; the sign-in page says so and goes nowhere.
+  if (auto page = dialect.RefuseAccount(tenant, user->account_type, user->email, client_id)) {
+    return show(*page);
   }
   std::string code =
       server.oauth().IssueCode(user->id, client_id, redirect, req.get_param_value("scope"),
@@ -688,8 +699,18 @@ bool GrantTokens(ProviderServer& server, const std::map<std::string, std::string
     auto it = params.find(key);
     return it == params.end() ? std::string() : it->second;
   };
-  TokenRequest request{get("client_id"), get("client_secret"), get("redirect_uri"),
-                       get("code_verifier"), tenant};
+  TokenRequest request{
+      get("client_id"), get("client_secret"), get("redirect_uri"), get("code_verifier"), tenant,
+      nullptr};
+  // Microsoft: a grant carried to a tenant that does not sign its account
+  // in is refused (a personal account's refresh token at organizations).
+  request.check_account = [&server, &tenant,
+                           client_id = request.client_id](const std::string& user_id) {
+    auto user = server.store().FindUser(user_id);
+    if (!user) return std::optional<OAuthError>();
+    return server.oauth().dialect().RefuseAccountGrant(tenant, user->account_type, user->email,
+                                                       client_id);
+  };
   std::string type = get("grant_type");
   if (type == "authorization_code") {
     if (get("code").empty()) {

@@ -44,9 +44,11 @@ class ProviderServer {
              httplib::Server::Handler handler);
   // scheme://host:port as the client addressed us.
   std::string BaseUrl(const httplib::Request& req) const;
-  // The login_hint user, else the default user, creating it when seeded
-  // by email only.
-  std::optional<User> ResolveLoginUser(const std::string& login_hint);
+  // The login_hint user, else the default user; an unknown email in
+  // login_hint creates a user of `new_account_type` ("personal" |
+  // "business").
+  std::optional<User> ResolveLoginUser(const std::string& login_hint,
+                                       const std::string& new_account_type = "personal");
 
   // Keeps a provider's handler object alive as long as the server.
   void Keep(std::shared_ptr<void> object) { kept_.push_back(std::move(object)); }
