@@ -105,6 +105,26 @@ test('a wrong client secret, an unknown app and an unregistered redirect URI are
   assert.match((await authorizeRefused(unknownApp.url)).body, /AADSTS700016/);
 });
 
+test('tenants: organizations signs in work or school accounts only, consumers personal ones only', async () => {
+  const work = 'graph-work@contoso.example';
+  await admin('onedrive', 'users', { email: work, account_type: 'business' });
+  const personalAtOrganizations = await authCode(newMsal({ tenant: 'organizations' }), user);
+  assert.match((await authorizeRefused(personalAtOrganizations.url)).body, /AADSTS500200/);
+  const workAtConsumers = await authCode(newMsal({ tenant: 'consumers' }), work);
+  await authorizeRefused(workAtConsumers.url);
+  // A work account signs in through organizations, with MSAL's authority there.
+  const org = newMsal({ tenant: 'organizations' });
+  const signIn = await authCode(org, work);
+  const { code } = await authorizeInBrowser(signIn.url, redirectUri);
+  const signedIn = await org.acquireTokenByCode({ code, scopes, redirectUri, codeVerifier: signIn.verifier });
+  assert.equal(signedIn.account.username, work);
+  // An unknown login_hint there signs up a work account.
+  const fresh = await authCode(newMsal({ tenant: 'organizations' }), 'graph-new@fabrikam.example');
+  await authorizeInBrowser(fresh.url, redirectUri);
+  const { users } = await admin('onedrive', 'users');
+  assert.equal(users.find((u) => u.email === 'graph-new@fabrikam.example').account_type, 'business');
+});
+
 test('account info: /me and /me/drive', async () => {
   const me = await graph.api('/me').get();
   assert.equal(me.userPrincipalName, user);
