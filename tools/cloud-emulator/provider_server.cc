@@ -467,6 +467,10 @@ void InstallAdminApi(ProviderServer& server) {
     json q = {{"user", req.get_param_value("user")}};
     if (q["user"] == "") q.erase("user");
     std::string user_id = ResolveUserId(*s, q);
+    // An id names its item whoever owns it (not only the default user's).
+    if (!q.contains("user") && req.has_param("id")) {
+      if (auto owner = store.OwnerOf(req.get_param_value("id"))) user_id = *owner;
+    }
     if (user_id.empty()) return AdminError(res, 404, "unknown user");
     absl::StatusOr<Item> item = req.has_param("id")
                                     ? store.Get(user_id, req.get_param_value("id"))
