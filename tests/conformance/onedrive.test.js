@@ -20,7 +20,10 @@ const scopes = ['Files.ReadWrite', 'User.Read', 'offline_access'];
 const clientId = '4a1aa1d5-c567-49d0-ad0b-cd957a47f842';
 const clientSecret = 'graph-secret';
 
-function newMsal({ id = clientId, secret = clientSecret, tenant = 'common' } = {}) {
+// `tenant`: common (personal and work accounts) or organizations (work
+// accounts only), as the product's onedrive and onedrive-business entries;
+// `id`/`secret`: another client than the one registered.
+function newMsal(tenant = 'common', { id = clientId, secret = clientSecret } = {}) {
   return new ConfidentialClientApplication({
     auth: {
       clientId: id,
@@ -46,7 +49,7 @@ async function signIn(msal, who = user) {
   const url = await msal.getAuthCodeUrl({
     scopes, redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256', loginHint: who, state: 'g-state',
   });
-  assert.ok(url.startsWith(`${base}/common/oauth2/v2.0/authorize?`));
+  assert.ok(url.startsWith(`${base}/`) && url.includes('/oauth2/v2.0/authorize?'));
   const { code, state } = await authorizeInBrowser(url, redirectUri);
   assert.equal(state, 'g-state');
   return msal.acquireTokenByCode({ code, scopes, redirectUri, codeVerifier: verifier });
@@ -91,9 +94,9 @@ test('a wrong client secret, an unknown app and an unregistered redirect URI are
   const { url, verifier } = await authCode(newMsal());
   const { code } = await authorizeInBrowser(url, redirectUri);
   const request = { code, scopes, redirectUri, codeVerifier: verifier };
-  await assert.rejects(newMsal({ secret: 'not-the-secret' }).acquireTokenByCode(request),
+  await assert.rejects(newMsal('common', { secret: 'not-the-secret' }).acquireTokenByCode(request),
     (err) => err.errorCode === 'invalid_client' && /AADSTS7000215: Invalid client secret provided/.test(err.errorMessage));
-  await assert.rejects(newMsal({ id: '00000000-0000-0000-0000-00000000dead' }).acquireTokenByCode(request),
+  await assert.rejects(newMsal('common', { id: '00000000-0000-0000-0000-00000000dead' }).acquireTokenByCode(request),
     (err) => err.errorCode === 'unauthorized_client' && /AADSTS700016/.test(err.errorMessage));
   // A refused client did not use the code up.
   const granted = await newMsal().acquireTokenByCode(request);
@@ -101,25 +104,25 @@ test('a wrong client secret, an unknown app and an unregistered redirect URI are
   const elsewhere = await authCode(newMsal(), user, 'https://app.example.test/elsewhere');
   const page = await authorizeRefused(elsewhere.url);
   assert.match(page.body, /AADSTS50011/);
-  const unknownApp = await authCode(newMsal({ id: '00000000-0000-0000-0000-00000000dead' }));
+  const unknownApp = await authCode(newMsal('common', { id: '00000000-0000-0000-0000-00000000dead' }));
   assert.match((await authorizeRefused(unknownApp.url)).body, /AADSTS700016/);
 });
 
 test('tenants: organizations signs in work or school accounts only, consumers personal ones only', async () => {
   const work = 'graph-work@contoso.example';
   await admin('onedrive', 'users', { email: work, account_type: 'business' });
-  const personalAtOrganizations = await authCode(newMsal({ tenant: 'organizations' }), user);
+  const personalAtOrganizations = await authCode(newMsal('organizations'), user);
   assert.match((await authorizeRefused(personalAtOrganizations.url)).body, /AADSTS500200/);
-  const workAtConsumers = await authCode(newMsal({ tenant: 'consumers' }), work);
+  const workAtConsumers = await authCode(newMsal('consumers'), work);
   await authorizeRefused(workAtConsumers.url);
   // A work account signs in through organizations, with MSAL's authority there.
-  const org = newMsal({ tenant: 'organizations' });
+  const org = newMsal('organizations');
   const signIn = await authCode(org, work);
   const { code } = await authorizeInBrowser(signIn.url, redirectUri);
   const signedIn = await org.acquireTokenByCode({ code, scopes, redirectUri, codeVerifier: signIn.verifier });
   assert.equal(signedIn.account.username, work);
   // An unknown login_hint there signs up a work account.
-  const fresh = await authCode(newMsal({ tenant: 'organizations' }), 'graph-new@fabrikam.example');
+  const fresh = await authCode(newMsal('organizations'), 'graph-new@fabrikam.example');
   await authorizeInBrowser(fresh.url, redirectUri);
   const { users } = await admin('onedrive', 'users');
   assert.equal(users.find((u) => u.email === 'graph-new@fabrikam.example').account_type, 'business');
@@ -143,8 +146,12 @@ test('upload with PUT .../content', async () => {
   const item = await graph.api(`/me/drive/items/${created.id}:/report.txt:/content`).put(Buffer.from('graph first'));
   assert.equal(item.name, 'report.txt');
   assert.equal(item.size, 'graph first'.length);
+  // A personal drive: sha1Hash and quickXorHash (sha256Hash is "not
+  // supported" in the hashes resource).
   assert.match(item.file.hashes.sha1Hash, /^[0-9A-F]{40}$/);
-  assert.ok(item.file.hashes.quickXorHash);
+  assert.equal(item.file.hashes.quickXorHash, 'Z5BDGOCABhCYIQ1ykwMdAAAAAAA=');
+  assert.equal(item.file.hashes.sha256Hash, undefined);
+  assert.equal(item.parentReference.driveType, 'personal');
   itemId = item.id;
 });
 
@@ -200,9 +207,26 @@ test('thumbnails', async () => {
   assert.equal(img[1], 0xd8);
 });
 
-test('PDF with ?format=pdf', async () => {
-  const bytes = await graph.api(`/me/drive/items/${itemId}/content`).query({ format: 'pdf' }).responseType('arraybuffer').get();
+test('PDF with ?format=pdf from the documented source formats only', async () => {
+  const docx = await graph.api(`/me/drive/root:/${folder}/budget.docx:/content`).put(Buffer.from('budget words'));
+  const bytes = await graph.api(`/me/drive/items/${docx.id}/content`).query({ format: 'pdf' }).responseType('arraybuffer').get();
   assert.equal(Buffer.from(bytes).subarray(0, 5).toString(), '%PDF-');
+  // A .txt is not one of them: 406 notSupported.
+  await assert.rejects(graph.api(`/me/drive/items/${itemId}/content`).query({ format: 'pdf' }).get(), (err) => {
+    assert.equal(err.statusCode, 406);
+    assert.equal(err.code, 'notSupported');
+    assert.equal(JSON.parse(err.body).innerError.code, 'invalidFileFormat');
+    return true;
+  });
+});
+
+test('preview is refused on a personal drive (OneDrive for Business and SharePoint only)', async () => {
+  await assert.rejects(graph.api(`/me/drive/items/${itemId}/preview`).post({}), (err) => {
+    assert.equal(err.statusCode, 400);
+    assert.equal(err.code, 'invalidRequest');
+    assert.equal(err.message, 'API not found');
+    return true;
+  });
 });
 
 test('versions: replace adds one, old content by version id', async () => {
@@ -214,6 +238,50 @@ test('versions: replace adds one, old content by version id', async () => {
   assert.equal(after.value[1].id, firstVersion);
   const old = await graph.api(`/me/drive/items/${itemId}/versions/${firstVersion}/content`).responseType('arraybuffer').get();
   assert.equal(Buffer.from(old).toString(), 'graph first');
+  // The current version's bytes come from the item, never from versions/.
+  await assert.rejects(graph.api(`/me/drive/items/${itemId}/versions/${after.value[0].id}/content`).get(), (err) => {
+    assert.equal(err.statusCode, 400);
+    assert.equal(err.code, 'invalidRequest');
+    assert.equal(err.message, 'You cannot get the content of the current version.');
+    return true;
+  });
+});
+
+test('versions beyond the account\'s cap are gone: itemNotFound', async () => {
+  const capped = 'onedrive-capped@example.com';
+  await admin('onedrive', 'users', { email: capped, max_versions: 2 });
+  const seeded = await admin('onedrive', 'files', {
+    user: capped, files: [{ path: `/${uniqueName('capped')}.txt`, revisions: ['one', 'two', 'three'] }],
+  });
+  const m = newMsal();
+  const r = await signIn(m, capped);
+  const g = graphFor(m, r.account);
+  const versions = await g.api(`/me/drive/items/${seeded.files[0].id}/versions`).get();
+  assert.deepEqual(versions.value.map((v) => v.id), ['3.0', '2.0']);
+  await assert.rejects(g.api(`/me/drive/items/${seeded.files[0].id}/versions/1.0`).get(), (err) => {
+    assert.equal(err.statusCode, 404);
+    assert.equal(err.code, 'itemNotFound');
+    return true;
+  });
+});
+
+test('a work account: business drive, quickXorHash only, preview', async () => {
+  const worker = 'onedrive-worker@contoso.example';
+  await admin('onedrive', 'users', { email: worker, account_type: 'business' });
+  const m = newMsal('organizations');
+  const r = await signIn(m, worker);
+  const g = graphFor(m, r.account);
+  const drive = await g.api('/me/drive').get();
+  assert.equal(drive.driveType, 'business');
+  assert.ok(drive.id.startsWith('b!'));
+  const item = await g.api(`/me/drive/root:/${uniqueName('plan')}.docx:/content`).put(Buffer.from('graph first'));
+  assert.deepEqual(item.file.hashes, { quickXorHash: 'Z5BDGOCABhCYIQ1ykwMdAAAAAAA=' });
+  assert.equal(item.parentReference.driveType, 'business');
+  const preview = await g.api(`/me/drive/items/${item.id}/preview`).post({});
+  assert.ok(preview.getUrl.startsWith(base));
+  const page = await fetch(preview.getUrl);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /plan-.*\.docx/);
 });
 
 test('sharing link only when created', async () => {
@@ -244,11 +312,18 @@ test('delta: enumeration, token=latest, outside changes, 410 for an expired toke
   assert.equal(byId.get(itemId).name, 'renamed.txt');
   assert.deepEqual(byId.get(seeded.files[0].id).deleted, { state: 'deleted' });
   await admin('onedrive', 'cursors/expire', {});
+  let restart;
   await assert.rejects(graph.api(changes['@odata.deltaLink']).get(), (err) => {
     assert.equal(err.statusCode, 410);
     assert.equal(err.code, 'resyncRequired');
+    assert.equal(JSON.parse(err.body).innerError.code, 'resyncChangesApplyDifferences');
+    restart = err.headers.get('location');
     return true;
   });
+  // Location: a nextLink that enumerates from scratch.
+  assert.ok(restart.startsWith(base));
+  const fresh = await graph.api(restart).get();
+  assert.ok(fresh.value[0].root);
 });
 
 test('an expiring token is refreshed by MSAL before the call', async () => {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -319,6 +320,50 @@ TEST(RetentionTest, DriveKeepForeverRevisionsAndNativeDocumentsStay) {
             (std::vector<std::string>{item->revisions[0].id, item->revisions[2].id}))
       << "the pinned first revision stays, the unpinned second is purged";
   EXPECT_EQ(LiveIds(store, *doc).size(), 2u);
+}
+
+TEST(RetentionTest, DriveCapCountsOnlyRevisionsNotKeptForever) {
+  Clock clock;
+  Store store(IdStyle::kDrive, clock);
+  User u = store.AddUser("", "g@example.com", "");
+  ASSERT_TRUE(store.UpdateUser(u.id, {.history_days = 0, .max_versions = 2}).ok());
+  auto item = store.PutAtPath(u.id, "/c.bin", "1", "", false);
+  ASSERT_TRUE(store.SetKeepForever(u.id, item->id, item->revisions[0].id, true).ok());
+  item = store.PutAtPath(u.id, "/c.bin", "2", "", false);
+  item = store.PutAtPath(u.id, "/c.bin", "3", "", false);
+  // Unpinned: 2 and 3, within the cap of 2; the pinned 1 does not count.
+  EXPECT_EQ(LiveIds(store, *item).size(), 3u);
+  item = store.PutAtPath(u.id, "/c.bin", "4", "", false);
+  EXPECT_EQ(LiveIds(store, *item),
+            (std::vector<std::string>{item->revisions[0].id, item->revisions[2].id,
+                                      item->revisions[3].id}));
+}
+
+TEST(RetentionTest, KeepForeverLimitIsCheckedAndSetAtomically) {
+  Clock clock;
+  Store store(IdStyle::kDrive, clock);
+  User u = store.AddUser("", "g@example.com", "");
+  absl::StatusOr<Item> item;
+  for (int i = 0; i < 12; ++i) item = store.PutAtPath(u.id, "/p.bin", std::to_string(i), "", false);
+  std::vector<std::thread> threads;
+  std::atomic<int> pinned{0}, refused{0};
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = store.SetKeepForever(u.id, item->id, item->revisions[i].id, true, 5);
+      if (r.ok()) ++pinned;
+      if (absl::IsResourceExhausted(r.status())) ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(pinned.load(), 5);
+  EXPECT_EQ(refused.load(), 7);
+  // At the limit, pinning a revision already kept is not a new pin.
+  auto now = store.Get(u.id, item->id);
+  ASSERT_TRUE(now.ok());
+  for (const Revision& r : now->revisions) {
+    auto again = store.SetKeepForever(u.id, item->id, r.id, true, 5);
+    EXPECT_EQ(again.ok(), r.keep_forever) << r.id;
+  }
 }
 
 TEST(RetentionTest, UpdateUserRefusesBadValuesAndUnknownUsers) {

@@ -72,7 +72,7 @@ grpc::Status SetClientSecret(OAuthHarness& oauth, const std::string& provider,
 }
 
 std::string EmulatorAccountOf(const std::string& provider) {
-  return provider == "onedrive-business" ? "alice@contoso.example.com" : "alice@example.com";
+  return provider == "onedrive-business" ? "alice@contoso.example" : "alice@example.com";
 }
 
 std::string EmulatorRedirectUri(const std::string& provider) {

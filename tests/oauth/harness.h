@@ -78,7 +78,7 @@ class EmulatorProcess;  // testing/emulator_process.h
 // The emulator account the suites connect for `provider`: the emulator's
 // default user (alice@example.com, a personal account), except for
 // onedrive-business, whose tenant (organizations) signs in work or school
-// accounts only: alice@contoso.example.com, a business account the Graph
+// accounts only: alice@contoso.example, a business account the Graph
 // emulator creates at its first sign-in there.
 std::string EmulatorAccountOf(const std::string& provider);
 

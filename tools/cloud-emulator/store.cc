@@ -1,5 +1,6 @@
 #include "store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -195,12 +196,21 @@ std::vector<Revision> Store::LiveRevisions(const Item& item) const {
   const bool exempt = style_ == IdStyle::kDrive && item.native;
   const int64_t now = clock_.NowMs();
   const size_t n = revs.size();
+  // Rank from the newest among the revisions the cap counts: all of them,
+  // except those kept forever (Drive's 100 counts unpinned ones only).
+  std::vector<size_t> rank(n);
+  size_t counted = 0;
+  for (size_t i = n; i-- > 0;) {
+    if (!revs[i].keep_forever) ++counted;
+    rank[i] = counted;
+  }
   for (size_t i = 0; i < n; ++i) {
     const Revision& r = revs[i];
     bool live = i + 1 == n || r.keep_forever || exempt;
     if (!live) {
       live = policy.paid;
-      if (live && policy.max_versions > 0) live = n - i <= static_cast<size_t>(policy.max_versions);
+      if (live && policy.max_versions > 0)
+        live = rank[i] <= static_cast<size_t>(policy.max_versions);
       if (live && policy.history_days > 0) {
         // Replaced when the next revision arrived.
         live = now - revs[i + 1].modified_ms < policy.history_days * 24 * 3600 * 1000;
@@ -554,12 +564,20 @@ absl::StatusOr<Item> Store::CreateSharedLink(const std::string& user_id, const s
 }
 
 absl::StatusOr<Revision> Store::SetKeepForever(const std::string& user_id, const std::string& id,
-                                               const std::string& revision_id, bool keep) {
+                                               const std::string& revision_id, bool keep,
+                                               int max_kept) {
   std::lock_guard<std::mutex> lock(mu_);
   auto item = Owned(user_id, id);
   if (!item.ok()) return item.status();
+  const auto& revs = (*item)->revisions;
+  const long kept =
+      std::count_if(revs.begin(), revs.end(), [](const Revision& r) { return r.keep_forever; });
   for (auto& rev : (*item)->revisions) {
     if (rev.id == revision_id) {
+      if (keep && !rev.keep_forever && max_kept > 0 && kept >= max_kept) {
+        return absl::ResourceExhaustedError("at most " + std::to_string(max_kept) +
+                                            " revisions of a file are kept forever");
+      }
       rev.keep_forever = keep;
       return rev;
     }

@@ -197,8 +197,11 @@ class Store {
   absl::Status Delete(const std::string& user_id, const std::string& id);
   absl::StatusOr<Item> CreateSharedLink(const std::string& user_id, const std::string& id,
                                         const std::string& link);
+  // max_kept > 0: RESOURCE_EXHAUSTED when pinning one more would pass that
+  // many kept revisions on the file (checked and set atomically).
   absl::StatusOr<Revision> SetKeepForever(const std::string& user_id, const std::string& id,
-                                          const std::string& revision_id, bool keep);
+                                          const std::string& revision_id, bool keep,
+                                          int max_kept = 0);
   std::string PathOf(const Item& item) const;
 
   // Revisions the provider still has under the owner's retention policy, at
