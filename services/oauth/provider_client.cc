@@ -1,5 +1,6 @@
 #include "oauth/provider_client.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/cord.h"
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "oauth/provider_dialect.h"
 #include "runtime/encoding.h"
 #include "runtime/log.h"
 
@@ -15,6 +17,7 @@ namespace lc::oauth {
 namespace {
 
 constexpr char kOAuthErrorPayload[] = "type.liveconnect/oauth-error";
+constexpr char kClientRefusedPayload[] = "type.liveconnect/oauth-client-refused";
 constexpr size_t kMaxDescription = 200;
 
 using json = nlohmann::json;
@@ -24,10 +27,11 @@ std::string TrimSlash(std::string url) {
   return url;
 }
 
-// A short, printable excerpt of provider-written text for an error message.
+// A short, printable excerpt of provider-written text for an error message:
+// its first line (Microsoft appends trace and correlation ids on more).
 std::string Printable(const std::string& text) {
   std::string out;
-  for (char c : text.substr(0, kMaxDescription)) {
+  for (char c : text.substr(0, std::min(text.find_first_of("\r\n"), kMaxDescription))) {
     out += (c >= 0x20 && c < 0x7f) ? c : ' ';
   }
   return out;
@@ -45,6 +49,11 @@ absl::Status Unreachable(const ProviderConfig& p, const char* what, const absl::
                                              "); try again later"));
 }
 
+absl::Status NoDialect(const ProviderConfig& p) {
+  return absl::InternalError(
+      absl::StrCat("provider ", p.name, " has a kind the service does not know: ", p.kind));
+}
+
 absl::StatusOr<json> ParseJson(const HttpResponse& resp) {
   json j = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InternalError("not JSON");
@@ -56,6 +65,10 @@ absl::StatusOr<json> ParseJson(const HttpResponse& resp) {
 std::string OAuthErrorOf(const absl::Status& status) {
   auto payload = status.GetPayload(kOAuthErrorPayload);
   return payload ? std::string(*payload) : "";
+}
+
+bool ClientRefused(const absl::Status& status) {
+  return status.GetPayload(kClientRefusedPayload).has_value();
 }
 
 absl::StatusOr<TokenResponse> ProviderClient::CallTokenEndpoint(
@@ -84,10 +97,20 @@ absl::StatusOr<TokenResponse> ProviderClient::CallTokenEndpoint(
     std::string error = body.ok() ? JsonString(*body, "error") : "";
     std::string description = body.ok() ? JsonString(*body, "error_description") : "";
     if (error.empty()) error = absl::StrCat("http_", resp->status);
+    const std::string detail = absl::StrCat(
+        Printable(error), description.empty() ? "" : absl::StrCat(": ", Printable(description)));
+    const bool client_refused = p.dialect && p.dialect->RefusesClient(error);
     absl::Status s = absl::FailedPreconditionError(
-        absl::StrCat(p.name, " refused the ", what, ": ", Printable(error),
-                     description.empty() ? "" : absl::StrCat(" (", Printable(description), ")")));
+        client_refused
+            ? absl::StrCat("the client id/secret configured for ", p.name, " is refused (", p.name,
+                           " answered the ", what, " with ", detail,
+                           "); an administrator must correct the provider's client id and "
+                           "secret (UpdateServiceProvider); connected accounts stay as they are")
+            : absl::StrCat(
+                  p.name, " refused the ", what, ": ", Printable(error),
+                  description.empty() ? "" : absl::StrCat(" (", Printable(description), ")")));
     s.SetPayload(kOAuthErrorPayload, absl::Cord(error));
+    if (client_refused) s.SetPayload(kClientRefusedPayload, absl::Cord("1"));
     return s;
   }
   if (!body.ok() || !body->is_object()) {
@@ -143,26 +166,9 @@ absl::StatusOr<TokenResponse> ProviderClient::Refresh(const ProviderConfig& p,
 
 absl::StatusOr<AccountIdentity> ProviderClient::FetchAccount(const ProviderConfig& p,
                                                              const std::string& access_token) {
-  const std::string base = TrimSlash(p.api_base_url);
-  HttpRequest req;
+  if (!p.dialect) return NoDialect(p);
+  HttpRequest req = p.dialect->AccountRequest(TrimSlash(p.api_base_url), access_token);
   req.timeout = options_.timeout;
-  req.headers = {{"Authorization", "Bearer " + access_token}, {"Accept", "application/json"}};
-  if (p.kind == "google") {
-    req.url = base + "/drive/v3/about?fields=user";
-  } else if (p.kind == "dropbox") {
-    // An RPC route without arguments: POST a JSON null. An empty POST would
-    // go out typed application/x-www-form-urlencoded (libcurl's default),
-    // which Dropbox refuses with a 400.
-    req.method = "POST";
-    req.url = base + "/2/users/get_current_account";
-    req.headers.emplace_back("Content-Type", "application/json");
-    req.body = "null";
-    req.idempotent = true;
-  } else if (p.kind == "box") {
-    req.url = base + "/2.0/users/me?fields=login,name";
-  } else {
-    req.url = base + "/v1.0/me";
-  }
   absl::StatusOr<HttpResponse> resp = http_.Send(req);
   if (!resp.ok()) return Unreachable(p, "account endpoint", resp.status());
   if (resp->status >= 500 || resp->status == 429) {
@@ -178,25 +184,7 @@ absl::StatusOr<AccountIdentity> ProviderClient::FetchAccount(const ProviderConfi
     return absl::InternalError(
         absl::StrCat("the ", p.name, " account endpoint answered with a body that is not JSON"));
   }
-  AccountIdentity id;
-  const json& j = *body;
-  if (p.kind == "google") {
-    json user = j.value("user", json::object());
-    id.account = JsonString(user, "emailAddress");
-    id.display_name = JsonString(user, "displayName");
-  } else if (p.kind == "dropbox") {
-    id.account = JsonString(j, "email");
-    if (id.account.empty()) id.account = JsonString(j, "account_id");
-    json name = j.value("name", json::object());
-    id.display_name = JsonString(name, "display_name");
-  } else if (p.kind == "box") {
-    id.account = JsonString(j, "login");
-    id.display_name = JsonString(j, "name");
-  } else {
-    id.account = JsonString(j, "userPrincipalName");
-    if (id.account.empty()) id.account = JsonString(j, "mail");
-    id.display_name = JsonString(j, "displayName");
-  }
+  AccountIdentity id = p.dialect->AccountOf(*body);
   if (id.account.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the ", p.name, " account endpoint did not say which account the token belongs to"));
@@ -207,31 +195,11 @@ absl::StatusOr<AccountIdentity> ProviderClient::FetchAccount(const ProviderConfi
 
 bool ProviderClient::Revoke(const ProviderConfig& p, const std::string& access_token,
                             const std::string& refresh_token) {
-  if (p.revoke_url.empty()) return false;
-  HttpRequest req;
-  req.method = "POST";
-  req.timeout = options_.timeout;
-  req.idempotent = true;  // revoking twice is harmless
-  if (p.kind == "google") {
-    // Revoking the refresh token ends the whole grant.
-    req.url = absl::StrCat(p.revoke_url, absl::StrContains(p.revoke_url, "?") ? "&" : "?",
-                           FormEncode({{"token", refresh_token}}));
-    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  } else if (p.kind == "dropbox") {
-    req.url = p.revoke_url;
-    // Dropbox RPC: a JSON null, typed as JSON (see FetchAccount).
-    req.headers = {{"Authorization", "Bearer " + access_token},
-                   {"Content-Type", "application/json"}};
-    req.body = "null";
-  } else if (p.kind == "box") {
-    req.url = p.revoke_url;
-    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-    req.body = FormEncode(
-        {{"client_id", p.client_id}, {"client_secret", p.client_secret}, {"token", refresh_token}});
-  } else {
-    return false;
-  }
-  absl::StatusOr<HttpResponse> resp = http_.Send(req);
+  if (p.revoke_url.empty() || !p.dialect) return false;
+  std::optional<HttpRequest> req = p.dialect->RevokeRequest(p, access_token, refresh_token);
+  if (!req) return false;
+  req->timeout = options_.timeout;
+  absl::StatusOr<HttpResponse> resp = http_.Send(*req);
   const int status = resp.ok() ? resp->status : 0;
   LogInfo("provider revoke answered", {{"provider", p.name}, {"http_status", status}});
   return status >= 200 && status < 300;

@@ -1,10 +1,11 @@
 // The OAuth2 and account calls to a provider: code exchange (with the PKCE
 // verifier), refresh, "who is this token", and revocation, in each
-// provider's dialect. Response bodies may hold tokens, so none is ever
-// logged or copied into an error message.
+// provider's dialect (provider_dialect.h). Response bodies may hold tokens,
+// so none is ever logged or copied into an error message.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "runtime/http_client.h"
 
 namespace lc::oauth {
+
+class ProviderDialect;  // oauth/provider_dialect.h
 
 // A usable provider with its secret opened and its URLs resolved (the
 // Microsoft "{tenant}" placeholder replaced).
@@ -28,6 +31,8 @@ struct ProviderConfig {
   std::vector<std::string> scopes;
   std::map<std::string, std::string> extra_params;
   std::string api_base_url;
+  // The kind's strategy, chosen by the registry (DialectFor(kind)).
+  std::shared_ptr<const ProviderDialect> dialect;
 };
 
 struct TokenResponse {
@@ -46,6 +51,10 @@ struct AccountIdentity {
 // returned from ProviderClient ("invalid_grant", "invalid_client", ...), or
 // "" when the status is not such a refusal.
 std::string OAuthErrorOf(const absl::Status& status);
+// Whether a status from ProviderClient says the provider refused the
+// configured client itself (its id, secret or registration: Microsoft's
+// unauthorized_client too): an administrator's problem, not the account's.
+bool ClientRefused(const absl::Status& status);
 
 class ProviderClient {
  public:
@@ -56,7 +65,9 @@ class ProviderClient {
 
   // Token-endpoint errors: transport failure, 5xx or 429 -> UNAVAILABLE;
   // a 4xx refusal -> FAILED_PRECONDITION carrying the OAuth error code
-  // (OAuthErrorOf); a 2xx without access_token -> INTERNAL.
+  // (OAuthErrorOf); a refused client -> FAILED_PRECONDITION "the client
+  // id/secret configured for <provider> is refused ..." (ClientRefused); a
+  // 2xx without access_token -> INTERNAL.
   absl::StatusOr<TokenResponse> ExchangeCode(const ProviderConfig& provider,
                                              const std::string& code,
                                              const std::string& redirect_uri,

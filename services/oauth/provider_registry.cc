@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "oauth/provider_dialect.h"
 #include "runtime/status.h"
 
 namespace lc::oauth {
@@ -44,7 +45,12 @@ absl::Status CheckUrl(const std::string& field, const std::string& url, bool may
 }
 
 absl::Status CheckTenant(const ProviderRecord& p) {
-  if (p.kind != "microsoft") {
+  auto dialect = DialectFor(p.kind);
+  if (!dialect) {
+    return absl::InternalError(
+        absl::StrCat("provider ", p.name, " has a kind the service does not know: ", p.kind));
+  }
+  if (!dialect->HasTenant()) {
     if (!p.tenant.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("tenant applies only to Microsoft providers, not ", p.name));
@@ -204,6 +210,11 @@ absl::StatusOr<ProviderConfig> ProviderRegistry::Usable(const std::string& name)
   ProviderConfig c;
   c.name = p.name;
   c.kind = p.kind;
+  c.dialect = DialectFor(p.kind);
+  if (!c.dialect) {
+    return absl::InternalError(
+        absl::StrCat("provider ", name, " has a kind the service does not know: ", p.kind));
+  }
   c.client_id = p.client_id;
   c.client_secret = *std::move(secret);
   c.authorization_url = absl::StrReplaceAll(p.authorization_url, {{"{tenant}", p.tenant}});

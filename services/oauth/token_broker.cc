@@ -104,6 +104,15 @@ absl::StatusOr<v1::GetAccessTokenResponse> TokenBroker::GetAccessToken(
         auto tokens = client_.Refresh(*provider, *refresh_token);
         const absl::Time now = now_();
         if (!tokens.ok()) {
+          if (ClientRefused(tokens.status())) {
+            // The provider refused the configured client id/secret: an
+            // administrator's mistake that reconnecting cannot fix, so the
+            // credential is left as it is and works again once the
+            // configuration is corrected.
+            LogWarn("provider refused the configured client",
+                    {{"provider", req.provider()}, {"user", req.user()}});
+            return tokens.status();
+          }
           if (OAuthErrorOf(tokens.status()) != "invalid_grant") return tokens.status();
           row.status = v1::ACCOUNT_STATUS_NEEDS_RECONNECT;
           row.status_reason =

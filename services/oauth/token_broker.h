@@ -39,8 +39,10 @@ class TokenBroker {
   // see the new token) and behind an in-process lock per credential. The
   // new (possibly rotated) refresh token is committed before the access
   // token is returned. invalid_grant marks the credential needs_reconnect
-  // and is FAILED_PRECONDITION; provider 5xx/timeouts are UNAVAILABLE and
-  // leave the credential untouched.
+  // and is FAILED_PRECONDITION; a refused client (invalid_client: the
+  // configured id/secret) is FAILED_PRECONDITION naming the provider's
+  // configuration and leaves the credential untouched, as do provider
+  // 5xx/timeouts (UNAVAILABLE).
   absl::StatusOr<v1::GetAccessTokenResponse> GetAccessToken(const v1::GetAccessTokenRequest& req);
   absl::StatusOr<v1::Account> GetAccount(const v1::GetAccountRequest& req);
   absl::StatusOr<v1::ListAccountsResponse> ListAccounts(const Principal& caller,

@@ -7,15 +7,17 @@ const { Readable } = require('node:stream');
 const { BoxClient, BoxOAuth, OAuthConfig } = require('box-node-sdk');
 const { NetworkSession } = require('box-node-sdk/lib/networking/network');
 const { BoxRetryStrategy } = require('box-node-sdk/lib/networking/retries');
-const { admin, authorizeInBrowser, baseUrl, counters, uniqueName } = require('./lib/harness');
+const {
+  admin, authorizeInBrowser, authorizeRefused, baseUrl, counters, registerClient, uniqueName,
+} = require('./lib/harness');
 
 const base = baseUrl('box');
 const redirectUri = 'http://127.0.0.1:9/callback';
 const user = 'box-conformance@example.com';
 const baseUrls = { baseUrl: base, uploadUrl: `${base}/api`, oauth2Url: `${base}/api/oauth2` };
 
-function newAuth() {
-  return new BoxOAuth({ config: new OAuthConfig({ clientId: 'box-client', clientSecret: 'box-secret' }) });
+function newAuth(clientId = 'box-client', clientSecret = 'box-secret') {
+  return new BoxOAuth({ config: new OAuthConfig({ clientId, clientSecret }) });
 }
 
 async function signIn(auth, who = user) {
@@ -51,6 +53,7 @@ let token;
 let rootFolder;
 
 before(async () => {
+  await registerClient('box', { client_id: 'box-client', client_secret: 'box-secret', redirect_uris: [redirectUri] });
   auth = newAuth();
   token = await signIn(auth);
   client = clientFor(auth);
@@ -75,6 +78,26 @@ test('OAuth code flow returns tokens; refresh tokens are single-use', async () =
   });
   assert.equal(res.status, 400);
   assert.equal((await res.json()).error, 'invalid_grant');
+});
+
+test('an unknown client, a wrong secret and an unregistered redirect URI are refused', async () => {
+  const url = newAuth().getAuthorizeUrl({ redirectUri, state: 'box-state' })
+    .replace('https://account.box.com/api/oauth2', baseUrls.oauth2Url);
+  const { code } = await authorizeInBrowser(`${url}&login_hint=${encodeURIComponent(user)}`, redirectUri);
+  const session = new NetworkSession({ baseUrls });
+  const invalidClient = (err) => err.responseInfo.statusCode === 400 &&
+    err.responseInfo.body.error === 'invalid_client' &&
+    err.responseInfo.body.error_description === 'The client credentials are invalid';
+  await assert.rejects(newAuth('box-client', 'not-the-secret').getTokensAuthorizationCodeGrant(code, session), invalidClient);
+  await assert.rejects(newAuth('unknown-client', 'box-secret').getTokensAuthorizationCodeGrant(code, session), invalidClient);
+  // A refused client did not use the code up.
+  const token = await newAuth().getTokensAuthorizationCodeGrant(code, session);
+  assert.ok(token.refreshToken);
+  const elsewhere = newAuth().getAuthorizeUrl({ redirectUri: 'http://127.0.0.1:9/elsewhere', state: 'x' })
+    .replace('https://account.box.com/api/oauth2', baseUrls.oauth2Url);
+  const page = await authorizeRefused(elsewhere);
+  assert.equal(page.status, 400);
+  assert.match(page.body, /redirect_uri_mismatch/);
 });
 
 test('account info', async () => {

@@ -6,12 +6,15 @@ const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const nodeFetch = require('node-fetch');
 const { Dropbox, DropboxAuth } = require('dropbox');
-const { admin, authorizeInBrowser, baseUrl, counters, uniqueName } = require('./lib/harness');
+const {
+  admin, authorizeInBrowser, authorizeRefused, baseUrl, counters, registerClient, uniqueName,
+} = require('./lib/harness');
 
 const base = baseUrl('dropbox');
 const redirectUri = 'http://127.0.0.1:9/callback';
 const user = 'dropbox-conformance@example.com';
 const clientId = 'conformance-app-key';
+const clientSecret = 'conformance-app-secret';
 
 function toEmulator(url) {
   return String(url).replace(
@@ -45,6 +48,7 @@ let dbx;
 let tokens;
 
 before(async () => {
+  await registerClient('dropbox', { client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri] });
   auth = newAuth();
   tokens = await signIn(auth);
   dbx = new Dropbox({ auth, fetch });
@@ -62,6 +66,28 @@ test('the refresh grant in the query string with an empty body', async () => {
   await other.refreshAccessToken();
   assert.match(other.getAccessToken(), /^sl\./);
   assert.notEqual(other.getAccessToken(), tokens.access_token);
+});
+
+test('an unknown app, a wrong app secret and an unregistered redirect URI are refused', async () => {
+  const pkce = newAuth();
+  const url = await pkce.getAuthenticationUrl(redirectUri, 'st-2', 'code', 'offline', null, 'none', true);
+  const { code } = await authorizeInBrowser(`${toEmulator(url)}&login_hint=${encodeURIComponent(user)}`, redirectUri);
+  const invalidClient = (err) => err.status === 400 && err.error.error === 'invalid_client';
+  const unknown = new DropboxAuth({ clientId: 'unknown-app-key', fetch });
+  unknown.setCodeVerifier(pkce.getCodeVerifier());
+  await assert.rejects(unknown.getAccessTokenFromCode(redirectUri, code), invalidClient);
+  const wrong = new DropboxAuth({ clientId, clientSecret: 'not-the-secret', fetch });
+  await assert.rejects(wrong.getAccessTokenFromCode(redirectUri, code), invalidClient);
+  // The code was not used up; the token endpoint checks the redirect URI too.
+  await assert.rejects(pkce.getAccessTokenFromCode('http://127.0.0.1:9/elsewhere', code),
+    (err) => err.status === 400 && err.error.error === 'invalid_grant');
+  // A PKCE grant refreshes with the app key alone, never with a wrong secret.
+  const withWrongSecret = new DropboxAuth({ clientId, clientSecret: 'not-the-secret', fetch, refreshToken: tokens.refresh_token });
+  await assert.rejects(withWrongSecret.refreshAccessToken(), invalidClient);
+  const elsewhere = await newAuth().getAuthenticationUrl('http://127.0.0.1:9/elsewhere', 'st-3', 'code', 'offline', null, 'none', true);
+  const page = await authorizeRefused(toEmulator(elsewhere));
+  assert.equal(page.status, 400);
+  assert.match(page.body, /Invalid redirect_uri/);
 });
 
 test('account info', async () => {

@@ -5,17 +5,23 @@ const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const { drive: makeDrive } = require('@googleapis/drive');
 const { OAuth2Client } = require('google-auth-library');
-const { admin, authorizeInBrowser, baseUrl, counters, uniqueName } = require('./lib/harness');
+const {
+  admin, authorizeInBrowser, authorizeRefused, baseUrl, counters, registerClient, uniqueName,
+} = require('./lib/harness');
 
 const base = baseUrl('googledrive');
 const redirectUri = 'http://127.0.0.1:9/callback';
 const user = 'drive-conformance@example.com';
 
-function newClient() {
+const clientId = 'conformance-client.apps.googleusercontent.com';
+const clientSecret = 'conformance-secret';
+
+function newClient(overrides = {}) {
   return new OAuth2Client({
-    clientId: 'conformance-client.apps.googleusercontent.com',
-    clientSecret: 'conformance-secret',
+    clientId,
+    clientSecret,
     redirectUri,
+    ...overrides,
     // Refresh and retry once when the server says the token is no longer valid.
     forceRefreshOnFailure: true,
     endpoints: {
@@ -51,6 +57,7 @@ let tokens;
 const upload = { rootUrl: `${base}/` };
 
 before(async () => {
+  await registerClient('googledrive', { client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri] });
   auth = newClient();
   tokens = await signIn(auth);
   drive = makeDrive({ version: 'v3', auth, rootUrl: `${base}/` });
@@ -73,6 +80,38 @@ test('the code exchange checks the PKCE verifier and is single-use', async () =>
   await assert.rejects(client.getToken({ code, codeVerifier: 'not-the-verifier-'.repeat(3) }),
     (err) => err.response.status === 400 && err.response.data.error === 'invalid_grant');
   await assert.rejects(client.getToken({ code }), /invalid_grant/);
+});
+
+test('a wrong client secret, an unknown client and an unregistered redirect URI are refused', async () => {
+  const client = newClient();
+  const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
+  const params = {
+    access_type: 'offline', scope: ['https://www.googleapis.com/auth/drive'],
+    code_challenge: codeChallenge, code_challenge_method: 'S256', login_hint: user,
+  };
+  // generateAuthUrl writes redirect_uri into the object it is given: a copy each time.
+  const { code } = await authorizeInBrowser(client.generateAuthUrl({ ...params }), redirectUri);
+  const invalidClient = (status, description) => (err) =>
+    err.response.status === status && err.response.data.error === 'invalid_client' &&
+    (!description || err.response.data.error_description === description);
+  await assert.rejects(newClient({ clientSecret: 'not-the-secret' }).getToken({ code, codeVerifier }),
+    invalidClient(401, 'Unauthorized'));
+  await assert.rejects(newClient({ clientId: 'unknown.apps.googleusercontent.com' }).getToken({ code, codeVerifier }),
+    invalidClient(401, 'The OAuth client was not found.'));
+  // A refused client did not use the code up.
+  const { tokens: granted } = await client.getToken({ code, codeVerifier });
+  assert.ok(granted.refresh_token);
+  // The refresh grant authenticates the client too.
+  const wrong = newClient({ clientSecret: 'not-the-secret' });
+  wrong.setCredentials({ refresh_token: granted.refresh_token });
+  await assert.rejects(wrong.getAccessToken(), invalidClient(401));
+  // The authorize page refuses rather than redirect to a URI it does not know.
+  const page = await authorizeRefused(newClient({ redirectUri: 'http://127.0.0.1:9/elsewhere' }).generateAuthUrl({ ...params }));
+  assert.equal(page.status, 400);
+  assert.match(page.body, /Error 400: redirect_uri_mismatch/);
+  const unknown = await authorizeRefused(newClient({ clientId: 'unknown.apps.googleusercontent.com' }).generateAuthUrl({ ...params }));
+  assert.equal(unknown.status, 401);
+  assert.match(unknown.body, /Error 401: invalid_client/);
 });
 
 test('refresh grant issues a new access token', async () => {

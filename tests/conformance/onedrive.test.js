@@ -7,7 +7,9 @@ const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const { ConfidentialClientApplication, CryptoProvider } = require('@azure/msal-node');
 const { Client, RetryHandlerOptions } = require('@microsoft/microsoft-graph-client');
-const { admin, authorizeInBrowser, baseUrl, counters, uniqueName } = require('./lib/harness');
+const {
+  admin, authorizeInBrowser, authorizeRefused, baseUrl, counters, registerClient, uniqueName,
+} = require('./lib/harness');
 
 const base = baseUrl('onedrive');
 const host = new URL(base).host;
@@ -15,17 +17,30 @@ const redirectUri = 'http://localhost:9/callback';
 const user = 'onedrive-conformance@example.com';
 const scopes = ['Files.ReadWrite', 'User.Read', 'offline_access'];
 
+const clientId = '4a1aa1d5-c567-49d0-ad0b-cd957a47f842';
+const clientSecret = 'graph-secret';
+
 // `tenant`: common (personal and work accounts) or organizations (work
-// accounts only), as the product's onedrive and onedrive-business entries.
-function newMsal(tenant = 'common') {
+// accounts only), as the product's onedrive and onedrive-business entries;
+// `id`/`secret`: another client than the one registered.
+function newMsal(tenant = 'common', { id = clientId, secret = clientSecret } = {}) {
   return new ConfidentialClientApplication({
     auth: {
-      clientId: '4a1aa1d5-c567-49d0-ad0b-cd957a47f842',
-      clientSecret: 'graph-secret',
+      clientId: id,
+      clientSecret: secret,
       authority: `${base}/${tenant}`,
       knownAuthorities: [host],
     },
   });
+}
+
+async function authCode(msal, who = user, redirect = redirectUri) {
+  const crypto = new CryptoProvider();
+  const { verifier, challenge } = await crypto.generatePkceCodes();
+  const url = await msal.getAuthCodeUrl({
+    scopes, redirectUri: redirect, codeChallenge: challenge, codeChallengeMethod: 'S256', loginHint: who,
+  });
+  return { url, verifier };
 }
 
 async function signIn(msal, who = user) {
@@ -57,6 +72,7 @@ let result;
 let graph;
 
 before(async () => {
+  await registerClient('onedrive', { client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri] });
   msal = newMsal();
   result = await signIn(msal);
   graph = graphFor(msal, result.account);
@@ -72,6 +88,44 @@ test('refresh through MSAL with the cached refresh token', async () => {
   const refreshed = await msal.acquireTokenSilent({ account: result.account, scopes, forceRefresh: true });
   assert.ok(refreshed.accessToken);
   assert.notEqual(refreshed.accessToken, result.accessToken);
+});
+
+test('a wrong client secret, an unknown app and an unregistered redirect URI are refused', async () => {
+  const { url, verifier } = await authCode(newMsal());
+  const { code } = await authorizeInBrowser(url, redirectUri);
+  const request = { code, scopes, redirectUri, codeVerifier: verifier };
+  await assert.rejects(newMsal('common', { secret: 'not-the-secret' }).acquireTokenByCode(request),
+    (err) => err.errorCode === 'invalid_client' && /AADSTS7000215: Invalid client secret provided/.test(err.errorMessage));
+  await assert.rejects(newMsal('common', { id: '00000000-0000-0000-0000-00000000dead' }).acquireTokenByCode(request),
+    (err) => err.errorCode === 'unauthorized_client' && /AADSTS700016/.test(err.errorMessage));
+  // A refused client did not use the code up.
+  const granted = await newMsal().acquireTokenByCode(request);
+  assert.equal(granted.account.username, user);
+  const elsewhere = await authCode(newMsal(), user, 'https://app.example.test/elsewhere');
+  const page = await authorizeRefused(elsewhere.url);
+  assert.match(page.body, /AADSTS50011/);
+  const unknownApp = await authCode(newMsal('common', { id: '00000000-0000-0000-0000-00000000dead' }));
+  assert.match((await authorizeRefused(unknownApp.url)).body, /AADSTS700016/);
+});
+
+test('tenants: organizations signs in work or school accounts only, consumers personal ones only', async () => {
+  const work = 'graph-work@contoso.example';
+  await admin('onedrive', 'users', { email: work, account_type: 'business' });
+  const personalAtOrganizations = await authCode(newMsal('organizations'), user);
+  assert.match((await authorizeRefused(personalAtOrganizations.url)).body, /AADSTS500200/);
+  const workAtConsumers = await authCode(newMsal('consumers'), work);
+  await authorizeRefused(workAtConsumers.url);
+  // A work account signs in through organizations, with MSAL's authority there.
+  const org = newMsal('organizations');
+  const signIn = await authCode(org, work);
+  const { code } = await authorizeInBrowser(signIn.url, redirectUri);
+  const signedIn = await org.acquireTokenByCode({ code, scopes, redirectUri, codeVerifier: signIn.verifier });
+  assert.equal(signedIn.account.username, work);
+  // An unknown login_hint there signs up a work account.
+  const fresh = await authCode(newMsal('organizations'), 'graph-new@fabrikam.example');
+  await authorizeInBrowser(fresh.url, redirectUri);
+  const { users } = await admin('onedrive', 'users');
+  assert.equal(users.find((u) => u.email === 'graph-new@fabrikam.example').account_type, 'business');
 });
 
 test('account info: /me and /me/drive', async () => {

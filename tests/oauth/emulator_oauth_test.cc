@@ -21,9 +21,6 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
-constexpr char kUser[] = "alice@example.com";  // the emulator's default user
-constexpr char kGateway[] = "https://gw.example.test";
-
 class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
@@ -52,9 +49,9 @@ class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
     const std::string& p = GetParam();
     v1::StartAuthorizationRequest start;
     start.set_provider(p);
-    start.set_redirect_uri(std::string(kGateway) + "/oauth2/" + p + "/callback");
+    start.set_redirect_uri(EmulatorRedirectUri(p));
     start.set_return_to("/accounts");
-    start.set_login_hint(kUser);
+    start.set_login_hint(Account());
     v1::StartAuthorizationResponse started;
     auto c1 = harness_->As(user);
     grpc::Status s = harness_->stub().StartAuthorization(c1.get(), start, &started);
@@ -79,11 +76,14 @@ class EmulatorOAuthTest : public ::testing::TestWithParam<std::string> {
     v1::GetAccessTokenRequest req;
     req.set_user(user);
     req.set_provider(GetParam());
-    req.set_account(kUser);
+    req.set_account(Account());
     req.set_force_refresh(force);
     auto ctx = harness_->AsService();
     return harness_->stub().GetAccessToken(ctx.get(), req, out);
   }
+
+  // The emulator account connected (EmulatorAccountOf).
+  std::string Account() const { return EmulatorAccountOf(GetParam()); }
 
   // Calls the provider's account endpoint with the token (is it live?).
   int ApiStatus(const std::string& token) { return emulator_->AccountStatus(GetParam(), token); }
@@ -99,7 +99,7 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
   v1::CompleteAuthorizationResponse done;
   grpc::Status s = Connect(user, &done);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(done.account().account(), kUser);
+  EXPECT_EQ(done.account().account(), Account());
   EXPECT_EQ(done.return_to(), "/accounts");
 
   v1::GetAccessTokenResponse t1, t2, t3, t4;
@@ -148,8 +148,8 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
             << emulator_->TokenCalls(p) - calls - 3 << " token call(s) in the emulator log\n";
 
   // The emulator revokes the user's grants: invalid_grant -> needs_reconnect.
-  auto revoked = emulator_->Send(
-      "POST", emulator_->Base(p) + "/_emulator/users/" + std::string(kUser) + "/revoke");
+  auto revoked =
+      emulator_->Send("POST", emulator_->Base(p) + "/_emulator/users/" + Account() + "/revoke");
   ASSERT_TRUE(revoked.ok() && revoked->status == 200);
   s = Token(user, &t1, /*force=*/true);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
@@ -165,7 +165,7 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
   ASSERT_TRUE(Token(user, &t1).ok());
   v1::DisconnectRequest dr;
   dr.set_provider(p);
-  dr.set_account(kUser);
+  dr.set_account(Account());
   v1::DisconnectResponse dresp;
   auto dc = harness_->As(user);
   ASSERT_TRUE(harness_->stub().Disconnect(dc.get(), dr, &dresp).ok());
@@ -175,6 +175,64 @@ TEST_P(EmulatorOAuthTest, CodeFlowRefreshRotationReconnectDisconnect) {
     EXPECT_EQ(ApiStatus(t1.access_token()), 401);
   }
   EXPECT_EQ(Token(user, &t1).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// The administrator pastes a secret the provider refuses: every provider's
+// refusal (Google 401 invalid_client, Dropbox and Box 400 invalid_client,
+// Microsoft 401 invalid_client AADSTS7000215) is the same configuration
+// error naming the provider, and the user's account is left as it was.
+TEST_P(EmulatorOAuthTest, ARefusedClientSecretIsAConfigurationError) {
+  const std::string& p = GetParam();
+  const std::string user = "emu-secret-" + p;
+  v1::CompleteAuthorizationResponse done;
+  ASSERT_TRUE(Connect(user, &done).ok());
+  ASSERT_TRUE(SetClientSecret(*harness_, p, "not-the-secret").ok());
+  const std::string refused = "the client id/secret configured for " + p + " is refused";
+
+  v1::GetAccessTokenResponse t;
+  grpc::Status s = Token(user, &t, /*force=*/true);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr(refused));
+  v1::ListAccountsResponse list;
+  auto lc = harness_->As(user);
+  ASSERT_TRUE(harness_->stub().ListAccounts(lc.get(), {}, &list).ok());
+  ASSERT_EQ(list.accounts_size(), 1);
+  EXPECT_EQ(list.accounts(0).status(), v1::ACCOUNT_STATUS_OK) << list.accounts(0).status_reason();
+
+  // The code exchange is refused the same way.
+  s = Connect(user, &done);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr(refused));
+
+  // Fixed by the administrator, the same credential works again.
+  ASSERT_TRUE(ConfigureEmulatorProvider(*harness_, *emulator_, p).ok());
+  s = Token(user, &t, /*force=*/true);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(ApiStatus(t.access_token()), 200);
+}
+
+// A client id the provider does not know never gets a code: its authorize
+// page refuses and sends the browser nowhere.
+TEST_P(EmulatorOAuthTest, AnUnknownClientIdIsRefusedAtTheAuthorizePage) {
+  const std::string& p = GetParam();
+  v1::UpdateServiceProviderRequest req;
+  req.mutable_provider()->set_name(p);
+  req.mutable_provider()->set_client_id("lc-unknown-" + p);
+  req.mutable_update_mask()->add_paths("client_id");
+  v1::ServiceProvider out;
+  auto admin = harness_->AsAdmin();
+  ASSERT_TRUE(harness_->stub().UpdateServiceProvider(admin.get(), req, &out).ok());
+  v1::StartAuthorizationRequest start;
+  start.set_provider(p);
+  start.set_redirect_uri(EmulatorRedirectUri(p));
+  v1::StartAuthorizationResponse started;
+  auto c1 = harness_->As("emu-unknown-" + p);
+  ASSERT_TRUE(harness_->stub().StartAuthorization(c1.get(), start, &started).ok());
+  auto page = emulator_->Send("GET", started.authorization_url());
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_TRUE(page->status == 400 || page->status == 401) << page->status << " " << page->body;
+  EXPECT_EQ(page->Header("location"), "");
+  EXPECT_THAT(page->body, HasSubstr("lc-unknown-" + p));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllProviders, EmulatorOAuthTest,

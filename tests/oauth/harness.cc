@@ -60,10 +60,30 @@ std::unique_ptr<grpc::ClientContext> OAuthHarness::As(const std::string& user,
   return ctx;
 }
 
-grpc::Status ConfigureEmulatorProvider(OAuthHarness& oauth, const EmulatorProcess& emulator,
+grpc::Status SetClientSecret(OAuthHarness& oauth, const std::string& provider,
+                             const std::string& secret) {
+  v1::UpdateServiceProviderRequest req;
+  req.mutable_provider()->set_name(provider);
+  req.set_client_secret(secret);
+  req.mutable_update_mask()->add_paths("client_secret");
+  v1::ServiceProvider out;
+  auto ctx = oauth.AsAdmin();
+  return oauth.stub().UpdateServiceProvider(ctx.get(), req, &out);
+}
+
+std::string EmulatorAccountOf(const std::string& provider) {
+  return provider == "onedrive-business" ? "alice@contoso.example" : "alice@example.com";
+}
+
+std::string EmulatorRedirectUri(const std::string& provider) {
+  return "https://gw.example.test/oauth2/" + provider + "/callback";
+}
+
+grpc::Status ConfigureEmulatorProvider(OAuthHarness& oauth, EmulatorProcess& emulator,
                                        const std::string& p) {
   const EmulatorEndpoints e = EmulatorEndpointsOf(p);
   const std::string base = emulator.Base(p);
+  emulator.RegisterClient(p, "lc-" + p, "emulator-client-secret-" + p, {EmulatorRedirectUri(p)});
   v1::UpdateServiceProviderRequest req;
   req.mutable_provider()->set_name(p);
   req.mutable_provider()->set_client_id("lc-" + p);
@@ -87,7 +107,7 @@ grpc::Status ConnectEmulatorAccount(OAuthHarness& oauth, EmulatorProcess& emulat
                                     const std::string& account) {
   v1::StartAuthorizationRequest start;
   start.set_provider(p);
-  start.set_redirect_uri("https://gw.example.test/oauth2/" + p + "/callback");
+  start.set_redirect_uri(EmulatorRedirectUri(p));
   start.set_return_to("/");
   start.set_login_hint(account);
   v1::StartAuthorizationResponse started;

@@ -68,12 +68,29 @@ class OAuthHarness {
   std::unique_ptr<v1::OAuthService::Stub> stub_;
 };
 
+// Admin: replaces `provider`'s client secret (as an administrator who
+// pastes the wrong one would).
+grpc::Status SetClientSecret(OAuthHarness& oauth, const std::string& provider,
+                             const std::string& secret);
+
 class EmulatorProcess;  // testing/emulator_process.h
 
+// The emulator account the suites connect for `provider`: the emulator's
+// default user (alice@example.com, a personal account), except for
+// onedrive-business, whose tenant (organizations) signs in work or school
+// accounts only: alice@contoso.example, a business account the Graph
+// emulator creates at its first sign-in there.
+std::string EmulatorAccountOf(const std::string& provider);
+
+// The redirect URI the emulator suites' flows use for `provider` (a gateway
+// that is never called: the tests carry the code to the service).
+std::string EmulatorRedirectUri(const std::string& provider);
+
 // Admin: points `provider` at the cloud emulator (as ./scripts/up does:
-// client "lc-{provider}" with its emulator secret, the emulator's OAuth
-// endpoints, its API as the base URL) and enables it.
-grpc::Status ConfigureEmulatorProvider(OAuthHarness& oauth, const EmulatorProcess& emulator,
+// client "lc-{provider}" with its emulator secret, registered at the
+// emulator with EmulatorRedirectUri, the emulator's OAuth endpoints, its API
+// as the base URL) and enables it.
+grpc::Status ConfigureEmulatorProvider(OAuthHarness& oauth, EmulatorProcess& emulator,
                                        const std::string& provider);
 
 // Connects the emulator's `account` of `provider` for `user`: starts the code

@@ -609,6 +609,40 @@ TEST_F(OAuthTest, InvalidGrantMarksNeedsReconnect) {
   EXPECT_TRUE(Token(h(), "pia", "onedrive", "pia@x", &tok).ok());
 }
 
+// A secret the provider refuses (invalid_client) is the administrator's
+// problem: the error names the provider's configuration, and the user's
+// account is not marked for reconnection (reconnecting could not help);
+// once the configuration is fixed the same credential works again.
+TEST_F(OAuthTest, RefusedClientCredentialsAreAnAdminErrorNotTheAccounts) {
+  ASSERT_TRUE(Connect(h(), "rex", "dropbox", "rex@x").ok());
+  ASSERT_TRUE(SetClientSecret(h(), "dropbox", "not-the-secret").ok());
+  struct Restore {
+    OAuthHarness& h;
+    ~Restore() { EXPECT_TRUE(Configure(h, "dropbox").ok()); }
+  } restore{h()};
+
+  v1::GetAccessTokenResponse tok;
+  grpc::Status s = Token(h(), "rex", "dropbox", "rex@x", &tok, /*force=*/true);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("the client id/secret configured for dropbox is refused"));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("reconnect")));
+  EXPECT_THAT(s.error_message(), Not(HasSubstr("not-the-secret")));
+  auto accounts = Accounts(h(), "rex");
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(accounts[0].status(), v1::ACCOUNT_STATUS_OK) << accounts[0].status_reason();
+
+  // Connecting is refused the same way, and nothing is stored.
+  s = Connect(h(), "rex", "dropbox", "rex-other@x");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("the client id/secret configured for dropbox is refused"));
+  EXPECT_EQ(Accounts(h(), "rex").size(), 1u);
+
+  ASSERT_TRUE(Configure(h(), "dropbox").ok());
+  EXPECT_TRUE(Token(h(), "rex", "dropbox", "rex@x", &tok, /*force=*/true).ok());
+}
+
 TEST_F(OAuthTest, ProviderOutageIsUnavailableAndLeavesTheCredential) {
   ASSERT_TRUE(Connect(h(), "quinn", "box", "quinn@x").ok());
   fake_->rotate_refresh = true;

@@ -7,6 +7,7 @@
 
 #include <deque>
 
+#include "oauth/provider_dialect.h"
 #include "testing/fake_http_client.h"
 
 namespace lc::oauth {
@@ -26,6 +27,7 @@ ProviderConfig Config(const std::string& kind) {
   c.token_url = "https://idp.test/token";
   c.revoke_url = kind == "microsoft" ? "" : "https://idp.test/revoke";
   c.api_base_url = "https://api.test/";
+  c.dialect = DialectFor(kind);
   return c;
 }
 
@@ -54,6 +56,7 @@ TEST(ProviderClientTest, TokenEndpointOutcomesMapToStatuses) {
 
   http.Answer(401, R"({"error":"invalid_client"})");
   EXPECT_EQ(OAuthErrorOf(client.Refresh(p, "RT1").status()), "invalid_client");
+  EXPECT_FALSE(ClientRefused(grant.status()));
 
   for (int status : {500, 502, 503, 429}) {
     http.Answer(status, "<html>oops</html>");
@@ -75,6 +78,44 @@ TEST(ProviderClientTest, TokenEndpointOutcomesMapToStatuses) {
   auto not_json = client.Refresh(p, "RT1");
   EXPECT_FALSE(not_json.ok());
   EXPECT_THAT(std::string(not_json.status().message()), Not(HasSubstr("LEAKED")));
+}
+
+// A refused client is a configuration error that names the provider, in
+// each dialect's words (Microsoft: unauthorized_client for an unknown app).
+TEST(ProviderClientTest, RefusedClientIsAConfigurationError) {
+  FakeHttpClient http;
+  ProviderClient client(http, {});
+  struct Case {
+    std::string kind, name;
+    int status;
+    std::string body;
+  } cases[] = {
+      {"google", "google", 401,
+       R"({"error":"invalid_client","error_description":"The OAuth client was not found."})"},
+      {"dropbox", "dropbox", 400,
+       R"({"error":"invalid_client","error_description":"Invalid client_id or client_secret"})"},
+      {"box", "box", 400,
+       R"({"error":"invalid_client","error_description":"The client credentials are invalid"})"},
+      {"microsoft", "onedrive", 401,
+       R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215]})"},
+      {"microsoft", "onedrive", 400,
+       R"({"error":"unauthorized_client","error_description":"AADSTS700016: Application with identifier 'x' was not found in the directory 'y'.","error_codes":[700016]})"},
+  };
+  for (const Case& c : cases) {
+    http.Answer(c.status, c.body);
+    auto refresh = client.Refresh(Config(c.kind), "RT1");
+    EXPECT_EQ(refresh.status().code(), absl::StatusCode::kFailedPrecondition) << c.body;
+    EXPECT_TRUE(ClientRefused(refresh.status())) << c.body;
+    EXPECT_THAT(std::string(refresh.status().message()),
+                HasSubstr("the client id/secret configured for " + c.name + " is refused"));
+    EXPECT_THAT(std::string(refresh.status().message()), Not(HasSubstr("client-secret-xyz")));
+    http.Answer(c.status, c.body);
+    auto exchange = client.ExchangeCode(Config(c.kind), "CODE", "https://gw/cb", "V");
+    EXPECT_TRUE(ClientRefused(exchange.status())) << c.body;
+  }
+  // unauthorized_client is Microsoft's word for an unknown app only.
+  http.Answer(400, R"({"error":"unauthorized_client"})");
+  EXPECT_FALSE(ClientRefused(client.Refresh(Config("google"), "RT1").status()));
 }
 
 TEST(ProviderClientTest, CodeExchangeSendsTheVerifierAndRedirectUri) {

@@ -13,6 +13,7 @@
 
 #include "gateway_flow.h"
 #include "harness.h"
+#include "runtime/encoding.h"
 #include "testing/emulator_process.h"
 #include "testing/pg_fixture.h"
 
@@ -22,8 +23,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-constexpr char kAccount[] = "alice@example.com";  // the emulator's default user
 
 std::string ClientIdOf(const std::string& provider) { return "lc-" + provider; }
 
@@ -56,10 +55,13 @@ class EmulatorGatewayTest : public ::testing::Test {
   }
   void SetUp() override { LC_REQUIRE_POSTGRES(); }
 
-  // Admin: the provider's endpoints on the emulator, as ./scripts/up does.
+  // Admin: the provider's endpoints on the emulator, and the client
+  // registered there with the gateway's callback, as ./scripts/up does.
   void Configure(const std::string& p) {
     const EmulatorEndpoints e = EmulatorEndpointsOf(p);
     const std::string base = emulator_->Base(p);
+    emulator_->RegisterClient(p, ClientIdOf(p), "emulator-client-secret-" + p,
+                              {gateway_->origin() + "/oauth2/" + p + "/callback"});
     ASSERT_NO_FATAL_FAILURE(
         ConfigureProvider(*harness_, p, ClientIdOf(p), "emulator-client-secret-" + p, base + e.auth,
                           base + e.token, e.revoke.empty() ? "" : base + e.revoke, base));
@@ -69,10 +71,11 @@ class EmulatorGatewayTest : public ::testing::Test {
   // authorize page; `flow` then holds the callback URL.
   void StartFlow(Browser& browser, const std::string& p, const std::string& user,
                  GatewayFlow* flow) {
-    ASSERT_NO_FATAL_FAILURE(AuthorizeAtGateway(browser, gateway_->origin(), p, SessionJwt(user),
-                                               "return_to=%2Fdone&login_hint=alice%40example.com",
-                                               AuthorizeUrlOf(*emulator_, p), ClientIdOf(p), flow));
-    EXPECT_EQ(QueryOf(flow->provider_url)["login_hint"], kAccount);
+    ASSERT_NO_FATAL_FAILURE(
+        AuthorizeAtGateway(browser, gateway_->origin(), p, SessionJwt(user),
+                           "return_to=%2Fdone&login_hint=" + PercentEncode(EmulatorAccountOf(p)),
+                           AuthorizeUrlOf(*emulator_, p), ClientIdOf(p), flow));
+    EXPECT_EQ(QueryOf(flow->provider_url)["login_hint"], EmulatorAccountOf(p));
     ASSERT_NO_FATAL_FAILURE(ApproveAtProvider(browser, gateway_->origin(), p, flow));
   }
 
@@ -98,12 +101,13 @@ TEST_P(EmulatorGatewayFlowTest, CodeFlowThroughTheGatewayUrls) {
 
   auto accounts = AccountsOf(*harness_, user, p);
   ASSERT_THAT(accounts, SizeIs(1));
-  EXPECT_EQ(accounts[0].account(), kAccount);
+  EXPECT_EQ(accounts[0].account(), EmulatorAccountOf(p));
   EXPECT_EQ(accounts[0].status(), v1::ACCOUNT_STATUS_OK) << accounts[0].status_reason();
 
   // The token a service gets is live at the provider.
   v1::GetAccessTokenResponse token;
-  grpc::Status s = ServiceToken(*harness_, user, p, kAccount, /*force_refresh=*/false, &token);
+  grpc::Status s =
+      ServiceToken(*harness_, user, p, EmulatorAccountOf(p), /*force_refresh=*/false, &token);
   ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_FALSE(token.access_token().empty());
   EXPECT_EQ(emulator_->AccountStatus(p, token.access_token()), 200);

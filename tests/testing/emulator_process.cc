@@ -132,6 +132,15 @@ EmulatorProcess::json EmulatorProcess::Admin(const std::string& provider, const 
   return json::parse(r->body, nullptr, false);
 }
 
+void EmulatorProcess::RegisterClient(const std::string& provider, const std::string& client_id,
+                                     const std::string& client_secret,
+                                     const std::vector<std::string>& redirect_uris) {
+  Admin(provider, "POST", "/_emulator/clients",
+        json{{"client_id", client_id},
+             {"client_secret", client_secret},
+             {"redirect_uris", redirect_uris}});
+}
+
 absl::StatusOr<HttpResponse> EmulatorProcess::Fetch(const std::string& url) {
   HttpRequest req;
   req.url = url;

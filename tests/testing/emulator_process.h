@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "runtime/http_client.h"
@@ -74,6 +75,13 @@ class EmulatorProcess {
   // An admin call that must work: its JSON answer; throws otherwise.
   json Admin(const std::string& provider, const std::string& method, const std::string& path,
              const json& body = nullptr);
+  // Registers an OAuth client on the provider's emulator (POST
+  // /_emulator/clients): from then on its authorize and token endpoints
+  // refuse other clients, wrong secrets and other redirect URIs, as the
+  // provider does. onedrive and onedrive-business share the Graph port.
+  void RegisterClient(const std::string& provider, const std::string& client_id,
+                      const std::string& client_secret,
+                      const std::vector<std::string>& redirect_uris);
   // GET without a token, following redirects (short-lived links).
   absl::StatusOr<HttpResponse> Fetch(const std::string& url);
   // How many token calls the provider's emulator has answered (its

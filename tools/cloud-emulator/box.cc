@@ -41,6 +41,7 @@ class Box {
       if (status == 503) return Error(res, 503, "unavailable", "Unavailable");
       Error(res, status, "internal_server_error", "Internal Server Error");
     });
+    s_.oauth().set_dialect(BoxOAuthDialect());
     s_.Route("GET", "/api/oauth2/authorize", "oauth.authorize",
              [this](const Request& req, Response& res) { HandleAuthorize(s_, req, res, true); });
     s_.Route("POST", "/oauth2/token", "oauth.token",
@@ -212,9 +213,7 @@ class Box {
   void Token(const Request& req, Response& res) {
     TokenGrant grant;
     OAuthError error;
-    if (!GrantTokens(s_, OAuthParams(req), &grant, &error)) {
-      return SendJson(res, 400, {{"error", error.error}, {"error_description", error.description}});
-    }
+    if (!GrantTokens(s_, OAuthParams(req), &grant, &error)) return SendTokenError(s_, res, error);
     SendJson(res, 200,
              {{"access_token", grant.access_token},
               {"expires_in", grant.expires_in},

@@ -91,6 +91,7 @@ class Dropbox {
       res.set_content(status == 503 ? "Service Unavailable" : "Internal Server Error",
                       "text/plain; charset=utf-8");
     });
+    s_.oauth().set_dialect(DropboxOAuthDialect());
     s_.Route("GET", "/oauth2/authorize", "oauth.authorize",
              [this](const Request& req, Response& res) {
                HandleAuthorize(s_, req, res, req.get_param_value("token_access_type") == "offline");
@@ -342,9 +343,7 @@ class Dropbox {
     TokenGrant grant;
     OAuthError error;
     auto params = OAuthParams(req);
-    if (!GrantTokens(s_, params, &grant, &error)) {
-      return SendJson(res, 400, {{"error", error.error}, {"error_description", error.description}});
-    }
+    if (!GrantTokens(s_, params, &grant, &error)) return SendTokenError(s_, res, error);
     json body = {{"access_token", grant.access_token},
                  {"token_type", "bearer"},
                  {"expires_in", grant.expires_in}};

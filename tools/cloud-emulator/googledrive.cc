@@ -158,6 +158,7 @@ class GoogleDrive {
         Error(res, status, "internalError", "Internal Error", "global");
       }
     });
+    s_.oauth().set_dialect(GoogleOAuthDialect());
     auto authorize = [this](const Request& req, Response& res) {
       HandleAuthorize(s_, req, res, req.get_param_value("access_type") == "offline");
     };
@@ -415,9 +416,7 @@ class GoogleDrive {
     TokenGrant grant;
     OAuthError error;
     if (!GrantTokens(s_, OAuthParams(req), &grant, &error)) {
-      int status = error.error == "invalid_client" ? 401 : 400;
-      return SendJson(res, status,
-                      {{"error", error.error}, {"error_description", error.description}});
+      return SendTokenError(s_, res, error);
     }
     json body = {
         {"access_token", grant.access_token},

@@ -15,7 +15,75 @@ std::string PkceS256(const std::string& verifier) {
 }
 
 OAuthServer::OAuthServer(Options options, Clock& clock, int64_t ttl_seconds)
-    : options_(std::move(options)), clock_(clock), ttl_seconds_(ttl_seconds) {}
+    : options_(std::move(options)),
+      clock_(clock),
+      ttl_seconds_(ttl_seconds),
+      dialect_(Rfc6749Dialect()) {}
+
+void OAuthServer::set_dialect(std::shared_ptr<const OAuthDialect> dialect) {
+  std::lock_guard<std::mutex> lock(mu_);
+  dialect_ = std::move(dialect);
+}
+
+void OAuthServer::RegisterClient(OAuthClient client) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string id = client.client_id;
+  clients_[id] = std::move(client);
+}
+
+std::vector<OAuthClient> OAuthServer::Clients() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<OAuthClient> out;
+  for (const auto& [id, c] : clients_) out.push_back(c);
+  return out;
+}
+
+bool OAuthServer::strict() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !clients_.empty();
+}
+
+std::optional<ClientRefusal> OAuthServer::CheckAuthorizeClient(const std::string& client_id,
+                                                               std::string* redirect_uri) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (clients_.empty()) return std::nullopt;
+  auto it = clients_.find(client_id);
+  if (client_id.empty() || it == clients_.end()) return ClientRefusal::kUnknownClient;
+  const OAuthClient& c = it->second;
+  if (redirect_uri->empty()) {
+    if (dialect_->DefaultsToOnlyRedirect() && c.redirect_uris.size() == 1) {
+      *redirect_uri = c.redirect_uris[0];
+      return std::nullopt;
+    }
+    return ClientRefusal::kRedirectMissing;
+  }
+  for (const auto& registered : c.redirect_uris) {
+    if (dialect_->RedirectMatches(registered, *redirect_uri)) return std::nullopt;
+  }
+  return ClientRefusal::kRedirectNotRegistered;
+}
+
+bool OAuthServer::AuthenticateClientLocked(const TokenRequest& r, bool pkce,
+                                           OAuthError* error) const {
+  RefusalContext ctx{r.client_id, r.redirect_uri, r.tenant};
+  auto it = clients_.find(r.client_id);
+  if (r.client_id.empty() || it == clients_.end()) {
+    *error = dialect_->TokenRefusal(ClientRefusal::kUnknownClient, ctx);
+    return false;
+  }
+  const OAuthClient& c = it->second;
+  if (c.client_secret.empty()) return true;  // a public client: PKCE proves it
+  if (r.client_secret.empty()) {
+    if (pkce && dialect_->PkceReplacesSecret()) return true;
+    *error = dialect_->TokenRefusal(ClientRefusal::kMissingSecret, ctx);
+    return false;
+  }
+  if (r.client_secret != c.client_secret) {
+    *error = dialect_->TokenRefusal(ClientRefusal::kWrongSecret, ctx);
+    return false;
+  }
+  return true;
+}
 
 std::string OAuthServer::IssueCode(const std::string& user_id, const std::string& client_id,
                                    const std::string& redirect_uri, const std::string& scope,
@@ -32,7 +100,7 @@ std::string OAuthServer::IssueCode(const std::string& user_id, const std::string
 
 TokenGrant OAuthServer::IssueLocked(const std::string& user_id, const std::string& client_id,
                                     const std::string& scope, bool with_refresh,
-                                    const std::string& family) {
+                                    const std::string& family, bool pkce) {
   TokenGrant grant;
   grant.user_id = user_id;
   grant.client_id = client_id;
@@ -43,7 +111,7 @@ TokenGrant OAuthServer::IssueLocked(const std::string& user_id, const std::strin
   access_[grant.access_token] = Access{user_id, fam, clock_.NowMs() + ttl_seconds_ * 1000};
   if (with_refresh) {
     grant.refresh_token = options_.refresh_prefix + RandomToken(48);
-    refresh_[grant.refresh_token] = RefreshEntry{user_id, client_id, scope, fam};
+    refresh_[grant.refresh_token] = RefreshEntry{user_id, client_id, scope, fam, false, pkce};
   }
   return grant;
 }
@@ -51,55 +119,112 @@ TokenGrant OAuthServer::IssueLocked(const std::string& user_id, const std::strin
 bool OAuthServer::ExchangeCode(const std::string& code, const std::string& client_id,
                                const std::string& redirect_uri, const std::string& code_verifier,
                                TokenGrant* grant, OAuthError* error) {
+  return ExchangeCode(code, TokenRequest{client_id, "", redirect_uri, code_verifier, "", nullptr},
+                      grant, error);
+}
+
+bool OAuthServer::ExchangeCode(const std::string& code, const TokenRequest& r, TokenGrant* grant,
+                               OAuthError* error) {
   std::lock_guard<std::mutex> lock(mu_);
+  const bool strict = !clients_.empty();
   auto it = codes_.find(code);
+  if (strict) {
+    // The client is authenticated before the code is looked at (a refused
+    // client does not use the code up).
+    // An unknown code is the grant's fault, not the client's: without a
+    // secret it is judged as a PKCE one (invalid_grant follows).
+    const bool pkce = it == codes_.end() || !it->second.challenge.empty();
+    if (!AuthenticateClientLocked(r, pkce, error)) return false;
+  }
   if (it == codes_.end() || it->second.expires_ms < clock_.NowMs()) {
     *error = {"invalid_grant", "Malformed auth code."};
     return false;
   }
+  if (r.check_account) {
+    if (auto refused = r.check_account(it->second.user_id)) {
+      *error = *refused;
+      return false;
+    }
+  }
   Code c = it->second;
   codes_.erase(it);  // single use
-  if (!client_id.empty() && !c.client_id.empty() && client_id != c.client_id) {
+  if (!r.client_id.empty() && !c.client_id.empty() && r.client_id != c.client_id) {
     *error = {"invalid_grant", "The authorization code was issued to another client."};
     return false;
   }
-  if (!c.redirect_uri.empty() && !redirect_uri.empty() && redirect_uri != c.redirect_uri) {
+  if (strict && dialect_->TokenChecksRedirect() && !c.redirect_uri.empty()) {
+    RefusalContext ctx{r.client_id, r.redirect_uri, r.tenant};
+    if (r.redirect_uri.empty()) {
+      *error = dialect_->TokenRefusal(ClientRefusal::kRedirectMissing, ctx);
+      return false;
+    }
+    const OAuthClient& client = clients_.at(r.client_id);
+    bool registered = false;
+    for (const auto& uri : client.redirect_uris) {
+      registered = registered || dialect_->RedirectMatches(uri, r.redirect_uri);
+    }
+    if (!registered) {
+      *error = dialect_->TokenRefusal(ClientRefusal::kRedirectNotRegistered, ctx);
+      return false;
+    }
+    if (r.redirect_uri != c.redirect_uri) {
+      *error = dialect_->TokenRefusal(ClientRefusal::kRedirectMismatch, ctx);
+      return false;
+    }
+  } else if (!strict && !c.redirect_uri.empty() && !r.redirect_uri.empty() &&
+             r.redirect_uri != c.redirect_uri) {
     *error = {"redirect_uri_mismatch", "Bad Request"};
     return false;
   }
   if (!c.challenge.empty()) {
-    std::string expected = c.method == "S256" ? PkceS256(code_verifier) : code_verifier;
-    if (code_verifier.empty() || expected != c.challenge) {
+    std::string expected = c.method == "S256" ? PkceS256(r.code_verifier) : r.code_verifier;
+    if (r.code_verifier.empty() || expected != c.challenge) {
       *error = {"invalid_grant", "Invalid code verifier."};
       return false;
     }
   }
   bool with_refresh = !options_.refresh_only_if_offline || c.offline;
-  *grant = IssueLocked(c.user_id, c.client_id, c.scope, with_refresh, "");
+  *grant = IssueLocked(c.user_id, c.client_id, c.scope, with_refresh, "", !c.challenge.empty());
   grant->nonce = c.nonce;
   return true;
 }
 
 bool OAuthServer::Refresh(const std::string& refresh_token, const std::string& client_id,
                           TokenGrant* grant, OAuthError* error) {
+  return Refresh(refresh_token, TokenRequest{client_id, "", "", "", "", nullptr}, grant, error);
+}
+
+bool OAuthServer::Refresh(const std::string& refresh_token, const TokenRequest& r,
+                          TokenGrant* grant, OAuthError* error) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = refresh_.find(refresh_token);
+  if (!clients_.empty()) {
+    const bool pkce = it == refresh_.end() || it->second.pkce;
+    if (!AuthenticateClientLocked(r, pkce, error)) return false;
+  }
   if (it == refresh_.end() || it->second.used) {
     *error = {"invalid_grant", options_.rotate_refresh_tokens
                                    ? "Refresh token has expired"
                                    : "Token has been expired or revoked."};
     return false;
   }
-  if (!client_id.empty() && !it->second.client_id.empty() && client_id != it->second.client_id) {
+  if (!r.client_id.empty() && !it->second.client_id.empty() &&
+      r.client_id != it->second.client_id) {
     *error = {"invalid_client", "The client is not the one the token was issued to."};
     return false;
   }
-  RefreshEntry r = it->second;
+  if (r.check_account) {
+    if (auto refused = r.check_account(it->second.user_id)) {
+      *error = *refused;
+      return false;
+    }
+  }
+  RefreshEntry e = it->second;
   if (options_.rotate_refresh_tokens) {
     it->second.used = true;
-    *grant = IssueLocked(r.user_id, r.client_id, r.scope, true, r.family);
+    *grant = IssueLocked(e.user_id, e.client_id, e.scope, true, e.family, e.pkce);
   } else {
-    *grant = IssueLocked(r.user_id, r.client_id, r.scope, false, r.family);
+    *grant = IssueLocked(e.user_id, e.client_id, e.scope, false, e.family, e.pkce);
     if (options_.echo_refresh_token) grant->refresh_token = refresh_token;
   }
   return true;
@@ -108,7 +233,7 @@ bool OAuthServer::Refresh(const std::string& refresh_token, const std::string& c
 TokenGrant OAuthServer::IssueTokens(const std::string& user_id, const std::string& client_id,
                                     const std::string& scope) {
   std::lock_guard<std::mutex> lock(mu_);
-  return IssueLocked(user_id, client_id, scope, true, "");
+  return IssueLocked(user_id, client_id, scope, true, "", false);
 }
 
 bool OAuthServer::Revoke(const std::string& token) {

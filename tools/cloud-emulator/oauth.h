@@ -5,10 +5,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "oauth_dialect.h"
 #include "store.h"
 
 namespace lc::emulator {
@@ -23,10 +29,26 @@ struct TokenGrant {
   std::string nonce;
 };
 
-// OAuth error: `error` is the RFC 6749 code (invalid_grant, ...).
-struct OAuthError {
-  std::string error;
-  std::string description;
+// A client registered with POST /_emulator/clients: its secret (empty for
+// a public client, which proves itself with PKCE only) and the redirect URIs
+// its authorization requests may name.
+struct OAuthClient {
+  std::string client_id;
+  std::string client_secret;
+  std::vector<std::string> redirect_uris;
+};
+
+// The client half of a token request.
+struct TokenRequest {
+  std::string client_id;
+  std::string client_secret;  // empty when none was sent
+  std::string redirect_uri;   // authorization_code grant
+  std::string code_verifier;  // authorization_code grant
+  std::string tenant;         // Microsoft: the authority segment of the token URL
+  // Checked once the client is authenticated and the grant found, before
+  // anything is issued or used up: an error refuses the grant (Microsoft:
+  // an account the tenant does not sign in).
+  std::function<std::optional<OAuthError>(const std::string& user_id)> check_account;
 };
 
 enum class AuthResult { kOk, kMissing, kInvalid, kExpired };
@@ -48,7 +70,31 @@ class OAuthServer {
                         const std::string& redirect_uri, const std::string& scope,
                         const std::string& code_challenge, const std::string& code_challenge_method,
                         bool offline, const std::string& nonce);
-  // Returns false and fills `error` when the exchange is refused.
+  // The provider's OAuth dialect (its error forms and matching rules); the
+  // default is plain RFC 6749.
+  void set_dialect(std::shared_ptr<const OAuthDialect> dialect);
+  const OAuthDialect& dialect() const { return *dialect_; }
+
+  // Registers (or replaces, by client_id) a client. Once one is
+  // registered the server is strict: authorize and token refuse unknown
+  // clients, wrong or missing secrets and unregistered redirect URIs.
+  void RegisterClient(OAuthClient client);
+  std::vector<OAuthClient> Clients() const;
+  bool strict() const;
+  // Strict mode: the registered client, or the authorize endpoint's
+  // refusal. `redirect_uri` is filled in with the one to use (Box: the
+  // only registered one when the request names none).
+  std::optional<ClientRefusal> CheckAuthorizeClient(const std::string& client_id,
+                                                    std::string* redirect_uri) const;
+
+  // Returns false and fills `error` when the exchange is refused. In
+  // strict mode the client is authenticated first, then the code, then the
+  // redirect URI (as the provider's dialect says).
+  bool ExchangeCode(const std::string& code, const TokenRequest& request, TokenGrant* grant,
+                    OAuthError* error);
+  bool Refresh(const std::string& refresh_token, const TokenRequest& request, TokenGrant* grant,
+               OAuthError* error);
+  // The permissive forms (no client secret to check).
   bool ExchangeCode(const std::string& code, const std::string& client_id,
                     const std::string& redirect_uri, const std::string& code_verifier,
                     TokenGrant* grant, OAuthError* error);
@@ -82,15 +128,23 @@ class OAuthServer {
   struct RefreshEntry {
     std::string user_id, client_id, scope, family;
     bool used = false;
+    bool pkce = false;  // issued from a code exchanged with a PKCE verifier
   };
 
   TokenGrant IssueLocked(const std::string& user_id, const std::string& client_id,
-                         const std::string& scope, bool with_refresh, const std::string& family);
+                         const std::string& scope, bool with_refresh, const std::string& family,
+                         bool pkce);
+  // Strict mode: authenticates the client of a token request; `pkce` says
+  // whether the grant was bound to a PKCE verifier (Dropbox then needs no
+  // secret).
+  bool AuthenticateClientLocked(const TokenRequest& request, bool pkce, OAuthError* error) const;
 
   const Options options_;
   Clock& clock_;
   std::atomic<int64_t> ttl_seconds_;
   mutable std::mutex mu_;
+  std::shared_ptr<const OAuthDialect> dialect_;
+  std::map<std::string, OAuthClient> clients_;
   std::unordered_map<std::string, Code> codes_;
   std::unordered_map<std::string, Access> access_;
   std::unordered_map<std::string, RefreshEntry> refresh_;

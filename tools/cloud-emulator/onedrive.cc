@@ -81,6 +81,7 @@ class OneDrive {
       if (status == 503) return Error(res, 503, "serviceNotAvailable", "Service unavailable");
       Error(res, status, "generalException", "An unspecified error has occurred.");
     });
+    s_.oauth().set_dialect(MicrosoftOAuthDialect());
     const std::string tenant = R"(/(common|consumers|organizations|[A-Za-z0-9.\-]+))";
     s_.Route("GET", tenant + "/v2.0/.well-known/openid-configuration", "oauth.discovery",
              [this](const Request& req, Response& res) { Discovery(req, res); });
@@ -178,13 +179,8 @@ class OneDrive {
     TokenGrant grant;
     OAuthError error;
     auto params = OAuthParams(req);
-    if (!GrantTokens(s_, params, &grant, &error)) {
-      std::string code = error.error == "invalid_grant" ? "AADSTS70000" : "AADSTS900144";
-      return SendJson(res, 400,
-                      {{"error", error.error},
-                       {"error_description", code + ": " + error.description},
-                       {"error_codes", {code == "AADSTS70000" ? 70000 : 900144}},
-                       {"timestamp", Rfc3339Seconds(store_.clock().NowMs())}});
+    if (!GrantTokens(s_, params, &grant, &error, req.matches[1])) {
+      return SendTokenError(s_, res, error);
     }
     auto user = store_.FindUser(grant.user_id);
     std::string scope = params["scope"].empty() ? grant.scope : params["scope"];

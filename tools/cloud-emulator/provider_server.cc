@@ -126,11 +126,14 @@ std::string ProviderServer::BaseUrl(const httplib::Request& req) const {
   return std::string(tls_ ? "https://" : "http://") + host;
 }
 
-std::optional<User> ProviderServer::ResolveLoginUser(const std::string& login_hint) {
+std::optional<User> ProviderServer::ResolveLoginUser(const std::string& login_hint,
+                                                     const std::string& new_account_type) {
   if (!login_hint.empty()) {
     if (auto user = store_.FindUser(login_hint)) return user;
     if (login_hint.find('@') != std::string::npos) {
-      return store_.AddUser("", login_hint, "");
+      UserOptions options;
+      options.account_type = new_account_type;
+      return store_.AddUser("", login_hint, "", options);
     }
   }
   if (default_user_.empty()) return std::nullopt;
@@ -348,6 +351,67 @@ absl::StatusOr<json> ApplySeed(ProviderServer& server, const json& seed) {
   return out;
 }
 
+namespace {
+
+// A registered client as the admin API shows it: never its secret.
+json ClientJson(const OAuthClient& c) {
+  return {{"client_id", c.client_id},
+          {"redirect_uris", c.redirect_uris},
+          {"public", c.client_secret.empty()}};
+}
+
+// POST /_emulator/clients: {"client_id", "client_secret"?, "redirect_uris": [...]}
+// (or an array of them) registers clients; GET lists them.
+void InstallClientAdmin(ProviderServer& server) {
+  ProviderServer* s = &server;
+  server.http().Post(
+      "/_emulator/clients", [s](const httplib::Request& req, httplib::Response& res) {
+        auto body = ParseJsonBody(req.body);
+        if (!body || !(body->is_object() || body->is_array())) {
+          return AdminError(res, 400, "expected a client object or an array of them");
+        }
+        json list = body->is_array() ? *body : json::array({*body});
+        std::vector<OAuthClient> clients;
+        for (const json& c : list) {
+          if (!c.is_object()) return AdminError(res, 400, "a client must be an object");
+          auto id = c.find("client_id");
+          if (id == c.end() || !id->is_string() || id->get<std::string>().empty()) {
+            return AdminError(res, 400, "client_id must be a non-empty string");
+          }
+          OAuthClient client;
+          client.client_id = id->get<std::string>();
+          if (auto secret = c.find("client_secret"); secret != c.end() && !secret->is_null()) {
+            if (!secret->is_string()) return AdminError(res, 400, "client_secret must be a string");
+            client.client_secret = secret->get<std::string>();
+          }
+          auto uris = c.find("redirect_uris");
+          if (uris == c.end() || !uris->is_array()) {
+            return AdminError(res, 400, "redirect_uris must be an array of absolute URIs");
+          }
+          for (const json& u : *uris) {
+            if (!u.is_string() || u.get<std::string>().find("://") == std::string::npos) {
+              return AdminError(res, 400, "redirect_uris must be an array of absolute URIs");
+            }
+            client.redirect_uris.push_back(u.get<std::string>());
+          }
+          clients.push_back(std::move(client));
+        }
+        json out = json::array();
+        for (auto& c : clients) {
+          out.push_back(ClientJson(c));
+          s->oauth().RegisterClient(std::move(c));
+        }
+        SendJson(res, 200, {{"clients", out}});
+      });
+  server.http().Get("/_emulator/clients", [s](const httplib::Request&, httplib::Response& res) {
+    json out = json::array();
+    for (const auto& c : s->oauth().Clients()) out.push_back(ClientJson(c));
+    SendJson(res, 200, {{"clients", out}});
+  });
+}
+
+}  // namespace
+
 void InstallAdminApi(ProviderServer& server) {
   httplib::Server& http = server.http();
   Store& store = server.store();
@@ -403,6 +467,10 @@ void InstallAdminApi(ProviderServer& server) {
     json q = {{"user", req.get_param_value("user")}};
     if (q["user"] == "") q.erase("user");
     std::string user_id = ResolveUserId(*s, q);
+    // An id names its item whoever owns it (not only the default user's).
+    if (!q.contains("user") && req.has_param("id")) {
+      if (auto owner = store.OwnerOf(req.get_param_value("id"))) user_id = *owner;
+    }
     if (user_id.empty()) return AdminError(res, 404, "unknown user");
     absl::StatusOr<Item> item = req.has_param("id")
                                     ? store.Get(user_id, req.get_param_value("id"))
@@ -543,6 +611,7 @@ void InstallAdminApi(ProviderServer& server) {
   };
   http.Delete("/_emulator/requests", reset);
   http.Post("/_emulator/requests/reset", reset);
+  InstallClientAdmin(server);
 }
 
 }  // namespace lc::emulator
@@ -570,7 +639,20 @@ std::map<std::string, std::string> OAuthParams(const httplib::Request& req) {
 
 void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httplib::Response& res,
                      bool offline) {
+  const OAuthDialect& dialect = server.oauth().dialect();
+  const std::string client_id = req.get_param_value("client_id");
+  // Microsoft's authority segment (/{tenant}/oauth2/v2.0/authorize).
+  const std::string tenant = req.matches.size() > 1 ? std::string(req.matches[1]) : "";
   std::string redirect = req.get_param_value("redirect_uri");
+  auto show = [&res](const ErrorPage& page) {
+    res.status = page.status;
+    res.set_content(page.html, "text/html; charset=utf-8");
+  };
+  // A strict server checks the client and its redirect URI first, and
+  // never redirects to a URI it cannot trust: it shows an error page.
+  if (auto refusal = server.oauth().CheckAuthorizeClient(client_id, &redirect)) {
+    return show(dialect.AuthorizeRefusal(*refusal, {client_id, redirect, tenant}));
+  }
   if (redirect.empty()) {
     res.status = 400;
     res.set_content("Error 400: invalid_request\nMissing redirect_uri.", "text/plain");
@@ -584,16 +666,24 @@ void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httpli
                                    "error=unsupported_response_type&state=" + PercentEncode(state));
     return;
   }
-  auto user = server.ResolveLoginUser(req.get_param_value("login_hint"));
+  // An unknown login_hint signs up an account of the kind the tenant
+  // signs in (Microsoft organizations: work or school).
+  auto user =
+      server.ResolveLoginUser(req.get_param_value("login_hint"), dialect.NewAccountType(tenant));
   if (!user) {
     res.status = 302;
     res.set_header("Location",
                    redirect + sep + "error=access_denied&state=" + PercentEncode(state));
     return;
   }
+  // Microsoft: organizations signs in work or school accounts only,
+  // consumers personal ones only; the sign-in page says so and goes nowhere.
+  if (auto page = dialect.RefuseAccount(tenant, user->account_type, user->email, client_id)) {
+    return show(*page);
+  }
   std::string code =
-      server.oauth().IssueCode(user->id, req.get_param_value("client_id"), redirect,
-                               req.get_param_value("scope"), req.get_param_value("code_challenge"),
+      server.oauth().IssueCode(user->id, client_id, redirect, req.get_param_value("scope"),
+                               req.get_param_value("code_challenge"),
                                req.get_param_value("code_challenge_method").empty()
                                    ? "plain"
                                    : req.get_param_value("code_challenge_method"),
@@ -608,10 +698,22 @@ void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httpli
 }
 
 bool GrantTokens(ProviderServer& server, const std::map<std::string, std::string>& params,
-                 TokenGrant* grant, OAuthError* error) {
+                 TokenGrant* grant, OAuthError* error, const std::string& tenant) {
   auto get = [&](const char* key) {
     auto it = params.find(key);
     return it == params.end() ? std::string() : it->second;
+  };
+  TokenRequest request{
+      get("client_id"), get("client_secret"), get("redirect_uri"), get("code_verifier"), tenant,
+      nullptr};
+  // Microsoft: a grant carried to a tenant that does not sign its account
+  // in is refused (a personal account's refresh token at organizations).
+  request.check_account = [&server, &tenant,
+                           client_id = request.client_id](const std::string& user_id) {
+    auto user = server.store().FindUser(user_id);
+    if (!user) return std::optional<OAuthError>();
+    return server.oauth().dialect().RefuseAccountGrant(tenant, user->account_type, user->email,
+                                                       client_id);
   };
   std::string type = get("grant_type");
   if (type == "authorization_code") {
@@ -619,18 +721,23 @@ bool GrantTokens(ProviderServer& server, const std::map<std::string, std::string
       *error = {"invalid_request", "Missing required parameter: code"};
       return false;
     }
-    return server.oauth().ExchangeCode(get("code"), get("client_id"), get("redirect_uri"),
-                                       get("code_verifier"), grant, error);
+    return server.oauth().ExchangeCode(get("code"), request, grant, error);
   }
   if (type == "refresh_token") {
     if (get("refresh_token").empty()) {
       *error = {"invalid_request", "Missing required parameter: refresh_token"};
       return false;
     }
-    return server.oauth().Refresh(get("refresh_token"), get("client_id"), grant, error);
+    return server.oauth().Refresh(get("refresh_token"), request, grant, error);
   }
   *error = {"unsupported_grant_type", "Invalid grant_type: " + type};
   return false;
+}
+
+void SendTokenError(ProviderServer& server, httplib::Response& res, const OAuthError& error) {
+  const OAuthDialect& dialect = server.oauth().dialect();
+  SendJson(res, dialect.TokenErrorStatus(error),
+           dialect.TokenErrorBody(error, server.store().clock().NowMs()));
 }
 
 }  // namespace lc::emulator

@@ -44,9 +44,11 @@ class ProviderServer {
              httplib::Server::Handler handler);
   // scheme://host:port as the client addressed us.
   std::string BaseUrl(const httplib::Request& req) const;
-  // The login_hint user, else the default user, creating it when seeded
-  // by email only.
-  std::optional<User> ResolveLoginUser(const std::string& login_hint);
+  // The login_hint user, else the default user; an unknown email in
+  // login_hint creates a user of `new_account_type` ("personal" |
+  // "business").
+  std::optional<User> ResolveLoginUser(const std::string& login_hint,
+                                       const std::string& new_account_type = "personal");
 
   // Keeps a provider's handler object alive as long as the server.
   void Keep(std::shared_ptr<void> object) { kept_.push_back(std::move(object)); }
@@ -95,11 +97,17 @@ void SendBytes(const httplib::Request& req, httplib::Response& res, const std::s
 // client credentials mapped to client_id/client_secret.
 std::map<std::string, std::string> OAuthParams(const httplib::Request& req);
 // Authorize endpoint: auto-approves and redirects with code and state.
-// `offline` says whether the client asked for a refresh token.
+// `offline` says whether the client asked for a refresh token. Once clients
+// are registered (POST /_emulator/clients) an unknown client or a redirect
+// URI that is not registered gets the dialect's error page, never a
+// redirect; Microsoft tenants (req.matches[1]) sign in only their accounts.
 void HandleAuthorize(ProviderServer& server, const httplib::Request& req, httplib::Response& res,
                      bool offline);
-// Token endpoint grants (authorization_code, refresh_token).
+// Token endpoint grants (authorization_code, refresh_token). `tenant` is
+// Microsoft's authority segment (for the wording of refusals).
 bool GrantTokens(ProviderServer& server, const std::map<std::string, std::string>& params,
-                 TokenGrant* grant, OAuthError* error);
+                 TokenGrant* grant, OAuthError* error, const std::string& tenant = "");
+// Writes a token endpoint error in the provider's dialect (status, body).
+void SendTokenError(ProviderServer& server, httplib::Response& res, const OAuthError& error);
 
 }  // namespace lc::emulator

@@ -40,6 +40,25 @@ async function authorizeInBrowser(authorizeUrl, expectedRedirect) {
   };
 }
 
+// Registers the suite's OAuth client at the emulator ({client_id,
+// client_secret, redirect_uris}): from then on the provider's authorize and
+// token endpoints refuse other clients, wrong secrets and redirect URIs that
+// are not registered, in the provider's own form, as the real one does.
+async function registerClient(provider, client) {
+  return admin(provider, 'clients', client);
+}
+
+// Plays the browser at an authorize URL the provider must refuse: an error
+// page (HTML), never a redirect to the client. Returns status and page.
+async function authorizeRefused(authorizeUrl) {
+  const res = await fetch(authorizeUrl, { redirect: 'manual' });
+  const body = await res.text();
+  assert.ok(res.status === 400 || res.status === 401, `authorize answered ${res.status}: ${body}`);
+  assert.equal(res.headers.get('location'), null, 'a refused authorization never redirects');
+  assert.match(res.headers.get('content-type'), /^text\/html/);
+  return { status: res.status, body };
+}
+
 // Counters of operations the emulator served, by operation name.
 async function counters(provider) {
   return (await admin(provider, 'counters')).operations;
@@ -49,4 +68,6 @@ function uniqueName(prefix) {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-module.exports = { admin, authorizeInBrowser, baseUrl, counters, uniqueName };
+module.exports = {
+  admin, authorizeInBrowser, authorizeRefused, baseUrl, counters, registerClient, uniqueName,
+};
