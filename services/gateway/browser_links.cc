@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/api_routes.h"
+#include "gateway/expired_versions.h"
 #include "gateway/http_errors.h"
 #include "gateway/upstream.h"
 #include "runtime/encoding.h"
@@ -167,9 +168,16 @@ void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res,
   request.set_kind(kind);
   v1::Link link;
   grpc::Status status = FetchLink(*user, key, request, &link);
-  if (!status.ok()) return WriteError(res, UpstreamError(status, "repository"), format);
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+        WriteIfRevisionExpired(*repo_, *user, options_.upstream_timeout, document_id, version_id,
+                               format, res)) {
+      return;
+    }
+    return WriteError(res, UpstreamError(status, "repository"), format);
+  }
   if (link.requires_token()) {
-    return StreamContent(*user, document_id, version_id, kind, res);
+    return StreamContent(*user, document_id, version_id, kind, format, res);
   }
   if (!IsPlainHttpUrl(link.url())) {
     LogError("the repository returned an unusable link", {{"document_id", document_id}});
@@ -220,8 +228,7 @@ grpc::Status BrowserLinks::FetchLink(const AuthenticatedUser& user, const std::s
 
 void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::string& document_id,
                                  const std::string& version_id, v1::LinkKind kind,
-                                 httplib::Response& res) {
-  const ErrorFormat format = ErrorFormat::kJson;
+                                 ErrorFormat format, httplib::Response& res) {
   v1::ContentFormat content_format = v1::CONTENT_FORMAT_ORIGINAL;
   std::string disposition = "attachment";
   switch (kind) {
@@ -268,6 +275,10 @@ void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::strin
       status = repo_->GetVersion(&context, request, &version);
       blob = version.blob();
       metadata = version.blob_metadata();
+      // Marked since the link was handed out: the bytes are gone.
+      if (status.ok() && version.state() == v1::VERSION_STATE_REVISION_EXPIRED) {
+        return WriteRevisionExpired(res, version, format);
+      }
     }
     if (!status.ok()) return WriteError(res, UpstreamError(status, "repository"), format);
   }

@@ -17,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/http_errors.h"
 #include "gateway/link_cache.h"
 #include "gateway/public_url.h"
 #include "gateway/request_auth.h"
@@ -70,7 +71,7 @@ class BrowserLinks {
                          liveconnect::v1::Link* link);
   void StreamContent(const AuthenticatedUser& user, const std::string& document_id,
                      const std::string& version_id, liveconnect::v1::LinkKind kind,
-                     httplib::Response& res);
+                     ErrorFormat format, httplib::Response& res);
 
   Options options_;
   std::shared_ptr<liveconnect::v1::RepositoryService::Stub> repo_;
