@@ -70,29 +70,14 @@ void CircuitBreaker::RecordFailure(absl::Time now) {
   if (failures_ >= threshold_) open_until_ = now + open_for_;
 }
 
-namespace {
-
-// Published limits (PROVIDERS.md): Drive ~12,000/min per user, Box ~1,000/min
-// per user, Graph 1,200+/min per app and tenant; Dropbox publishes none.
-std::pair<double, int> PublishedLimit(const std::string& provider) {
-  if (provider == "googledrive") return {200.0, 50};
-  if (provider == "box") return {16.0, 16};
-  if (provider.rfind("onedrive", 0) == 0) return {20.0, 20};
-  return {0.0, 0};
-}
-
-}  // namespace
-
 ReliabilityState::ReliabilityState(ReliabilityOptions options, Clock clock)
     : options_(options), clock_(std::move(clock)) {}
 
-AccountLimiter& ReliabilityState::Limiter(const std::string& provider, const std::string& account) {
+AccountLimiter& ReliabilityState::Limiter(const std::string& provider, const std::string& account,
+                                          RateLimit limit) {
   absl::MutexLock lock(&mu_);
   auto& slot = limiters_[{provider, account}];
-  if (!slot) {
-    auto [rate, burst] = PublishedLimit(provider);
-    slot = std::make_unique<AccountLimiter>(rate, burst);
-  }
+  if (!slot) slot = std::make_unique<AccountLimiter>(limit.per_second, limit.burst);
   return *slot;
 }
 
@@ -162,7 +147,7 @@ bool ResilientSession::WaitUntil(absl::Time until) {
 absl::StatusOr<HttpResponse> ResilientSession::SendImpl(HttpRequest request, bool authorized) {
   const ReliabilityOptions& o = state_.options();
   const std::string& provider = key_.provider;
-  AccountLimiter& limiter = state_.Limiter(provider, key_.account);
+  AccountLimiter& limiter = state_.Limiter(provider, key_.account, adapter_.rate_limit());
   CircuitBreaker& breaker = state_.Breaker(provider);
   request.deadline = std::min(request.deadline, deadline_);
   request.timeout = std::min(request.timeout, o.http_timeout);
@@ -211,7 +196,12 @@ absl::StatusOr<HttpResponse> ResilientSession::SendImpl(HttpRequest request, boo
         return response;
       case ResponseClass::kUnauthorized: {
         breaker.RecordSuccess();
-        if (!authorized || refreshed_) return response;
+        if (!authorized) return response;  // an expired short-lived URL: the adapter's call
+        if (refreshed_) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              provider,
+              " rejected the account's token even after a refresh: reconnect the account"));
+        }
         refreshed_ = true;
         auto token = tokens_.Get(key_, /*force_refresh=*/true, deadline_);
         if (!token.ok()) return token.status();

@@ -106,7 +106,8 @@ struct ReliabilityOptions {
 class ReliabilityState {
  public:
   ReliabilityState(ReliabilityOptions options, Clock clock);
-  AccountLimiter& Limiter(const std::string& provider, const std::string& account);
+  // The limiter of (provider, account), made with `limit` the first time.
+  AccountLimiter& Limiter(const std::string& provider, const std::string& account, RateLimit limit);
   CircuitBreaker& Breaker(const std::string& provider);
   const ReliabilityOptions& options() const { return options_; }
   const Clock& clock() const { return clock_; }

@@ -11,6 +11,8 @@ class BoxAdapter : public ProviderAdapter {
   std::string name() const override { return "box"; }
   std::vector<v1::CapabilityEntry> capabilities() const override;
   ResponseClass Classify(const HttpResponse& response) const override;
+  // Box: about 1,000 requests per minute per user.
+  RateLimit rate_limit() const override { return {16.0, 16}; }
 
   absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
                                         const std::string& page_token, int page_size) override;

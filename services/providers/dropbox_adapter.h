@@ -12,6 +12,8 @@ class DropboxAdapter : public ProviderAdapter {
   std::string name() const override { return "dropbox"; }
   std::vector<v1::CapabilityEntry> capabilities() const override;
   ResponseClass Classify(const HttpResponse& response) const override;
+  // Dropbox publishes no per-user rate: only Retry-After paces the account.
+  RateLimit rate_limit() const override { return {0, 0}; }
 
   absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
                                         const std::string& page_token, int page_size) override;

@@ -12,6 +12,8 @@ class GoogleDriveAdapter : public ProviderAdapter {
   std::vector<v1::CapabilityEntry> capabilities() const override;
   // Drive throttles with 429 and with 403 userRateLimitExceeded/rateLimitExceeded.
   ResponseClass Classify(const HttpResponse& response) const override;
+  // Drive: about 12,000 requests per minute per user.
+  RateLimit rate_limit() const override { return {200.0, 50}; }
 
   absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
                                         const std::string& page_token, int page_size) override;

@@ -15,6 +15,8 @@ class OneDriveAdapter : public ProviderAdapter {
   std::string name() const override { return name_; }
   std::vector<v1::CapabilityEntry> capabilities() const override;
   ResponseClass Classify(const HttpResponse& response) const override;
+  // Graph: 1,200+ requests per minute per app and tenant.
+  RateLimit rate_limit() const override { return {20.0, 20}; }
 
   absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
                                         const std::string& page_token, int page_size) override;

@@ -41,8 +41,11 @@ class ApiSession {
   // The provider API base URL oauth returned with the token (no trailing /).
   virtual const std::string& base_url() const = 0;
   // Sends with "Authorization: Bearer", the account limiter, retries and the
-  // deadline. Any HTTP response is a value; transport failures, an open
-  // circuit, a throttle outlasting the deadline and a second 401 are errors.
+  // deadline. Any other HTTP response is a value; transport failures, an open
+  // circuit and a throttle outlasting the deadline are errors, and so is a
+  // 401 that a forced token refresh did not cure: FAILED_PRECONDITION
+  // "<provider> rejected the account's token even after a refresh: reconnect
+  // the account". Adapters never handle 401 themselves.
   virtual absl::StatusOr<HttpResponse> Send(HttpRequest request) = 0;
   // Same limits and retries but without the token: for the short-lived URLs a
   // provider redirects downloads to.
@@ -82,6 +85,14 @@ inline v1::CapabilityEntry CapabilityOf(v1::Capability capability, v1::Capabilit
   return entry;
 }
 
+// A provider's published request rate for one account, which the session's
+// limiter paces every call to. per_second <= 0: none published (only
+// Retry-After paces the account).
+struct RateLimit {
+  double per_second = 0;
+  int burst = 0;
+};
+
 class ProviderAdapter {
  public:
   virtual ~ProviderAdapter() = default;
@@ -92,6 +103,8 @@ class ProviderAdapter {
   virtual std::vector<v1::CapabilityEntry> capabilities() const = 0;
   // Which responses are throttling, transient or an auth failure.
   virtual ResponseClass Classify(const HttpResponse& response) const = 0;
+  // The published per-account limit (PROVIDERS.md).
+  virtual RateLimit rate_limit() const = 0;
 
   // folder_id empty: the root. page_size 0: the provider's default.
   virtual absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,

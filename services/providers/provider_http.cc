@@ -21,6 +21,21 @@ absl::StatusOr<json> ParseObject(std::string_view provider, std::string_view wha
   return parsed;
 }
 
+absl::StatusOr<HttpResponse> Call(ApiSession& session, HttpRequest request, std::string_view what,
+                                  const ErrorMapper& map_error) {
+  absl::StatusOr<HttpResponse> response = session.Send(std::move(request));
+  if (!response.ok()) return response.status();
+  if (!Ok(*response)) return map_error(*response, what);
+  return response;
+}
+
+absl::StatusOr<json> CallJson(ApiSession& session, HttpRequest request, std::string_view provider,
+                              std::string_view what, const ErrorMapper& map_error) {
+  absl::StatusOr<HttpResponse> response = Call(session, std::move(request), what, map_error);
+  if (!response.ok()) return response.status();
+  return ParseObject(provider, what, response->body);
+}
+
 const json& Member(const json& object, const char* key) {
   static const json kNull;
   if (!object.is_object()) return kNull;

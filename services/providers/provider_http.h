@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -66,6 +67,20 @@ ResponseClass DefaultClassify(const HttpResponse& response);
 inline bool Ok(const HttpResponse& response) {
   return response.status >= 200 && response.status < 300;
 }
+
+// The adapter's reading of a provider's error answer (its error body, its
+// not-found and conflict forms) as a status; `what` names the call.
+using ErrorMapper = std::function<absl::Status(const HttpResponse&, std::string_view what)>;
+
+// One provider call, the sequence every adapter repeats: send through the
+// session (token, limiter, retries, the 401 contract), and turn a non-2xx
+// answer into map_error(response, what). Calls that must see a particular
+// non-2xx answer (a redirect, a 202 "not ready") use ApiSession::Send.
+absl::StatusOr<HttpResponse> Call(ApiSession& session, HttpRequest request, std::string_view what,
+                                  const ErrorMapper& map_error);
+// Call, then the body as a JSON object (ParseObject).
+absl::StatusOr<json> CallJson(ApiSession& session, HttpRequest request, std::string_view provider,
+                              std::string_view what, const ErrorMapper& map_error);
 
 // Hands a downloaded body to the sink in 64 KiB chunks. total_size is the
 // body size.

@@ -612,7 +612,8 @@ TEST_P(EmulatorProvidersTest, ConcurrentCallsShareTheAccountsRetryAfter) {
   };
   // The first call meets the 429; the others start once it has paced the
   // account, so every one of them is issued after the 429 reached the service.
-  providers::AccountLimiter& limiter = providers_->reliability().Limiter(GetParam(), kAccount);
+  providers::AccountLimiter& limiter = providers_->reliability().Limiter(
+      GetParam(), kAccount, providers::AdapterRegistry().Find(GetParam())->rate_limit());
   const absl::Time paced_before = limiter.blocked_until();
   threads.emplace_back(call);
   EXPECT_TRUE(WaitFor([&] { return limiter.blocked_until() > paced_before; }, absl::Seconds(10)))

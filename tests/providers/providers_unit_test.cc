@@ -6,12 +6,14 @@
 
 #include <deque>
 
+#include "absl/strings/str_cat.h"
 #include "providers/api_session.h"
 #include "providers/box_adapter.h"
 #include "providers/dropbox_adapter.h"
 #include "providers/googledrive_adapter.h"
 #include "providers/metadata_cache.h"
 #include "providers/onedrive_adapter.h"
+#include "providers/provider_http.h"
 #include "testing/fake_http_client.h"
 #include "testing/fake_token_source.h"
 
@@ -106,9 +108,48 @@ TEST_F(SessionTest, A401RefreshesOnceThenGivesUp) {
   EXPECT_EQ(http_.requests[1].headers.back().second, "Bearer tok2");
   http_.answers = {HttpAnswer(401), HttpAnswer(401)};
   r = Get(*s);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->status, 401);  // the adapter maps it ("reconnect the account")
+  // The session, not each adapter, says what a 401 after a refresh means.
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(r.status().message()),
+              ::testing::HasSubstr("rejected the account's token even after a refresh: reconnect"));
   EXPECT_EQ(tokens_.forced(), 1);
+}
+
+TEST_F(SessionTest, CallMapsErrorAnswersAndCallJsonRefusesGarbage) {
+  auto s = Open();
+  HttpRequest req;
+  req.url = s->base_url() + "/2.0/files/1";
+  std::vector<std::string> mapped;
+  ErrorMapper mapper = [&](const HttpResponse& r, std::string_view what) {
+    mapped.push_back(absl::StrCat(std::string(what), " ", r.status));
+    return absl::NotFoundError("mapped");
+  };
+  http_.answers = {HttpAnswer(404, R"({"code":"not_found"})")};
+  EXPECT_EQ(Call(*s, req, "files/get", mapper).status().message(), "mapped");
+  EXPECT_EQ(mapped, std::vector<std::string>{"files/get 404"});
+  http_.answers = {HttpAnswer(200, R"({"id":"7"})")};
+  auto j = CallJson(*s, req, "box", "files/get", mapper);
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ((*j)["id"], "7");
+  http_.answers = {HttpAnswer(200, "<html>proxy error</html>")};
+  EXPECT_EQ(CallJson(*s, req, "box", "files/get", mapper).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(mapped.size(), 1u) << "a 2xx is never handed to the error mapper";
+}
+
+TEST_F(SessionTest, TheLimiterUsesTheAdaptersPublishedRate) {
+  // Box publishes 16 requests a second (burst 16): the 17th call of a burst
+  // waits 1/16 s; Drive's burst of 50 lets the same 17 through at once.
+  for (const std::string provider : {"box", "googledrive"}) {
+    auto s = Open(provider);
+    const absl::Time start = time_.now;
+    for (int i = 0; i < 17; ++i) ASSERT_TRUE(Get(*s).ok());
+    if (provider == "box") {
+      EXPECT_GE(time_.now - start, absl::Milliseconds(62)) << provider;
+    } else {
+      EXPECT_EQ(time_.now, start) << provider;
+    }
+  }
 }
 
 TEST_F(SessionTest, RetryAfterIsHonouredForTheWholeAccount) {
