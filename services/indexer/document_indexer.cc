@@ -60,6 +60,11 @@ absl::StatusOr<IndexedText> DocumentIndexer::Index(const v1::Document& doc) {
       return MetadataOnly(
           absl::StrCat("the text export is larger than the ", caps_.max_fetch_bytes, " byte cap"));
     }
+    if (native && text.status().code() == absl::StatusCode::kFailedPrecondition) {
+      // The type has no text (a Google Drawing): the provider says which
+      // exports it has instead.
+      return MetadataOnly(absl::StrCat("no text to index: ", text.status().message()));
+    }
     if (native) {
       return MetadataOnly(
           absl::StrCat("the provider's text export failed: ", text.status().message()));

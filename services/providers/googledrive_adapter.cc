@@ -1,7 +1,11 @@
 #include "providers/googledrive_adapter.h"
 
+#include <map>
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace lc::providers {
 namespace {
@@ -20,10 +24,19 @@ std::string FilesUrl(const ApiSession& s, const std::string& id) {
 }
 
 // Maps a final non-2xx answer; Drive's 403 reasons tell lost access from
-// other refusals.
-absl::Status DriveError(const HttpResponse& r, std::string_view what) {
+// other refusals, and its 404 message a gone revision from a gone file. (A
+// 401 never gets here: the session owns it.)
+absl::Status DriveError(const HttpResponse& r, std::string_view what,
+                        std::string_view revision = "") {
   auto [message, reason] = googledrive::ParseError(r.body);
   std::string detail = reason.empty() ? message : absl::StrCat(reason, ": ", message);
+  if (r.status == 404 && absl::StartsWith(message, "Revision not found")) {
+    // Purged by Drive's retention, or never there: the file itself exists.
+    return absl::NotFoundError(
+        absl::StrCat("googledrive ", std::string(what), ": Google Drive no longer has revision ",
+                     revision.empty() ? std::string("") : absl::StrCat(std::string(revision), " "),
+                     "of the file (", message, ")"));
+  }
   if (r.status == 404) {
     return absl::NotFoundError(absl::StrCat("googledrive ", std::string(what),
                                             ": the file does not exist or is no longer shared "
@@ -35,42 +48,115 @@ absl::Status DriveError(const HttpResponse& r, std::string_view what) {
     return absl::FailedPreconditionError(
         absl::StrCat("googledrive ", std::string(what), ": ", detail));
   }
-  if (r.status == 401) {
-    return absl::FailedPreconditionError(
-        "googledrive rejected the account's token even after a refresh: reconnect the account");
-  }
   return HttpError(kProvider, what, r.status, detail);
 }
 
-absl::StatusOr<json> GetJson(ApiSession& s, const std::string& url, std::string_view what) {
+absl::Status FileError(const HttpResponse& r, std::string_view what) { return DriveError(r, what); }
+
+// The mapper for calls about one revision: a 404 names it.
+ErrorMapper RevisionError(std::string revision) {
+  return [revision = std::move(revision)](const HttpResponse& r, std::string_view what) {
+    return DriveError(r, what, revision);
+  };
+}
+
+HttpRequest GetRequest(std::string url, int64_t max_bytes = 64 << 20) {
   HttpRequest req;
-  req.url = url;
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DriveError(*r, what);
-  return ParseObject(kProvider, what, r->body);
+  req.url = std::move(url);
+  req.max_response_bytes = max_bytes;
+  return req;
+}
+
+absl::StatusOr<json> GetJson(ApiSession& s, std::string url, std::string_view what,
+                             const ErrorMapper& map_error = FileError) {
+  return CallJson(s, GetRequest(std::move(url)), kProvider, what, map_error);
+}
+
+absl::Status KeepForeverLimit(const v1::BlobRef& ref) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "googledrive keeps at most ", googledrive::kMaxKeptRevisions,
+      " revisions of a file forever (keepForever) and file ", ref.file_id(),
+      " has reached that limit: no new version can be pinned until kept revisions are deleted "
+      "in Google Drive"));
 }
 
 bool IsNative(const std::string& mime) {
   return absl::StartsWith(mime, kNativePrefix) && mime != kFolderMime;
 }
 
+// Whether `ref` names a revision other than the file's current one. A native
+// document has no headRevisionId: any revision it names is read through
+// revisions.get (its id is never compared with the file's "version", a
+// different counter).
+bool NamesOldRevision(const v1::BlobRef& ref, const json& file) {
+  if (ref.revision().empty()) return false;
+  return IsNative(Str(file, "mimeType")) || ref.revision() != Str(file, "headRevisionId");
+}
+
+// What users call each native type, for messages.
+std::string NativeTypeName(const std::string& mime) {
+  static const auto* names = new std::map<std::string, std::string>{
+      {"application/vnd.google-apps.document", "Google Doc"},
+      {"application/vnd.google-apps.spreadsheet", "Google Sheet"},
+      {"application/vnd.google-apps.presentation", "Google Slides presentation"},
+      {"application/vnd.google-apps.drawing", "Google Drawing"},
+      {"application/vnd.google-apps.form", "Google Form"},
+      {"application/vnd.google-apps.script", "Apps Script project"},
+      {"application/vnd.google-apps.site", "Google Site"},
+  };
+  auto it = names->find(mime);
+  return it == names->end() ? "native Google file" : it->second;
+}
+
+}  // namespace
+
+namespace googledrive {
+
+std::optional<std::string> ExportMimeType(const json& export_links, v1::ContentFormat format) {
+  // Drive exports each native type to its own formats only ("Export MIME
+  // types for Google Workspace documents"): Docs and Slides have text/plain,
+  // Sheets text/csv (of the first sheet), Drawings no text at all.
+  static const std::vector<std::string> kText = {"text/plain", "text/csv"};
+  static const std::vector<std::string> kPdf = {"application/pdf"};
+  const auto& wanted = format == v1::CONTENT_FORMAT_PDF ? kPdf : kText;
+  if (!export_links.is_object()) return std::nullopt;
+  for (const std::string& mime : wanted) {
+    if (!Str(export_links, mime.c_str()).empty()) return mime;
+  }
+  return std::nullopt;
+}
+
+absl::Status NoExport(const std::string& native_mime, const json& export_links,
+                      v1::ContentFormat format) {
+  std::vector<std::string> formats;
+  if (export_links.is_object()) {
+    for (const auto& [mime, url] : export_links.items()) formats.push_back(mime);
+  }
+  const char* what = format == v1::CONTENT_FORMAT_PDF ? "PDF" : "text";
+  return absl::FailedPreconditionError(absl::StrCat(
+      "googledrive: a ", NativeTypeName(native_mime), " has no ", what, " export",
+      formats.empty()
+          ? std::string(" (Google Drive exports it to no format)")
+          : absl::StrCat(" (Google Drive exports it only as ", absl::StrJoin(formats, ", "), ")")));
+}
+
+}  // namespace googledrive
+
+namespace {
+
 absl::StatusOr<json> GetRevisionJson(ApiSession& s, const v1::BlobRef& ref) {
   return GetJson(
       s,
       absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/", PercentEncode(ref.revision()), "?",
                    FormEncode({{"fields", kRevisionFields}})),
-      "revisions.get");
+      "revisions.get", RevisionError(ref.revision()));
 }
 
-absl::Status Download(ApiSession& s, const std::string& url, int64_t max_bytes,
-                      const std::string& fallback_mime, ContentSink& sink, std::string_view what) {
-  HttpRequest req;
-  req.url = url;
-  req.max_response_bytes = max_bytes;
-  auto r = s.Send(std::move(req));
+absl::Status Download(ApiSession& s, std::string url, int64_t max_bytes,
+                      const std::string& fallback_mime, ContentSink& sink, std::string_view what,
+                      const ErrorMapper& map_error = FileError) {
+  auto r = Call(s, GetRequest(std::move(url), max_bytes), what, map_error);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DriveError(*r, what);
   std::string mime = BareMimeType(r->Header("content-type"));
   return StreamBody(r->body, mime.empty() ? fallback_mime : mime, sink);
 }
@@ -211,15 +297,21 @@ std::vector<v1::CapabilityEntry> GoogleDriveAdapter::capabilities() const {
       e(v1::CAPABILITY_PDF, N,
         "export of native documents; PDF files as they are; other "
         "binary files have no PDF rendition"),
-      e(v1::CAPABILITY_THUMBNAIL, N, "thumbnailLink (short-lived)"),
+      e(v1::CAPABILITY_THUMBNAIL, N,
+        "thumbnailLink, fetched with the account's token (Drive serves a private file's "
+        "thumbnail only to a credentialed request): the link requires_token, the gateway "
+        "serves the image"),
       e(v1::CAPABILITY_EDIT, N, "webViewLink opens the editor for native documents"),
       e(v1::CAPABILITY_TEXT_EXPORT, N,
-        "text/plain export of native documents (10 MB cap); text/* files as they are; others "
-        "are extracted by the indexer from the bytes"),
+        "export of native documents (10 MB cap): Docs and Slides as text/plain, Sheets as "
+        "text/csv (first sheet only); Drawings have no text export; text/* files as they are; "
+        "others are extracted by the indexer from the bytes"),
       e(v1::CAPABILITY_REVISIONS, N, "revisions.list"),
       e(v1::CAPABILITY_PIN_REVISION, N,
-        "keepForever on binary files; native documents' revisions cannot be kept forever, the "
-        "revision id is recorded"),
+        "keepForever on binary files, at most 200 revisions per file (FAILED_PRECONDITION "
+        "beyond); a native document's version pins the id of its newest revision from "
+        "revisions.list (keepForever does not apply to Docs Editors files) and exports that "
+        "revision's text through its exportLinks"),
       e(v1::CAPABILITY_CHANGE_FEED, N, "changes.getStartPageToken + changes.list"),
       e(v1::CAPABILITY_NATIVE_DOCUMENTS, N,
         "Docs, Sheets, Slides: no size, exported not "
@@ -251,11 +343,8 @@ absl::StatusOr<FolderPage> GoogleDriveAdapter::ListFolder(ApiSession& s,
                   {"fields", absl::StrCat("nextPageToken,files(", kFileFields, ")")},
                   {"pageSize", std::to_string(page_size > 0 ? std::min(page_size, 1000) : 100)}}));
   if (!page_token.empty()) absl::StrAppend(&url, "&", FormEncode({{"pageToken", page_token}}));
-  HttpRequest req;
-  req.url = url;
-  auto r = s.Send(std::move(req));
+  auto r = Call(s, GetRequest(std::move(url)), "files.list", FileError);
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DriveError(*r, "files.list");
   return googledrive::ParseFileList(r->body);
 }
 
@@ -265,7 +354,7 @@ absl::StatusOr<v1::CloudFile> GoogleDriveAdapter::GetFile(ApiSession& s, const v
       "files.get");
   if (!j.ok()) return j.status();
   v1::CloudFile file = googledrive::ParseFile(*j);
-  if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
+  if (!NamesOldRevision(ref, *j)) return file;
   auto rev = GetRevisionJson(s, ref);
   if (!rev.ok()) return rev.status();
   v1::BlobMetadata* m = file.mutable_metadata();
@@ -289,8 +378,7 @@ absl::StatusOr<v1::Link> GoogleDriveAdapter::GetLink(ApiSession& s, const v1::Bl
   if (!j.ok()) return j.status();
   const std::string mime = Str(*j, "mimeType");
   const bool native = IsNative(mime);
-  const bool pinned = !ref.revision().empty() && ref.revision() != Str(*j, "headRevisionId") &&
-                      !(native && ref.revision() == Str(*j, "version"));
+  const bool pinned = NamesOldRevision(ref, *j);
   json export_links = Member(*j, "exportLinks");
   if (pinned) {
     auto rev = GetRevisionJson(s, ref);  // also proves the revision exists
@@ -308,7 +396,7 @@ absl::StatusOr<v1::Link> GoogleDriveAdapter::GetLink(ApiSession& s, const v1::Bl
     case v1::LINK_KIND_PDF:
       if (native) {
         std::string url = Str(export_links, "application/pdf");
-        if (url.empty()) return fail("no PDF export");
+        if (url.empty()) return googledrive::NoExport(mime, export_links, v1::CONTENT_FORMAT_PDF);
         link.set_url(url);
         return link;
       }
@@ -333,6 +421,10 @@ absl::StatusOr<v1::Link> GoogleDriveAdapter::GetLink(ApiSession& s, const v1::Bl
     case v1::LINK_KIND_THUMBNAIL:
       link.set_url(Str(*j, "thumbnailLink"));
       if (link.url().empty()) return fail("no thumbnail");
+      // "If the file isn't shared publicly, the URL returned in
+      // files.thumbnailLink must be fetched using a credentialed request": a
+      // browser cannot be sent there; GetContent(THUMBNAIL) fetches it.
+      link.set_requires_token(true);
       // Drive documents thumbnailLink as short-lived (hours); stay on the safe side.
       *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(1));
       return link;
@@ -350,43 +442,37 @@ absl::Status GoogleDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& re
   if (!j.ok()) return j.status();
   const std::string mime = Str(*j, "mimeType");
   if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
-    // thumbnailLink is a short-lived URL that needs no token.
+    // thumbnailLink of a file not shared publicly answers only a
+    // credentialed request: sent with the account's token.
     const std::string url = Str(*j, "thumbnailLink");
     if (url.empty()) {
       return absl::FailedPreconditionError("googledrive has no thumbnail of this file");
     }
-    HttpRequest req;
-    req.url = url;
-    req.max_response_bytes = max_bytes;
-    auto r = s.SendAnonymous(std::move(req));
-    if (!r.ok()) return r.status();
-    if (!Ok(*r)) return DriveError(*r, "thumbnail");
-    std::string type = BareMimeType(r->Header("content-type"));
-    return StreamBody(r->body, type.empty() ? "image/png" : type, sink);
+    return Download(s, url, max_bytes, "image/png", sink, "thumbnail");
   }
   if (mime == kFolderMime) {
     return absl::FailedPreconditionError("googledrive: a folder has no content");
   }
-  const bool pinned = !ref.revision().empty() && ref.revision() != Str(*j, "headRevisionId") &&
-                      ref.revision() != Str(*j, "version");
+  const bool pinned = NamesOldRevision(ref, *j);
   if (IsNative(mime)) {
     if (format == v1::CONTENT_FORMAT_ORIGINAL) {
       return absl::FailedPreconditionError(
           "googledrive: a native Google document has no bytes; ask for PDF or TEXT");
     }
-    const char* target = format == v1::CONTENT_FORMAT_PDF ? "application/pdf" : "text/plain";
-    std::string url;
+    // The export this type has, from the links of the file or of the pinned
+    // revision (each revision exports its own text).
+    json export_links = Member(*j, "exportLinks");
     if (pinned) {
       auto rev = GetRevisionJson(s, ref);
       if (!rev.ok()) return rev.status();
-      url = Str(Member(*rev, "exportLinks"), target);
-      if (url.empty())
-        return absl::FailedPreconditionError("googledrive: no export of that revision");
-    } else {
-      url =
-          absl::StrCat(FilesUrl(s, ref.file_id()), "/export?", FormEncode({{"mimeType", target}}));
+      export_links = Member(*rev, "exportLinks");
     }
-    return Download(s, url, max_bytes, target, sink, "files.export");
+    auto target = googledrive::ExportMimeType(export_links, format);
+    if (!target) return googledrive::NoExport(mime, export_links, format);
+    const std::string url = pinned ? Str(export_links, target->c_str())
+                                   : absl::StrCat(FilesUrl(s, ref.file_id()), "/export?",
+                                                  FormEncode({{"mimeType", *target}}));
+    return Download(s, url, max_bytes, *target, sink, "files.export");
   }
   if (format == v1::CONTENT_FORMAT_PDF && mime != "application/pdf") {
     return absl::FailedPreconditionError(
@@ -399,7 +485,11 @@ absl::Status GoogleDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& re
   std::string url = pinned ? absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
                                           PercentEncode(ref.revision()), "?alt=media")
                            : absl::StrCat(FilesUrl(s, ref.file_id()), "?alt=media");
-  return Download(s, url, max_bytes, mime, sink, "files.get media");
+  if (pinned) {
+    return Download(s, std::move(url), max_bytes, mime, sink, "revisions.get media",
+                    RevisionError(ref.revision()));
+  }
+  return Download(s, std::move(url), max_bytes, mime, sink, "files.get media");
 }
 
 absl::StatusOr<std::vector<v1::Revision>> GoogleDriveAdapter::ListRevisions(
@@ -412,11 +502,8 @@ absl::StatusOr<std::vector<v1::Revision>> GoogleDriveAdapter::ListRevisions(
         FormEncode({{"fields", absl::StrCat("nextPageToken,revisions(", kRevisionFields, ")")},
                     {"pageSize", "1000"}}));
     if (!token.empty()) absl::StrAppend(&url, "&", FormEncode({{"pageToken", token}}));
-    HttpRequest req;
-    req.url = url;
-    auto r = s.Send(std::move(req));
+    auto r = Call(s, GetRequest(std::move(url)), "revisions.list", FileError);
     if (!r.ok()) return r.status();
-    if (!Ok(*r)) return DriveError(*r, "revisions.list");
     auto revs = googledrive::ParseRevisions(r->body, &token);
     if (!revs.ok()) return revs.status();
     all.insert(all.end(), revs->begin(), revs->end());
@@ -434,21 +521,48 @@ absl::StatusOr<v1::PinRevisionResponse> GoogleDriveAdapter::PinRevision(ApiSessi
   }
   v1::PinRevisionResponse out;
   *out.mutable_blob() = ref;
-  out.mutable_blob()->set_revision(file->metadata().revision());
   *out.mutable_metadata() = file->metadata();
-  if (file->metadata().native_document()) return out;  // keepForever is for binary files only
+  if (file->metadata().native_document()) {
+    // A native document has no headRevisionId and its "version" counts every
+    // change (renames too): the pin is the id of a revision from
+    // revisions.list, whose exportLinks keep exporting that revision's text.
+    // keepForever is "only applicable to files with binary content".
+    std::string revision = ref.revision();
+    if (revision.empty()) {
+      auto revisions = ListRevisions(s, ref);
+      if (!revisions.ok()) return revisions.status();
+      if (revisions->empty()) {
+        return absl::UnavailableError("googledrive revisions.list: the document has no revisions");
+      }
+      const v1::Revision& newest = revisions->back();
+      revision = newest.id();
+      *out.mutable_metadata()->mutable_modified_time() = newest.modified_time();
+    }
+    out.mutable_blob()->set_revision(revision);
+    out.mutable_metadata()->set_revision(revision);
+    return out;
+  }
+  const std::string revision = file->metadata().revision();
+  out.mutable_blob()->set_revision(revision);
+  // keepForever "can be set on a maximum of 200 revisions for a file":
+  // count first, so a full file is a clear refusal rather than Drive's
+  // generic one.
+  auto revisions = ListRevisions(s, ref);
+  if (!revisions.ok()) return revisions.status();
+  int kept = 0;
+  for (const v1::Revision& r : *revisions) {
+    if (r.id() == revision && r.pinned()) return out;  // already kept
+    kept += r.pinned() ? 1 : 0;
+  }
+  if (kept >= googledrive::kMaxKeptRevisions) return KeepForeverLimit(ref);
   HttpRequest req;
   req.method = "PATCH";
-  req.url = absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/",
-                         PercentEncode(file->metadata().revision()), "?",
+  req.url = absl::StrCat(FilesUrl(s, ref.file_id()), "/revisions/", PercentEncode(revision), "?",
                          FormEncode({{"fields", "id,keepForever"}}));
   req.headers = {{"Content-Type", "application/json"}};
   req.body = R"({"keepForever":true})";
   req.idempotent = true;
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return DriveError(*r, "revisions.update");
-  auto j = ParseObject(kProvider, "revisions.update", r->body);
+  auto j = CallJson(s, std::move(req), kProvider, "revisions.update", RevisionError(revision));
   if (!j.ok()) return j.status();
   if (!Bool(*j, "keepForever")) {
     return absl::UnavailableError("googledrive revisions.update: the revision is not kept");
@@ -487,7 +601,7 @@ absl::StatusOr<ChangePage> GoogleDriveAdapter::ListChanges(ApiSession& s,
     page.reset = true;
     return page;
   }
-  if (!Ok(*r)) return DriveError(*r, "changes.list");
+  if (!Ok(*r)) return FileError(*r, "changes.list");
   return googledrive::ParseChanges(r->body);
 }
 

@@ -39,6 +39,17 @@ class GoogleDriveAdapter : public ProviderAdapter {
 
 // Response parsers, exposed for unit tests and fuzzing.
 namespace googledrive {
+// revisions resource, keepForever: "can be set on a maximum of 200 revisions
+// for a file".
+inline constexpr int kMaxKeptRevisions = 200;
+// The MIME type to export a native document as for TEXT or PDF, chosen from
+// its (or its revision's) exportLinks: text/plain (Docs, Slides), else
+// text/csv (Sheets: the first sheet); nothing when the type has no such
+// export (Drawings have no text).
+std::optional<std::string> ExportMimeType(const json& export_links, v1::ContentFormat format);
+// FAILED_PRECONDITION saying which export the type lacks and which it has.
+absl::Status NoExport(const std::string& native_mime, const json& export_links,
+                      v1::ContentFormat format);
 // A files resource → CloudFile.
 v1::CloudFile ParseFile(const json& file);
 // The error body's message and first reason.

@@ -1,9 +1,12 @@
 #include "providers/onedrive_adapter.h"
 
 #include <algorithm>
+#include <iterator>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace lc::providers {
 namespace {
@@ -26,10 +29,6 @@ absl::Status GraphError(const std::string& provider, const HttpResponse& r, std:
   if (r.status == 403 && code == "accessDenied") {
     return absl::PermissionDeniedError(
         absl::StrCat(provider, " ", std::string(what), ": ", message));
-  }
-  if (r.status == 401) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        provider, " rejected the account's token even after a refresh: reconnect the account"));
   }
   if (r.status == 406) {
     return absl::FailedPreconditionError(
@@ -67,6 +66,36 @@ absl::StatusOr<std::string> Redirect(const std::string& provider, ApiSession& s,
   }
   if (!Ok(*r)) return GraphError(provider, *r, what);
   return absl::UnavailableError(absl::StrCat(provider, " ", std::string(what), ": no redirect"));
+}
+
+// The lower-case extension of a file name, "" when it has none.
+std::string Extension(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == name.size()) return "";
+  return absl::AsciiStrToLower(std::string(name.substr(dot + 1)));
+}
+
+// The source formats content?format=pdf converts: those both Microsoft
+// pages name (Graph v1.0 "Download a file in another format" and the OneDrive
+// dev center's), without csv, which Graph answers 406 notSupported in
+// practice. Anything else is refused with 406 (tools/cloud-emulator/README.md).
+constexpr const char* kPdfSources[] = {"doc",  "docx", "odp",  "ods", "odt", "pps",
+                                       "ppsx", "ppt",  "pptx", "rtf", "xls", "xlsx"};
+
+bool ConvertsToPdf(std::string_view name) {
+  const std::string ext = Extension(name);
+  return std::any_of(std::begin(kPdfSources), std::end(kPdfSources),
+                     [&](const char* source) { return ext == source; });
+}
+
+bool IsPdf(std::string_view name, std::string_view mime) {
+  return mime == "application/pdf" || Extension(name) == "pdf";
+}
+
+absl::Status NoPdf(const std::string& provider, std::string_view name) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(provider, " converts only ", absl::StrJoin(kPdfSources, ", "),
+                   " files to PDF; \"", std::string(name), "\" is none of them"));
 }
 
 }  // namespace
@@ -147,21 +176,101 @@ std::vector<v1::CapabilityEntry> OneDriveAdapter::capabilities() const {
   return {
       e(v1::CAPABILITY_LIST_FOLDER, N, "Graph v1.0 children with @odata.nextLink"),
       e(v1::CAPABILITY_DOWNLOAD, N,
-        "@microsoft.graph.downloadUrl (short-lived); versions/{id}/content for a pinned version"),
-      e(v1::CAPABILITY_PREVIEW, N, "POST preview getUrl (short-lived); never createLink"),
-      e(v1::CAPABILITY_PDF, N, "content?format=pdf redirect"),
+        "@microsoft.graph.downloadUrl (short-lived); versions/{id}/content for an older pinned "
+        "version, the item itself for the current one"),
+      e(v1::CAPABILITY_PREVIEW, N,
+        "business drives: POST preview getUrl (short-lived); personal drives (which have no "
+        "preview action): the item's webUrl, the OneDrive viewer for the signed-in owner; never "
+        "createLink"),
+      e(v1::CAPABILITY_PDF, N,
+        absl::StrCat("PDF files as they are; content?format=pdf of the current version of ",
+                     absl::StrJoin(kPdfSources, ", "), " files; others FAILED_PRECONDITION")),
       e(v1::CAPABILITY_THUMBNAIL, N, "thumbnails (medium)"),
       e(v1::CAPABILITY_EDIT, N, "webUrl (the signed-in OneDrive web page)"),
       e(v1::CAPABILITY_TEXT_EXPORT, E, "text/* files as they are; others by the indexer"),
       e(v1::CAPABILITY_REVISIONS, N, "versions"),
       e(v1::CAPABILITY_PIN_REVISION, N,
-        "the current version id; OneDrive keeps versions per its retention (no keep-forever)"),
+        "the current version id; OneDrive keeps a limited number of versions (no keep-forever): "
+        "a dropped one is NOT_FOUND"),
       e(v1::CAPABILITY_CHANGE_FEED, N, "root/delta; 410 resyncRequired gives reset"),
       e(v1::CAPABILITY_NATIVE_DOCUMENTS, X, "Office files are ordinary files"),
   };
 }
 
 ResponseClass OneDriveAdapter::Classify(const HttpResponse& r) const { return DefaultClassify(r); }
+
+ErrorMapper OneDriveAdapter::Errors() const {
+  return
+      [this](const HttpResponse& r, std::string_view what) { return GraphError(name_, r, what); };
+}
+
+absl::StatusOr<json> OneDriveAdapter::GetItem(ApiSession& s, const std::string& file_id) {
+  if (absl::Status st = CheckId(file_id); !st.ok()) return st;
+  HttpRequest req;
+  req.url = ItemUrl(s, file_id);
+  return CallJson(s, std::move(req), name_, "items.get", Errors());
+}
+
+absl::Status OneDriveAdapter::VersionGone(const v1::BlobRef& ref) const {
+  return absl::NotFoundError(
+      absl::StrCat(name_, " no longer has version ", ref.revision(), " of file ", ref.file_id(),
+                   " (OneDrive keeps a limited number of versions per file and drops the oldest)"));
+}
+
+absl::StatusOr<bool> OneDriveAdapter::IsCurrentVersion(ApiSession& s, const v1::BlobRef& ref) {
+  v1::BlobRef live = ref;
+  live.clear_revision();
+  auto versions = ListRevisions(s, live);
+  if (!versions.ok()) return versions.status();
+  for (const v1::Revision& v : *versions) {
+    if (v.id() == ref.revision()) return &v == &versions->back();  // oldest first
+  }
+  return VersionGone(ref);
+}
+
+absl::StatusOr<std::string> OneDriveAdapter::DownloadUrl(ApiSession& s, const v1::BlobRef& ref,
+                                                         const json& item) {
+  const bool pinned = !ref.revision().empty() && ref.revision() != Str(item, "cTag");
+  if (pinned) {
+    // The item was read first: if the pinned version is the newest one now,
+    // the item's bytes are that version's; if the file changed since, the
+    // version is an older one and versions/{id}/content serves it.
+    auto current = IsCurrentVersion(s, ref);
+    if (!current.ok()) return current.status();
+    if (!*current) {
+      auto location = Redirect(name_, s,
+                               absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/",
+                                            PercentEncode(ref.revision()), "/content"),
+                               "versions.content");
+      if (absl::IsNotFound(location.status())) return VersionGone(ref);
+      return location;
+    }
+  }
+  std::string url = Str(item, "@microsoft.graph.downloadUrl");
+  if (!url.empty()) return url;
+  if (Member(item, "folder").is_object() || Member(item, "root").is_object()) {
+    return absl::FailedPreconditionError(absl::StrCat(name_, ": a folder has no content"));
+  }
+  return Redirect(name_, s, absl::StrCat(ItemUrl(s, ref.file_id()), "/content"), "content");
+}
+
+absl::StatusOr<std::string> OneDriveAdapter::PdfUrl(ApiSession& s, const v1::BlobRef& ref,
+                                                    const json& item) {
+  const std::string name = Str(item, "name");
+  if (IsPdf(name, Str(Member(item, "file"), "mimeType"))) return DownloadUrl(s, ref, item);
+  if (!ConvertsToPdf(name)) return NoPdf(name_, name);
+  const bool pinned = !ref.revision().empty() && ref.revision() != Str(item, "cTag");
+  if (pinned) {
+    auto current = IsCurrentVersion(s, ref);
+    if (!current.ok()) return current.status();
+    if (!*current) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(name_, " converts only the current version of a file to PDF"));
+    }
+  }
+  return Redirect(name_, s, absl::StrCat(ItemUrl(s, ref.file_id()), "/content?format=pdf"),
+                  "content pdf");
+}
 
 absl::StatusOr<FolderPage> OneDriveAdapter::ListFolder(ApiSession& s, const std::string& folder_id,
                                                        const std::string& page_token,
@@ -180,9 +289,8 @@ absl::StatusOr<FolderPage> OneDriveAdapter::ListFolder(ApiSession& s, const std:
   }
   HttpRequest req;
   req.url = url;
-  auto r = s.Send(std::move(req));
+  auto r = Call(s, std::move(req), "children", Errors());
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return GraphError(name_, *r, "children");
   auto page = graph::ParsePage(r->body);
   if (!page.ok()) return page.status();
   FolderPage out;
@@ -192,22 +300,15 @@ absl::StatusOr<FolderPage> OneDriveAdapter::ListFolder(ApiSession& s, const std:
 }
 
 absl::StatusOr<v1::CloudFile> OneDriveAdapter::GetFile(ApiSession& s, const v1::BlobRef& ref) {
-  if (absl::Status st = CheckId(ref.file_id()); !st.ok()) return st;
-  HttpRequest req;
-  req.url = ItemUrl(s, ref.file_id());
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return GraphError(name_, *r, "items.get");
-  auto j = ParseObject(name_, "items.get", r->body);
+  auto j = GetItem(s, ref.file_id());
   if (!j.ok()) return j.status();
   v1::CloudFile file = graph::ParseItem(*j);
   if (ref.revision().empty() || ref.revision() == file.metadata().revision()) return file;
   HttpRequest vreq;
   vreq.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/", PercentEncode(ref.revision()));
-  auto v = s.Send(std::move(vreq));
-  if (!v.ok()) return v.status();
-  if (!Ok(*v)) return GraphError(name_, *v, "versions.get");
-  auto vj = ParseObject(name_, "versions.get", v->body);
+  auto vj = CallJson(s, std::move(vreq), name_, "versions.get", Errors());
+  // The item is there (read just before): a 404 is the version's.
+  if (absl::IsNotFound(vj.status())) return VersionGone(ref);
   if (!vj.ok()) return vj.status();
   v1::BlobMetadata* m = file.mutable_metadata();
   m->set_revision(Str(*vj, "id"));
@@ -221,60 +322,37 @@ absl::StatusOr<v1::CloudFile> OneDriveAdapter::GetFile(ApiSession& s, const v1::
 
 absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobRef& ref,
                                                   v1::LinkKind kind) {
-  if (absl::Status st = CheckId(ref.file_id()); !st.ok()) return st;
-  HttpRequest req;
-  req.url = ItemUrl(s, ref.file_id());
-  auto r = s.Send(std::move(req));
-  if (!r.ok()) return r.status();
-  if (!Ok(*r)) return GraphError(name_, *r, "items.get");
-  auto j = ParseObject(name_, "items.get", r->body);
+  auto j = GetItem(s, ref.file_id());
   if (!j.ok()) return j.status();
-  const bool pinned = !ref.revision().empty() && ref.revision() != Str(*j, "cTag");
   v1::Link link;
   link.set_kind(kind);
   switch (kind) {
-    case v1::LINK_KIND_DOWNLOAD: {
-      if (pinned) {
-        auto location = Redirect(name_, s,
-                                 absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/",
-                                              PercentEncode(ref.revision()), "/content"),
-                                 "versions.content");
-        if (!location.ok()) return location.status();
-        link.set_url(*location);
-      } else {
-        link.set_url(Str(*j, "@microsoft.graph.downloadUrl"));
-        if (link.url().empty()) {
-          return absl::FailedPreconditionError(
-              absl::StrCat(name_, ": no download URL (a folder?)"));
-        }
-      }
+    case v1::LINK_KIND_DOWNLOAD:
+    case v1::LINK_KIND_PDF: {
+      auto url = kind == v1::LINK_KIND_PDF ? PdfUrl(s, ref, *j) : DownloadUrl(s, ref, *j);
+      if (!url.ok()) return url.status();
+      link.set_url(*url);
       // Pre-authenticated download URLs last about an hour.
       *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(1));
       return link;
     }
-    case v1::LINK_KIND_PDF: {
-      if (pinned) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(name_, " converts the current version only to PDF"));
-      }
-      auto location = Redirect(
-          name_, s, absl::StrCat(ItemUrl(s, ref.file_id()), "/content?format=pdf"), "content pdf");
-      if (!location.ok()) return location.status();
-      link.set_url(*location);
-      *link.mutable_expire_time() = ToProtoTimestamp(s.Now() + absl::Hours(1));
-      return link;
-    }
     case v1::LINK_KIND_PREVIEW: {
+      // The preview action exists on OneDrive for Business and SharePoint
+      // only; a personal drive answers 400 "API not found". There the
+      // item's webUrl opens the OneDrive viewer for the signed-in owner (a
+      // share link would make the file public: never createLink).
+      if (Str(Member(*j, "parentReference"), "driveType") == "personal") {
+        link.set_url(Str(*j, "webUrl"));
+        if (link.url().empty()) return absl::UnavailableError(absl::StrCat(name_, ": no webUrl"));
+        return link;
+      }
       HttpRequest p;
       p.method = "POST";
       p.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/preview");
       p.headers = {{"Content-Type", "application/json"}};
       p.body = "{}";
       p.idempotent = true;
-      auto pr = s.Send(std::move(p));
-      if (!pr.ok()) return pr.status();
-      if (!Ok(*pr)) return GraphError(name_, *pr, "preview");
-      auto pj = ParseObject(name_, "preview", pr->body);
+      auto pj = CallJson(s, std::move(p), name_, "preview", Errors());
       if (!pj.ok()) return pj.status();
       link.set_url(Str(*pj, "getUrl"));
       if (link.url().empty())
@@ -289,9 +367,8 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
     case v1::LINK_KIND_THUMBNAIL: {
       HttpRequest t;
       t.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/thumbnails");
-      auto tr = s.Send(std::move(t));
+      auto tr = Call(s, std::move(t), "thumbnails", Errors());
       if (!tr.ok()) return tr.status();
-      if (!Ok(*tr)) return GraphError(name_, *tr, "thumbnails");
       auto page = graph::ParsePage(tr->body);
       if (!page.ok()) return page.status();
       if (page->items.empty()) {
@@ -314,15 +391,16 @@ absl::StatusOr<v1::Link> OneDriveAdapter::GetLink(ApiSession& s, const v1::BlobR
 absl::Status OneDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
                                          v1::ContentFormat format, int64_t max_bytes,
                                          ContentSink& sink) {
-  v1::BlobRef live = ref;
-  live.clear_revision();
-  auto file = GetFile(s, live);
-  if (!file.ok()) return file.status();
-  if (file->kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
+  auto j = GetItem(s, ref.file_id());
+  if (!j.ok()) return j.status();
+  const v1::CloudFile file = graph::ParseItem(*j);
+  if (file.kind() == v1::CLOUD_ITEM_KIND_FOLDER) {
     return absl::FailedPreconditionError(absl::StrCat(name_, ": a folder has no content"));
   }
-  const std::string mime = file->metadata().mime_type();
+  const std::string mime = file.metadata().mime_type();
   if (format == v1::CONTENT_FORMAT_THUMBNAIL) {
+    v1::BlobRef live = ref;
+    live.clear_revision();
     auto link = GetLink(s, live, v1::LINK_KIND_THUMBNAIL);
     if (!link.ok()) return link.status();
     HttpRequest req;
@@ -334,30 +412,20 @@ absl::Status OneDriveAdapter::GetContent(ApiSession& s, const v1::BlobRef& ref,
     std::string type = BareMimeType(r->Header("content-type"));
     return StreamBody(r->body, type.empty() ? "image/jpeg" : type, sink);
   }
-  // A version id (or a stale cTag) names a version; the current cTag the live item.
-  const bool pinned = !ref.revision().empty() && ref.revision() != file->metadata().revision();
-  std::string url;
+  absl::StatusOr<std::string> url;
   std::string out_mime = mime;
-  if (format == v1::CONTENT_FORMAT_PDF && mime != "application/pdf") {
-    if (pinned) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(name_, " converts the current version only to PDF"));
-    }
-    url = absl::StrCat(ItemUrl(s, ref.file_id()), "/content?format=pdf");
+  if (format == v1::CONTENT_FORMAT_PDF) {
+    url = PdfUrl(s, ref, *j);
     out_mime = "application/pdf";
   } else if (format == v1::CONTENT_FORMAT_TEXT && !absl::StartsWith(mime, "text/")) {
     return absl::FailedPreconditionError(
         absl::StrCat(name_, " exports no text; extract it from ORIGINAL"));
-  } else if (pinned) {
-    url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions/", PercentEncode(ref.revision()),
-                       "/content");
   } else {
-    url = absl::StrCat(ItemUrl(s, ref.file_id()), "/content");
+    url = DownloadUrl(s, ref, *j);
   }
-  auto location = Redirect(name_, s, url, "content");
-  if (!location.ok()) return location.status();
+  if (!url.ok()) return url.status();
   HttpRequest req;
-  req.url = *location;
+  req.url = *url;
   req.max_response_bytes = max_bytes;
   auto r = s.SendAnonymous(std::move(req));
   if (!r.ok()) return r.status();
@@ -370,9 +438,8 @@ absl::StatusOr<std::vector<v1::Revision>> OneDriveAdapter::ListRevisions(ApiSess
   if (absl::Status st = CheckId(ref.file_id()); !st.ok()) return st;
   HttpRequest req;
   req.url = absl::StrCat(ItemUrl(s, ref.file_id()), "/versions");
-  auto r = s.Send(std::move(req));
+  auto r = Call(s, std::move(req), "versions", Errors());
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return GraphError(name_, *r, "versions");
   return graph::ParseVersions(r->body);
 }
 
@@ -410,9 +477,8 @@ absl::StatusOr<v1::PinRevisionResponse> OneDriveAdapter::PinRevision(ApiSession&
 absl::StatusOr<std::string> OneDriveAdapter::GetStartCursor(ApiSession& s) {
   HttpRequest req;
   req.url = absl::StrCat(s.base_url(), "/v1.0/me/drive/root/delta?token=latest");
-  auto r = s.Send(std::move(req));
+  auto r = Call(s, std::move(req), "delta", Errors());
   if (!r.ok()) return r.status();
-  if (!Ok(*r)) return GraphError(name_, *r, "delta");
   auto page = graph::ParsePage(r->body);
   if (!page.ok()) return page.status();
   if (page->delta_link.empty())

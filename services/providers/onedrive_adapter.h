@@ -43,6 +43,26 @@ class OneDriveAdapter : public ProviderAdapter {
   absl::StatusOr<ChangePage> ListChanges(ApiSession& session, const std::string& cursor) override;
 
  private:
+  // Graph's error answers as statuses (Call/CallJson).
+  ErrorMapper Errors() const;
+  // The driveItem JSON of `file_id`.
+  absl::StatusOr<json> GetItem(ApiSession& session, const std::string& file_id);
+  // Whether the version `ref.revision()` is still the file's current one.
+  // Graph refuses versions/{id}/content for the current version: its bytes
+  // are the item's own. NOT_FOUND naming the version when OneDrive no longer
+  // keeps it.
+  absl::StatusOr<bool> IsCurrentVersion(ApiSession& session, const v1::BlobRef& ref);
+  // The short-lived URL of the bytes `ref` names (`item` is its driveItem,
+  // read before): the item's own for the live file or its current version,
+  // versions/{id}/content for an older version.
+  absl::StatusOr<std::string> DownloadUrl(ApiSession& session, const v1::BlobRef& ref,
+                                          const json& item);
+  // The URL of a PDF of `ref`: a PDF file's own bytes, else Graph's
+  // conversion of the current version for the documented source formats;
+  // FAILED_PRECONDITION otherwise.
+  absl::StatusOr<std::string> PdfUrl(ApiSession& session, const v1::BlobRef& ref, const json& item);
+  absl::Status VersionGone(const v1::BlobRef& ref) const;
+
   std::string name_;
 };
 

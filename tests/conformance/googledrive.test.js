@@ -165,14 +165,18 @@ test('download with alt=media, whole and by Range', async () => {
   assert.equal(part.data, 'first');
 });
 
-test('thumbnail link points at the emulator and serves an image', async () => {
+test('thumbnail link of a private file needs a credentialed request', async () => {
   const res = await drive.files.get({ fileId, fields: 'thumbnailLink,hasThumbnail' });
   assert.equal(res.data.hasThumbnail, true);
   assert.ok(res.data.thumbnailLink.startsWith(base));
-  const img = await fetch(res.data.thumbnailLink);
+  const anonymous = await fetch(res.data.thumbnailLink);
+  assert.equal(anonymous.status, 403);
+  // The client library's own credentials make the request credentialed.
+  const img = await auth.request({ url: res.data.thumbnailLink, responseType: 'arraybuffer' });
   assert.equal(img.status, 200);
-  assert.equal(img.headers.get('content-type'), 'image/png');
-  const bytes = Buffer.from(await img.arrayBuffer());
+  const h = img.headers;
+  assert.equal(typeof h.get === 'function' ? h.get('content-type') : h['content-type'], 'image/png');
+  const bytes = Buffer.from(img.data);
   assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
 });
 
@@ -199,6 +203,130 @@ test('native Google document: no bytes, PDF and text export', async () => {
     (err) => err.status === 403);
 });
 
+// The error body of a failed export: gaxios leaves it as the response type
+// asked for (text, or an ArrayBuffer).
+function errorOf(err) {
+  const data = err.response.data;
+  if (data instanceof ArrayBuffer) return JSON.parse(Buffer.from(data).toString()).error;
+  return typeof data === 'string' ? JSON.parse(data).error : data.error;
+}
+
+function refusedConversion(err) {
+  assert.equal(err.status, 400);
+  const e = errorOf(err);
+  assert.equal(e.message, 'The requested conversion is not supported.');
+  assert.equal(e.errors[0].reason, 'badRequest');
+  assert.equal(e.errors[0].location, 'convertTo');
+  return true;
+}
+
+test('native types export only to their own formats', async () => {
+  const folder = `/${uniqueName('natives')}`;
+  const seeded = await admin('googledrive', 'files', {
+    user,
+    files: [
+      { path: `${folder}/Budget`, native: true, mime_type: 'application/vnd.google-apps.spreadsheet',
+        content: 'item,cost\nlynx,3\n\f\nsecond,sheet' },
+      { path: `${folder}/Deck`, native: true, mime_type: 'application/vnd.google-apps.presentation',
+        content: 'Title slide' },
+      { path: `${folder}/Sketch`, native: true, mime_type: 'application/vnd.google-apps.drawing',
+        content: 'a box' },
+    ],
+  });
+  const [sheetId, deckId, drawingId] = seeded.files.map((f) => f.id);
+  const csv = await drive.files.export({ fileId: sheetId, mimeType: 'text/csv' }, { responseType: 'text' });
+  assert.equal(csv.data, 'item,cost\nlynx,3');
+  await assert.rejects(
+    drive.files.export({ fileId: sheetId, mimeType: 'text/plain' }, { responseType: 'text' }),
+    refusedConversion);
+  const meta = await drive.files.get({ fileId: sheetId, fields: 'exportLinks' });
+  assert.ok(meta.data.exportLinks['text/csv']);
+  assert.equal(meta.data.exportLinks['text/plain'], undefined);
+  const deck = await drive.files.export({ fileId: deckId, mimeType: 'text/plain' }, { responseType: 'text' });
+  assert.equal(deck.data, 'Title slide');
+  await assert.rejects(
+    drive.files.export({ fileId: drawingId, mimeType: 'text/plain' }, { responseType: 'arraybuffer' }),
+    refusedConversion);
+  const png = await drive.files.export({ fileId: drawingId, mimeType: 'image/png' },
+    { responseType: 'arraybuffer' });
+  assert.equal(Buffer.from(png.data).subarray(1, 4).toString(), 'PNG');
+  const about = await drive.about.get({ fields: 'exportFormats' });
+  assert.ok(!about.data.exportFormats['application/vnd.google-apps.spreadsheet'].includes('text/plain'));
+});
+
+test('a revision of a native document exports its own text after a rename and an edit', async () => {
+  const seeded = await admin('googledrive', 'files', {
+    user, files: [{ path: `/${uniqueName('plan')}`, native: true, content: 'old plan: heron' }],
+  });
+  const docId = seeded.files[0].id;
+  await admin('googledrive', 'changes', { id: docId, action: 'rename', name: 'Plan (renamed)' });
+  await admin('googledrive', 'changes', { id: docId, action: 'content', content: 'new plan: egret' });
+  const meta = await drive.files.get({ fileId: docId, fields: 'headRevisionId,name' });
+  assert.equal(meta.data.headRevisionId, undefined);
+  const list = await drive.revisions.list({ fileId: docId, fields: 'revisions(id,exportLinks)' });
+  assert.equal(list.data.revisions.length, 2);
+  const first = list.data.revisions[0];
+  const rev = await drive.revisions.get({ fileId: docId, revisionId: first.id, fields: 'id,exportLinks' });
+  assert.equal(rev.data.exportLinks['text/plain'], first.exportLinks['text/plain']);
+  const old = await auth.request({ url: first.exportLinks['text/plain'], responseType: 'text' });
+  assert.equal(old.data, 'old plan: heron');
+  await assert.rejects(drive.revisions.get({ fileId: docId, revisionId: 'no-such-revision' }),
+    (err) => err.status === 404 && err.response.data.error.message === 'Revision not found: no-such-revision.');
+});
+
+test('retention: a purged revision is notFound', async () => {
+  await admin('googledrive', 'users', { email: user, max_versions: 1 });
+  try {
+    const seeded = await admin('googledrive', 'files', {
+      user, files: [{ path: `/${uniqueName('purged')}.txt`, revisions: ['old bytes', 'new bytes'] }],
+    });
+    const id = seeded.files[0].id;
+    const item = await admin('googledrive', `files?user=${encodeURIComponent(user)}&id=${encodeURIComponent(id)}`);
+    const oldRevision = item.revisions[0].id;
+    const list = await drive.revisions.list({ fileId: id, fields: 'revisions(id)' });
+    assert.deepEqual(list.data.revisions.map((r) => r.id), [seeded.files[0].revision]);
+    await assert.rejects(drive.revisions.get({ fileId: id, revisionId: oldRevision, alt: 'media' }),
+      (err) => err.status === 404 &&
+        errorOf(err).message === `Revision not found: ${oldRevision}.` &&
+        errorOf(err).errors[0].reason === 'notFound');
+  } finally {
+    await admin('googledrive', 'users', { email: user, max_versions: 100 });
+  }
+});
+
+test('keepForever: at most 200 revisions of a file, and never undone', async () => {
+  const revisions = [];
+  for (let i = 0; i < 201; i++) revisions.push(`revision ${i}`);
+  // Unpinned revisions past 100 are purged; this test is about pinning.
+  await admin('googledrive', 'users', { email: user, max_versions: 0 });
+  try {
+    await keepForeverLimit(revisions);
+  } finally {
+    await admin('googledrive', 'users', { email: user, max_versions: 100 });
+  }
+});
+
+async function keepForeverLimit(revisions) {
+  const seeded = await admin('googledrive', 'files', {
+    user, files: [{ path: `/${uniqueName('kept')}.txt`, revisions }],
+  });
+  const id = seeded.files[0].id;
+  const list = await drive.revisions.list({ fileId: id, pageSize: 1000, fields: 'revisions(id)' });
+  assert.equal(list.data.revisions.length, 201);
+  for (let i = 0; i < 200; i++) {
+    await drive.revisions.update({
+      fileId: id, revisionId: list.data.revisions[i].id, requestBody: { keepForever: true },
+    });
+  }
+  await assert.rejects(drive.revisions.update({
+    fileId: id, revisionId: list.data.revisions[200].id, requestBody: { keepForever: true },
+  }), (err) => err.status === 400 && err.response.data.error.errors[0].reason === 'badRequest');
+  await assert.rejects(drive.revisions.update({
+    fileId: id, revisionId: list.data.revisions[0].id, requestBody: { keepForever: false },
+  }), (err) => err.status === 400 &&
+    err.response.data.error.errors[0].reason === 'illegalKeepForeverModification');
+}
+
 test('revisions: update creates one, keepForever pins it', async () => {
   const updated = await drive.files.update({
     fileId,
@@ -223,8 +351,10 @@ test('sharing: no link until a permission is created', async () => {
   const before = await drive.files.get({ fileId, fields: 'shared' });
   assert.equal(before.data.shared, false);
   await drive.permissions.create({ fileId, requestBody: { type: 'anyone', role: 'reader' } });
-  const after = await drive.files.get({ fileId, fields: 'shared' });
+  const after = await drive.files.get({ fileId, fields: 'shared,thumbnailLink' });
   assert.equal(after.data.shared, true);
+  // Shared publicly, the thumbnail needs no credentials.
+  assert.equal((await fetch(after.data.thumbnailLink)).status, 200);
 });
 
 test('change feed from a start page token after outside changes', async () => {

@@ -15,12 +15,14 @@ const redirectUri = 'http://localhost:9/callback';
 const user = 'onedrive-conformance@example.com';
 const scopes = ['Files.ReadWrite', 'User.Read', 'offline_access'];
 
-function newMsal() {
+// `tenant`: common (personal and work accounts) or organizations (work
+// accounts only), as the product's onedrive and onedrive-business entries.
+function newMsal(tenant = 'common') {
   return new ConfidentialClientApplication({
     auth: {
       clientId: '4a1aa1d5-c567-49d0-ad0b-cd957a47f842',
       clientSecret: 'graph-secret',
-      authority: `${base}/common`,
+      authority: `${base}/${tenant}`,
       knownAuthorities: [host],
     },
   });
@@ -32,7 +34,7 @@ async function signIn(msal, who = user) {
   const url = await msal.getAuthCodeUrl({
     scopes, redirectUri, codeChallenge: challenge, codeChallengeMethod: 'S256', loginHint: who, state: 'g-state',
   });
-  assert.ok(url.startsWith(`${base}/common/oauth2/v2.0/authorize?`));
+  assert.ok(url.startsWith(`${base}/`) && url.includes('/oauth2/v2.0/authorize?'));
   const { code, state } = await authorizeInBrowser(url, redirectUri);
   assert.equal(state, 'g-state');
   return msal.acquireTokenByCode({ code, scopes, redirectUri, codeVerifier: verifier });
@@ -90,8 +92,12 @@ test('upload with PUT .../content', async () => {
   const item = await graph.api(`/me/drive/items/${created.id}:/report.txt:/content`).put(Buffer.from('graph first'));
   assert.equal(item.name, 'report.txt');
   assert.equal(item.size, 'graph first'.length);
+  // A personal drive: sha1Hash and quickXorHash (sha256Hash is "not
+  // supported" in the hashes resource).
   assert.match(item.file.hashes.sha1Hash, /^[0-9A-F]{40}$/);
-  assert.ok(item.file.hashes.quickXorHash);
+  assert.equal(item.file.hashes.quickXorHash, 'Z5BDGOCABhCYIQ1ykwMdAAAAAAA=');
+  assert.equal(item.file.hashes.sha256Hash, undefined);
+  assert.equal(item.parentReference.driveType, 'personal');
   itemId = item.id;
 });
 
@@ -147,9 +153,26 @@ test('thumbnails', async () => {
   assert.equal(img[1], 0xd8);
 });
 
-test('PDF with ?format=pdf', async () => {
-  const bytes = await graph.api(`/me/drive/items/${itemId}/content`).query({ format: 'pdf' }).responseType('arraybuffer').get();
+test('PDF with ?format=pdf from the documented source formats only', async () => {
+  const docx = await graph.api(`/me/drive/root:/${folder}/budget.docx:/content`).put(Buffer.from('budget words'));
+  const bytes = await graph.api(`/me/drive/items/${docx.id}/content`).query({ format: 'pdf' }).responseType('arraybuffer').get();
   assert.equal(Buffer.from(bytes).subarray(0, 5).toString(), '%PDF-');
+  // A .txt is not one of them: 406 notSupported.
+  await assert.rejects(graph.api(`/me/drive/items/${itemId}/content`).query({ format: 'pdf' }).get(), (err) => {
+    assert.equal(err.statusCode, 406);
+    assert.equal(err.code, 'notSupported');
+    assert.equal(JSON.parse(err.body).innerError.code, 'invalidFileFormat');
+    return true;
+  });
+});
+
+test('preview is refused on a personal drive (OneDrive for Business and SharePoint only)', async () => {
+  await assert.rejects(graph.api(`/me/drive/items/${itemId}/preview`).post({}), (err) => {
+    assert.equal(err.statusCode, 400);
+    assert.equal(err.code, 'invalidRequest');
+    assert.equal(err.message, 'API not found');
+    return true;
+  });
 });
 
 test('versions: replace adds one, old content by version id', async () => {
@@ -161,6 +184,50 @@ test('versions: replace adds one, old content by version id', async () => {
   assert.equal(after.value[1].id, firstVersion);
   const old = await graph.api(`/me/drive/items/${itemId}/versions/${firstVersion}/content`).responseType('arraybuffer').get();
   assert.equal(Buffer.from(old).toString(), 'graph first');
+  // The current version's bytes come from the item, never from versions/.
+  await assert.rejects(graph.api(`/me/drive/items/${itemId}/versions/${after.value[0].id}/content`).get(), (err) => {
+    assert.equal(err.statusCode, 400);
+    assert.equal(err.code, 'invalidRequest');
+    assert.equal(err.message, 'You cannot get the content of the current version.');
+    return true;
+  });
+});
+
+test('versions beyond the account\'s cap are gone: itemNotFound', async () => {
+  const capped = 'onedrive-capped@example.com';
+  await admin('onedrive', 'users', { email: capped, max_versions: 2 });
+  const seeded = await admin('onedrive', 'files', {
+    user: capped, files: [{ path: `/${uniqueName('capped')}.txt`, revisions: ['one', 'two', 'three'] }],
+  });
+  const m = newMsal();
+  const r = await signIn(m, capped);
+  const g = graphFor(m, r.account);
+  const versions = await g.api(`/me/drive/items/${seeded.files[0].id}/versions`).get();
+  assert.deepEqual(versions.value.map((v) => v.id), ['3.0', '2.0']);
+  await assert.rejects(g.api(`/me/drive/items/${seeded.files[0].id}/versions/1.0`).get(), (err) => {
+    assert.equal(err.statusCode, 404);
+    assert.equal(err.code, 'itemNotFound');
+    return true;
+  });
+});
+
+test('a work account: business drive, quickXorHash only, preview', async () => {
+  const worker = 'onedrive-worker@contoso.example';
+  await admin('onedrive', 'users', { email: worker, account_type: 'business' });
+  const m = newMsal('organizations');
+  const r = await signIn(m, worker);
+  const g = graphFor(m, r.account);
+  const drive = await g.api('/me/drive').get();
+  assert.equal(drive.driveType, 'business');
+  assert.ok(drive.id.startsWith('b!'));
+  const item = await g.api(`/me/drive/root:/${uniqueName('plan')}.docx:/content`).put(Buffer.from('graph first'));
+  assert.deepEqual(item.file.hashes, { quickXorHash: 'Z5BDGOCABhCYIQ1ykwMdAAAAAAA=' });
+  assert.equal(item.parentReference.driveType, 'business');
+  const preview = await g.api(`/me/drive/items/${item.id}/preview`).post({});
+  assert.ok(preview.getUrl.startsWith(base));
+  const page = await fetch(preview.getUrl);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /plan-.*\.docx/);
 });
 
 test('sharing link only when created', async () => {
@@ -191,11 +258,18 @@ test('delta: enumeration, token=latest, outside changes, 410 for an expired toke
   assert.equal(byId.get(itemId).name, 'renamed.txt');
   assert.deepEqual(byId.get(seeded.files[0].id).deleted, { state: 'deleted' });
   await admin('onedrive', 'cursors/expire', {});
+  let restart;
   await assert.rejects(graph.api(changes['@odata.deltaLink']).get(), (err) => {
     assert.equal(err.statusCode, 410);
     assert.equal(err.code, 'resyncRequired');
+    assert.equal(JSON.parse(err.body).innerError.code, 'resyncChangesApplyDifferences');
+    restart = err.headers.get('location');
     return true;
   });
+  // Location: a nextLink that enumerates from scratch.
+  assert.ok(restart.startsWith(base));
+  const fresh = await graph.api(restart).get();
+  assert.ok(fresh.value[0].root);
 });
 
 test('an expiring token is refreshed by MSAL before the call', async () => {

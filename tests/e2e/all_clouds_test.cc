@@ -2,12 +2,14 @@
 // (run_e2e.sh starts it in a fresh run directory and exports stack.env), and
 // only its public edges: the gateway's REST API and OAuth pages, and the
 // cloud emulator's admin API for what happens "outside" in the cloud. For
-// each of Google Drive, Dropbox, Box and OneDrive, one test walks:
+// each of Google Drive, Dropbox, Box, OneDrive (a personal account) and
+// OneDrive for Business (a work account), one test walks:
 //   1. an admin configures the provider (PATCH/PUT /api/v1/admin/providers);
 //   2. the sample user connects the account through /oauth2/{p}/authorize,
 //      following every redirect with a cookie-keeping browser;
 //   3. files with distinctive words are seeded in the cloud (text, PDF,
-//      DOCX, and a native Google document on Drive);
+//      DOCX, and on Drive a native Google Doc and a Google Sheet, the Sheet
+//      indexed from its CSV export);
 //   4. the folder is browsed through the gateway and the files are found;
 //   5. documents are created from them;
 //   6. each is found by its word (indexing is asynchronous: polled);
@@ -17,7 +19,9 @@
 //   9. the text file is changed in the cloud (new word, old one gone);
 //  10. sync runs (NDJSON progress until finished);
 //  11. the document has the new revision, search finds the new word and not
-//      the old one, and the version still downloads the old bytes;
+//      the old one, and the version still downloads the old bytes; on Drive
+//      a version of the Google Doc survives a rename and an edit (its
+//      pinned revision still exports the old text);
 //  12. files are deleted and trashed in the cloud, sync runs, and the
 //      documents stay, marked as no longer OK.
 // And another user sees none of it (documents, search, links, accounts).
@@ -44,14 +48,19 @@ using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Ne;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr char kUser[] = "sample@example.com";      // LC_DEV_TOKEN_USER's subject
 constexpr char kOtherUser[] = "other@example.com";  // connects nothing
+// The work account the sample user connects as onedrive-business (the
+// organizations tenant signs in work accounts only).
+constexpr char kWorkAccount[] = "sample@contoso.example";
 constexpr absl::Duration kIndexDeadline = absl::Seconds(60);
 
-// The files each test puts in the cloud.
-enum class FileKind { kText, kPdf, kDocx, kNative };
+// The files each test puts in the cloud (kNative a Google Doc, kSheet a
+// Google Sheet: Drive only).
+enum class FileKind { kText, kPdf, kDocx, kNative, kSheet };
 
 const char* Name(FileKind f) {
   switch (f) {
@@ -63,9 +72,13 @@ const char* Name(FileKind f) {
       return "docx";
     case FileKind::kNative:
       return "native";
+    case FileKind::kSheet:
+      return "sheet";
   }
   return "?";
 }
+
+bool IsGoogleNative(FileKind f) { return f == FileKind::kNative || f == FileKind::kSheet; }
 
 // What GET /api/v1/documents/{id}/{kind} answers.
 enum class Outcome {
@@ -107,8 +120,8 @@ struct Expectation {
 // thumbnail               | edit                  |
 // |-------------|---------------------|----------------------|-----------------------------------|-------------------------|-----------------------|
 // | googledrive | fetch:webContentLink| fetch: webViewLink   | pdf file: fetch (webContentLink); |
-// fetch: thumbnailLink    | fetch: webViewLink    | |             | (native: PDF export |
-// (/file/d/{id}/view) | native: fetch (PDF export link);  | (/_thumbnails/drive)    | | | | link,
+// streamed (thumbnailLink| fetch: webViewLink    | |             | (native: PDF export |
+// (/file/d/{id}/view) | native: fetch (PDF export link);  | needs the token)        | | | | link,
 // /feeds/...)   |                      | txt, docx: 412 (Drive renders no  | | | |             | |
 // | PDF of a binary file)             |                         |                       | | dropbox
 // | fetch: temporary    | fetch: web preview   | pdf file: fetch (temporary link); | txt: 412 (no
@@ -120,24 +133,29 @@ struct Expectation {
 // (thumbnail.jpg,| fetch: web app page   | |             |                     | _link (/_dl/box)
 // | docx: streamed (pdf representation| requiresToken)          | /{id}                 | | | | | ,
 // requiresToken)                  |                         |                       | | onedrive |
-// fetch: downloadUrl  | fetch: preview getUrl| fetch: content?format=pdf         | fetch:
-// thumbnails medium| fetch: webUrl page    | |             | (/_dl/onedrive)     | (/_dl/onedrive)
-// | redirect (/_dl/onedrive)          | (/_thumbnails/onedrive) | ({emu}/personal/...)  |
+// (see below)
+// OneDrive (onedrive: a personal account; onedrive-business: a work
+// account): download fetch /_dl/onedrive; preview fetch webUrl
+// ({emu}/personal/...) on personal drives, the preview action's getUrl
+// (/_preview/onedrive) on business ones; pdf fetch (a PDF's own bytes, a
+// DOCX converted by content?format=pdf), txt 412; thumbnail fetch
+// /_thumbnails/onedrive; edit fetch webUrl.
 Expectation Expect(const std::string& provider, FileKind file, const std::string& kind) {
   using O = Outcome;
   if (provider == "googledrive") {
-    const std::string content_link = file == FileKind::kNative
+    const std::string content_link = IsGoogleNative(file)
                                          ? "{emu}/feeds/download/export?id={id}&exportFormat=pdf"
                                          : "{emu}/uc?id={id}&export=download";
     if (kind == "download") return {O::kFetch, content_link};
     if (kind == "preview" || kind == "edit") return {O::kFetch, "{emu}/file/d/{id}/view"};
     if (kind == "pdf") {
-      if (file == FileKind::kPdf || file == FileKind::kNative) {
+      if (file == FileKind::kPdf || IsGoogleNative(file)) {
         return {O::kFetch, content_link};
       }
       return {O::kRefused, ""};
     }
-    if (kind == "thumbnail") return {O::kFetch, "{emu}/_thumbnails/drive/{id}?"};
+    // A private file's thumbnailLink answers only a credentialed request.
+    if (kind == "thumbnail") return {O::kStreamed, ""};
   }
   if (provider == "dropbox") {
     if (kind == "download") return {O::kFetch, "{emu}/_content/dropbox/"};
@@ -161,9 +179,18 @@ Expectation Expect(const std::string& provider, FileKind file, const std::string
     if (kind == "thumbnail") return {O::kStreamed, ""};
     if (kind == "edit") return {O::kFetch, "{emu}/file/{id}"};
   }
-  if (provider == "onedrive") {
-    if (kind == "download" || kind == "preview" || kind == "pdf") {
-      return {O::kFetch, "{emu}/_dl/onedrive/"};
+  if (provider == "onedrive" || provider == "onedrive-business") {
+    if (kind == "download") return {O::kFetch, "{emu}/_dl/onedrive/"};
+    // Graph converts Office formats to PDF (a PDF is its own), not text.
+    if (kind == "pdf") {
+      return file == FileKind::kText ? Expectation{O::kRefused, ""}
+                                     : Expectation{O::kFetch, "{emu}/_dl/onedrive/"};
+    }
+    // The preview action exists on business drives only; a personal drive's
+    // preview is the item's webUrl (the OneDrive viewer), never a share link.
+    if (kind == "preview") {
+      return provider == "onedrive" ? Expectation{O::kFetch, "{emu}/personal/"}
+                                    : Expectation{O::kFetch, "{emu}/_preview/onedrive/"};
     }
     if (kind == "thumbnail") return {O::kFetch, "{emu}/_thumbnails/onedrive/{id}/"};
     if (kind == "edit") return {O::kFetch, "{emu}/personal/"};
@@ -332,8 +359,13 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
   {
     SCOPED_TRACE("2. connect " + p);
     Browser browser(env_->ca_file);
-    Exchange hop = browser.Get(gw + "/oauth2/" + p + "/authorize",
-                               {{"Authorization", "Bearer " + env_->user_token}});
+    std::string authorize = gw + "/oauth2/" + p + "/authorize";
+    if (p == "onedrive-business") {
+      // A work account in the emulator, signed in by login_hint.
+      EmulatorAdmin("users", {{"email", kWorkAccount}, {"account_type", "business"}});
+      authorize += "?login_hint=" + PercentEncode(kWorkAccount);
+    }
+    Exchange hop = browser.Get(authorize, {{"Authorization", "Bearer " + env_->user_token}});
     ASSERT_EQ(hop.status, 302) << hop;
     EXPECT_EQ(browser.CookieOf(gw, "lc_session"), env_->user_token) << hop;
     ASSERT_THAT(hop.location, StartsWith(emulator_ + "/")) << hop;
@@ -362,6 +394,16 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
       }
     }
     ASSERT_FALSE(account_.empty()) << "no " << p << " account listed: " << list;
+    if (p == "onedrive-business") {
+      EXPECT_EQ(account_, kWorkAccount) << list;
+      // The account is a work account: its drive is a business drive.
+      const std::string token =
+          Str(EmulatorAdmin("tokens", {{"user", kWorkAccount}}), "access_token");
+      Exchange drive =
+          emu_->Get(emulator_ + "/v1.0/me/drive", {{"Authorization", "Bearer " + token}});
+      ASSERT_EQ(drive.status, 200) << drive;
+      EXPECT_EQ(Str(drive.Json(), "driveType"), "business") << drive;
+    }
     // GetAccount (docs/rest-api.md: GET /api/v1/accounts/{provider}/{account}).
     Exchange one = user_->Get("/api/v1/accounts/" + p + "/" + PercentEncode(account_));
     EXPECT_EQ(one.status, 200) << one;
@@ -398,11 +440,18 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
                       .word = UniqueWord("ocelot" + tag)};
       native.content = "Project plan. The plan word is " + native.word + ".";
       files.push_back(native);
+      // Drive has no text/plain export of a Sheet: indexed from its CSV.
+      TestFile sheet{.kind = FileKind::kSheet,
+                     .name = "Ledger",
+                     .mime_type = "application/vnd.google-apps.spreadsheet",
+                     .word = UniqueWord("quokka" + tag)};
+      sheet.content = "Crop,Keeper\nbarley," + sheet.word + "\n";
+      files.push_back(sheet);
     }
     json seed = json::array();
     for (const TestFile& f : files) {
       json entry = {{"path", "/" + folder + "/" + f.name}, {"mime_type", f.mime_type}};
-      if (f.kind == FileKind::kNative) {
+      if (IsGoogleNative(f.kind)) {
         entry["native"] = true;
         entry["content"] = f.content;
       } else {
@@ -463,9 +512,9 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
       f.revision = Str(m, "revision");
       EXPECT_FALSE(f.revision.empty()) << x;
       EXPECT_EQ(Member(m, "nativeDocument").is_boolean() && Member(m, "nativeDocument") == true,
-                f.kind == FileKind::kNative)
+                IsGoogleNative(f.kind))
           << x;
-      if (f.kind != FileKind::kNative) {
+      if (!IsGoogleNative(f.kind)) {
         EXPECT_EQ(Str(m, "size"), std::to_string(f.content.size())) << x;  // int64: a string
       }
     }
@@ -477,7 +526,8 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
   }
 
   // ---- 6. Search finds each document by its word ---------------------------
-  // The indexer asks the provider for TEXT: Drive exports native documents,
+  // The indexer asks the provider for TEXT: Drive exports native documents
+  // (a Doc as text/plain, a Sheet as the CSV of its first sheet),
   // Box serves its extracted_text representation, others give the bytes
   // (text/* as they are) and the indexer extracts PDF and DOCX itself.
   for (const TestFile& f : files) {
@@ -502,7 +552,7 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
           Exchange target = emu_->Get(x.location);  // no token: a browser's plain navigation
           EXPECT_EQ(target.status, 200) << target;
           EXPECT_FALSE(target.body.empty()) << target;
-          if (kind == "download" && f.kind == FileKind::kNative) {
+          if (kind == "download" && IsGoogleNative(f.kind)) {
             EXPECT_THAT(target.body, StartsWith("%PDF"))
                 << target;  // a native doc downloads as PDF
           } else if (kind == "download") {
@@ -582,8 +632,17 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
     EXPECT_EQ(Str(Member(v, "blobMetadata"), "revision"), text.revision) << x;
     pinned_revision = Str(Member(v, "blob"), "revision");
     EXPECT_FALSE(pinned_revision.empty()) << x;
-    if (p != "onedrive") {
+    if (!absl::StartsWith(p, "onedrive")) {
       EXPECT_EQ(pinned_revision, text.revision) << x;
+    } else {
+      // Still the current version: Graph refuses versions/{id}/content for
+      // it, so its bytes come from the item itself.
+      Exchange now =
+          user_->Get("/api/v1/documents/" + text.doc_id + "/versions/" + version_id + "/download");
+      ASSERT_EQ(now.status, 302) << now;
+      Exchange bytes = emu_->Get(now.location);
+      EXPECT_EQ(bytes.status, 200) << bytes;
+      EXPECT_EQ(bytes.body, text.content) << bytes;
     }
   }
 
@@ -653,6 +712,52 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
     EXPECT_EQ(Str(Member(got.Json(), "blob"), "revision"), pinned_revision) << got;
   }
 
+  // ---- 11b. A Google Doc version survives a rename and an edit --------------
+  // A native document has no headRevisionId: the version pins a revision id
+  // from revisions.list, and exports that revision's text ever after.
+  if (p == "googledrive") {
+    SCOPED_TRACE("11b. Google Doc version " + p);
+    TestFile& doc = files[3];
+    ASSERT_EQ(doc.kind, FileKind::kNative);
+    Exchange x = user_->Post("/api/v1/documents/" + doc.doc_id + "/versions",
+                             {{"label", "the plan before the rewrite"}});
+    ASSERT_EQ(x.status, 201) << x;
+    const std::string doc_version = Str(x.Json(), "id");
+    const std::string doc_pin = Str(Member(x.Json(), "blob"), "revision");
+    ASSERT_FALSE(doc_pin.empty()) << x;
+    const std::string old_plan_word = doc.word;
+    doc.word = UniqueWord("lemur" + p.substr(0, 2));
+    EmulatorAdmin("changes", {{"user", account_},
+                              {"path", "/" + folder + "/" + doc.name},
+                              {"action", "rename"},
+                              {"name", "Plan (renamed)"}});
+    EmulatorAdmin("changes", {{"user", account_},
+                              {"path", "/" + folder + "/Plan (renamed)"},
+                              {"action", "content"},
+                              {"content", "Rewritten plan. The plan word is " + doc.word + "."}});
+    ASSERT_NO_FATAL_FAILURE(RunSync("after the Google Doc's rename and edit"));
+    AwaitSearch(doc.word, "the rewritten Google Doc", doc.doc_id,
+                [&](const std::set<std::string>& ids) { return ids == std::set{doc.doc_id}; });
+    // The version still exports the old text, through the pinned revision's
+    // exportLinks (a page a signed-in browser opens).
+    for (const std::string kind : {"download", "pdf"}) {
+      Exchange v =
+          user_->Get("/api/v1/documents/" + doc.doc_id + "/versions/" + doc_version + "/" + kind);
+      ASSERT_EQ(v.status, 302) << kind << ": " << v;
+      EXPECT_THAT(v.location, StartsWith(emulator_ + "/feeds/download/export?id=" + doc.file_id))
+          << v;
+      EXPECT_THAT(v.location, HasSubstr("revision=" + PercentEncode(doc_pin))) << v;
+      Exchange old_pdf = emu_->Get(v.location);
+      ASSERT_EQ(old_pdf.status, 200) << old_pdf;
+      EXPECT_THAT(old_pdf.body, StartsWith("%PDF")) << old_pdf;
+      EXPECT_THAT(old_pdf.body, HasSubstr(old_plan_word)) << old_pdf;
+      EXPECT_THAT(old_pdf.body, Not(HasSubstr(doc.word))) << old_pdf;
+    }
+    Exchange got = user_->Get("/api/v1/documents/" + doc.doc_id + "/versions/" + doc_version);
+    ASSERT_EQ(got.status, 200) << got;
+    EXPECT_EQ(Str(Member(got.Json(), "blob"), "revision"), doc_pin) << got;
+  }
+
   // ---- 12. Files deleted and trashed in the cloud ---------------------------
   // The text file is deleted, the PDF trashed. Dropbox has no trash in its
   // API: a file deleted in the web app (restorable there) is gone to the
@@ -685,8 +790,15 @@ TEST_P(AllCloudsTest, ConnectBrowseIndexLinkVersionSync) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Clouds, AllCloudsTest,
-                         ::testing::Values("googledrive", "dropbox", "box", "onedrive"),
-                         [](const auto& info) { return info.param; });
+                         ::testing::Values("googledrive", "dropbox", "box", "onedrive",
+                                           "onedrive-business"),
+                         [](const auto& info) {
+                           std::string name = info.param;  // gtest names allow no '-'
+                           for (char& c : name) {
+                             if (c == '-') c = '_';
+                           }
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace lc::e2e

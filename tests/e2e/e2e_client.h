@@ -50,6 +50,8 @@ struct StackEnv {
     e.emulator["dropbox"] = Var("LC_EMULATOR_DROPBOX_URL");
     e.emulator["box"] = Var("LC_EMULATOR_BOX_URL");
     e.emulator["onedrive"] = Var("LC_EMULATOR_ONEDRIVE_URL");
+    // One Graph emulator plays personal and work accounts.
+    e.emulator["onedrive-business"] = e.emulator["onedrive"];
     return e;
   }
   // Empty when complete, else what is missing.

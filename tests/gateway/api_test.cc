@@ -570,6 +570,33 @@ TEST_F(ApiTest, AVersionFoundExpiredWhenStreamingIs410AndNothingIsStreamed) {
   EXPECT_EQ(rec_.Count("GetContent"), 0u);
 }
 
+TEST_F(ApiTest, AThumbnailThatNeedsTheTokenIsStreamedNeverRedirected) {
+  // Google Drive: a private file's thumbnailLink answers only a credentialed
+  // request, so the browser gets the image from the gateway.
+  repo_.link.set_kind(v1::LINK_KIND_THUMBNAIL);
+  repo_.link.set_url("https://lh3.googleusercontent.com/drive-storage/abc=s220");
+  repo_.link.set_requires_token(true);
+  providers_.SetDefaultContent([](const v1::GetContentRequest&) {
+    return ::lc::testing::FakeProviderService::Content{.mime_type = "image/png",
+                                                       .chunks = {"\x89PNG..."}};
+  });
+  const std::string token = Token("alice");
+  for (int i = 0; i < 2; ++i) {
+    auto res =
+        client_->Get("/api/v1/documents/doc-1/thumbnail", {{"Authorization", "Bearer " + token}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_FALSE(res->has_header("Location"));
+    EXPECT_EQ(res->get_header_value("Content-Type"), "image/png");
+    EXPECT_EQ(res->get_header_value("Content-Disposition"), "inline");
+    EXPECT_EQ(res->body, "\x89PNG...");
+  }
+  EXPECT_THAT(rec_.Last("GetContent"), HasSubstr("format: CONTENT_FORMAT_THUMBNAIL"));
+  EXPECT_EQ(rec_.bearers["GetContent"], "Bearer " + token);
+  // A token-only link is never cached as a redirect.
+  EXPECT_EQ(rec_.Count("GetBlobLink"), 2u);
+}
+
 TEST_F(ApiTest, AStreamThatFailsMidwayIsCutShort) {
   repo_.link.set_requires_token(true);
   // The first 64 KiB of 128, then the provider is gone.

@@ -180,6 +180,34 @@ TEST_F(EmulatorExtractionTest, GoogleDriveFilesAndNativeDocuments) {
   }
 }
 
+TEST_F(EmulatorExtractionTest, GoogleSheetsByTheirCsvAndDrawingsAsMetadataOnly) {
+  ASSERT_NO_FATAL_FAILURE(Connect("googledrive"));
+  json files = json::array({{{"path", "/idx/Ledger"},
+                             {"native", true},
+                             {"mime_type", "application/vnd.google-apps.spreadsheet"},
+                             {"content", "animal,count\nquokka,3\n"}},
+                            {{"path", "/idx/Sketch"},
+                             {"native", true},
+                             {"mime_type", "application/vnd.google-apps.drawing"},
+                             {"content", "a drawing of a tapir"}}});
+  ASSERT_NO_FATAL_FAILURE(SeedAndQueue("googledrive", files, 200));
+  ASSERT_NO_FATAL_FAILURE(Drain());
+  // Drive has no text/plain of a Sheet: its CSV export is what is indexed.
+  EXPECT_EQ(Found("quokka"), ids_["/idx/Ledger"]);
+  auto sheet = store_->Status(ids_["/idx/Ledger"], kUser, false);
+  ASSERT_TRUE(sheet.ok());
+  EXPECT_EQ(sheet->document_state(), v1::FULLTEXT_STATE_INDEXED) << sheet->document_reason();
+  // A Drawing has no text export at all.
+  EXPECT_EQ(Found("tapir"), "");
+  auto drawing = store_->Status(ids_["/idx/Sketch"], kUser, false);
+  ASSERT_TRUE(drawing.ok());
+  EXPECT_EQ(drawing->document_state(), v1::FULLTEXT_STATE_METADATA_ONLY);
+  EXPECT_THAT(drawing->document_reason(), ::testing::StartsWith("no text to index: "));
+  EXPECT_THAT(drawing->document_reason(),
+              ::testing::HasSubstr("a Google Drawing has no text export (Google Drive exports it "
+                                   "only as application/pdf"));
+}
+
 TEST_F(EmulatorExtractionTest, BoxExtractedTextRepresentation) {
   ASSERT_NO_FATAL_FAILURE(Connect("box"));
   emulator_->Admin("box", "POST", "/_emulator/requests/reset");

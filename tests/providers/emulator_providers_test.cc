@@ -28,7 +28,11 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
+// The connected cloud account: a personal one, and for onedrive-business a
+// work account (its drive is a business drive, as with a real Microsoft 365
+// account; the organizations tenant signs in work accounts only).
 constexpr char kAccount[] = "alice@example.com";
+constexpr char kWorkAccount[] = "alice@contoso.example";
 
 class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -59,10 +63,15 @@ class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
     LC_REQUIRE_POSTGRES();
     const std::string& p = GetParam();
     user_ = "user-" + p;
+    account_ = p == "onedrive-business" ? kWorkAccount : kAccount;
     grpc::Status s = ConfigureEmulatorProvider(*oauth_, *emulator_, p);
     ASSERT_TRUE(s.ok()) << s.error_message();
     emulator_->Send("DELETE", emulator_->Base(p) + "/_emulator/faults").IgnoreError();
-    s = ConnectEmulatorAccount(*oauth_, *emulator_, user_, p, kAccount);
+    if (p == "onedrive-business") {
+      emulator_->Admin(p, "POST", "/_emulator/users",
+                       {{"email", account_}, {"account_type", "business"}});
+    }
+    s = ConnectEmulatorAccount(*oauth_, *emulator_, user_, p, account_);
     ASSERT_TRUE(s.ok()) << s.error_message();
     // Each test works in its own folder.
     prefix_ = std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -80,7 +89,7 @@ class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
       list.push_back(f);
     }
     json out = emulator_->Admin(GetParam(), "POST", "/_emulator/files",
-                                {{"user", kAccount}, {"files", list}});
+                                {{"user", account_}, {"files", list}});
     std::map<std::string, std::string> ids;
     for (const json& f : out["files"]) {
       std::string path = f["path"].get<std::string>().substr(prefix_.size());
@@ -89,9 +98,8 @@ class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
     return ids;
   }
   std::string FolderId(const std::string& path) {
-    json item = emulator_->Admin(
-        GetParam(), "GET",
-        "/_emulator/files?user=" + std::string(kAccount) + "&path=" + prefix_ + path);
+    json item = emulator_->Admin(GetParam(), "GET",
+                                 "/_emulator/files?user=" + account_ + "&path=" + prefix_ + path);
     return item["id"].get<std::string>();
   }
   void Outside(const json& change) {
@@ -106,7 +114,7 @@ class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
   v1::BlobRef Ref(const std::string& id, const std::string& revision = "") {
     v1::BlobRef ref;
     ref.set_provider(GetParam());
-    ref.set_account(kAccount);
+    ref.set_account(account_);
     ref.set_file_id(id);
     ref.set_revision(revision);
     return ref;
@@ -114,7 +122,7 @@ class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
   v1::AccountRef Account() {
     v1::AccountRef a;
     a.set_provider(GetParam());
-    a.set_account(kAccount);
+    a.set_account(account_);
     return a;
   }
 
@@ -206,6 +214,7 @@ class EmulatorProvidersTest : public ::testing::TestWithParam<std::string> {
   static inline ProvidersHarness* providers_ = nullptr;
   static inline std::string* conninfo_ = nullptr;
   std::string user_;
+  std::string account_;
   std::string prefix_;
 };
 
@@ -228,7 +237,7 @@ TEST_P(EmulatorProvidersTest, BrowseMetadataAndPaging) {
   auto ids = Seed({{{"path", "/docs/a.txt"}, {"content", "hello"}},
                    {{"path", "/docs/sub/b.txt"}, {"content", "bee"}}});
   emulator_->Admin(GetParam(), "POST", "/_emulator/files",
-                   {{"user", kAccount},
+                   {{"user", account_},
                     {"files", json::array()},
                     {"generate", {{"folder", prefix_ + "/many"}, {"count", 25}, {"size", 10}}}});
   const std::string docs = FolderId("/docs");
@@ -357,7 +366,8 @@ TEST_P(EmulatorProvidersTest, ContentLinksAndErrors) {
     }
   }
   // No link and no read created a public share.
-  json item = emulator_->Admin(GetParam(), "GET", "/_emulator/files?id=" + ids["/a.txt"]);
+  json item = emulator_->Admin(GetParam(), "GET",
+                               "/_emulator/files?user=" + account_ + "&id=" + ids["/a.txt"]);
   EXPECT_TRUE(item.value("shared_link", json()).is_null() ||
               item.value("shared_link", std::string()).empty())
       << item.dump();
@@ -437,7 +447,8 @@ TEST_P(EmulatorProvidersTest, RevisionsAndPinnedReferences) {
   EXPECT_EQ(pinned.blob().revision(), revs.revisions(1).id());
   EXPECT_EQ(pinned.metadata().size(), 11);
   if (GetParam() == "googledrive") {
-    json item = emulator_->Admin(GetParam(), "GET", "/_emulator/files?id=" + live.file_id());
+    json item = emulator_->Admin(GetParam(), "GET",
+                                 "/_emulator/files?user=" + account_ + "&id=" + live.file_id());
     bool kept = false;
     for (const json& r : item["revisions"]) {
       if (r["id"] == pinned.blob().revision()) kept = r.value("keep_forever", false);
@@ -533,7 +544,7 @@ TEST_P(EmulatorProvidersTest, ChangeFeedSeesOutsideChangesAndExpiredCursors) {
 
   // Paging through a burst of changes.
   emulator_->Admin(GetParam(), "POST", "/_emulator/files",
-                   {{"user", kAccount},
+                   {{"user", account_},
                     {"files", json::array()},
                     {"generate", {{"folder", prefix_ + "/burst"}, {"count", 1200}, {"size", 4}}}});
   std::vector<v1::Change> burst = Drain(&cursor);
@@ -615,7 +626,7 @@ TEST_P(EmulatorProvidersTest, ConcurrentCallsShareTheAccountsRetryAfter) {
   // The first call meets the 429; the others start once it has paced the
   // account, so every one of them is issued after the 429 reached the service.
   providers::AccountLimiter& limiter = providers_->reliability().Limiter(
-      GetParam(), kAccount, providers::AdapterRegistry().Find(GetParam())->rate_limit());
+      GetParam(), account_, providers::AdapterRegistry().Find(GetParam())->rate_limit());
   const absl::Time paced_before = limiter.blocked_until();
   threads.emplace_back(call);
   EXPECT_TRUE(WaitFor([&] { return limiter.blocked_until() > paced_before; }, absl::Seconds(10)))
@@ -774,18 +785,18 @@ TEST_P(EmulatorProvidersTest, LcctlBrowsesAndShowsFiles) {
   };
   const std::string& p = GetParam();
   std::string out;
-  ASSERT_EQ(run({"browse", p, kAccount, FolderId("/cli")}, &out), 0) << out;
+  ASSERT_EQ(run({"browse", p, account_, FolderId("/cli")}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("notes.txt"));
   EXPECT_THAT(out, HasSubstr(ids["/cli/notes.txt"]));
-  ASSERT_EQ(run({"file", "get", p, kAccount, ids["/cli/notes.txt"]}, &out), 0) << out;
+  ASSERT_EQ(run({"file", "get", p, account_, ids["/cli/notes.txt"]}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("notes.txt"));
-  ASSERT_EQ(run({"file", "link", p, kAccount, ids["/cli/notes.txt"], "--kind", "download"}, &out),
+  ASSERT_EQ(run({"file", "link", p, account_, ids["/cli/notes.txt"], "--kind", "download"}, &out),
             0)
       << out;
   EXPECT_THAT(out, HasSubstr("http"));
-  ASSERT_EQ(run({"revisions", "list", p, kAccount, ids["/cli/notes.txt"]}, &out), 0) << out;
+  ASSERT_EQ(run({"revisions", "list", p, account_, ids["/cli/notes.txt"]}, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("REVISION"));
-  EXPECT_EQ(run({"file", "link", p, kAccount, ids["/cli/notes.txt"], "--kind", "bogus"}, &out), 2);
+  EXPECT_EQ(run({"file", "link", p, account_, ids["/cli/notes.txt"], "--kind", "bogus"}, &out), 2);
   EXPECT_EQ(run({"file", "get", p, "someone-else@example.com", ids["/cli/notes.txt"]}, &out), 1);
   EXPECT_THAT(out, HasSubstr("not one of your connected accounts"));
 }

@@ -1,8 +1,10 @@
 // Google Drive v3 (www.googleapis.com), its upload host and Google OAuth
 // (accounts.google.com, oauth2.googleapis.com) on one port.
+#include <algorithm>
 #include <map>
 #include <memory>
 
+#include "googledrive_export.h"
 #include "provider_server.h"
 #include "util.h"
 
@@ -14,6 +16,9 @@ using httplib::Response;
 using nlohmann::json;
 
 constexpr char kFolderMime[] = "application/vnd.google-apps.folder";
+// revisions resource, keepForever: "This can be set on a maximum of 200
+// revisions for a file."
+constexpr long kMaxKeptForever = 200;
 
 // A parsed `fields` selector such as "nextPageToken,files(id,name)".
 struct FieldMask {
@@ -235,14 +240,7 @@ class GoogleDrive {
     s_.Route("PUT", R"(/upload/drive/v3/files/([^/]+))", "files.upload.resumable",
              [this](const Request& req, Response& res) { Resume(req, res); });
     s_.Route("GET", R"(/_thumbnails/drive/([^/]+))", "thumbnail",
-             [this](const Request& req, Response& res) {
-               if (!store_.OwnerOf(req.matches[1])) {
-                 res.status = 404;
-                 return;
-               }
-               res.set_header("Cache-Control", "private, max-age=86400");
-               res.set_content(ThumbnailPng(), "image/png");
-             });
+             [this](const Request& req, Response& res) { Thumbnail(req, res); });
     s_.Route("GET", "/_thumbnails/user.png", "thumbnail",
              [](const Request&, Response& res) { res.set_content(ThumbnailPng(), "image/png"); });
     // Drive's web pages, for a browser signed in as the file's owner (the
@@ -266,28 +264,7 @@ class GoogleDrive {
       });
     }
     s_.Route("GET", "/feeds/download/export", "web.export",
-             [this](const Request& req, Response& res) {
-               auto item = WebItem(req.get_param_value("id"));
-               if (!item || !item->native || item->head() == nullptr) return NotFoundPage(res);
-               const Revision* rev = item->head();
-               if (const std::string r = req.get_param_value("revision"); !r.empty()) {
-                 rev = nullptr;
-                 for (const Revision& candidate : item->revisions) {
-                   if (candidate.id == r) rev = &candidate;
-                 }
-                 if (rev == nullptr) return NotFoundPage(res);
-               }
-               const std::string format = req.get_param_value("exportFormat");
-               const std::string& text = rev->content;
-               if (format == "pdf")
-                 return res.set_content(MakePdf(item->name, text), "application/pdf");
-               if (format == "txt") return res.set_content(text, "text/plain; charset=utf-8");
-               if (format == "html") {
-                 return res.set_content("<html><body><pre>" + text + "</pre></body></html>",
-                                        "text/html; charset=utf-8");
-               }
-               NotFoundPage(res);
-             });
+             [this](const Request& req, Response& res) { WebExport(req, res); });
   }
 
  private:
@@ -303,6 +280,84 @@ class GoogleDrive {
     res.status = 404;
     res.set_content(WebAppPage("Google Drive", "Sorry, the file you requested does not exist."),
                     "text/html; charset=utf-8");
+  }
+
+  // Sends an export with its type; text types say their charset.
+  static void SendExport(Response& res, const Item& item, const std::string& text,
+                         const drive::ExportFormat& format) {
+    const bool textual = StartsWith(format.mime_type, "text/") ||
+                         format.mime_type == "image/svg+xml" ||
+                         format.mime_type == "application/rtf";
+    res.set_content(drive::ExportDocument(item.mime_type, item.name, text, format),
+                    format.mime_type + (textual ? "; charset=utf-8" : ""));
+  }
+
+  // exportLinks of a native document (or of one of its revisions): web
+  // URLs, as on Drive (docs.google.com/feeds/download/...), not the API.
+  json ExportLinks(const Request& req, const Item& item, const std::string& revision_id) {
+    json links = json::object();
+    const std::string url = s_.BaseUrl(req) + "/feeds/download/export?id=" + item.id +
+                            (revision_id.empty() ? "" : "&revision=" + revision_id) +
+                            "&exportFormat=";
+    for (const auto& f : drive::ExportFormats(item.mime_type)) {
+      links[f.mime_type] = url + f.web_format;
+    }
+    return links;
+  }
+
+  // The browser's export of a native document or of one of its revisions
+  // (exportLinks). The emulator has no browser sessions: every browser is
+  // signed in as the owner.
+  void WebExport(const Request& req, Response& res) {
+    auto item = WebItem(req.get_param_value("id"));
+    if (!item || !item->native || item->head() == nullptr) return NotFoundPage(res);
+    const Revision* rev = item->head();
+    const std::vector<Revision> live = store_.LiveRevisions(*item);
+    if (const std::string r = req.get_param_value("revision"); !r.empty()) {
+      rev = nullptr;
+      for (const Revision& candidate : live) {
+        if (candidate.id == r) rev = &candidate;
+      }
+      if (rev == nullptr) return NotFoundPage(res);
+    }
+    auto format =
+        drive::FindExportByWebFormat(item->mime_type, req.get_param_value("exportFormat"));
+    if (!format) return NotFoundPage(res);
+    res.set_header("Content-Disposition",
+                   "attachment; filename=\"" + item->name + "." + format->web_format + "\"");
+    SendExport(res, *item, rev->content, *format);
+  }
+
+  // thumbnailLink. Drive: "If the file isn't shared publicly, the URL
+  // returned in files.thumbnailLink must be fetched using a credentialed
+  // request." Without the owner's token the image host answers 403.
+  void Thumbnail(const Request& req, Response& res) {
+    const std::string id = req.matches[1];
+    auto owner = store_.OwnerOf(id);
+    absl::StatusOr<Item> item = absl::NotFoundError(id);
+    if (owner) item = store_.Get(*owner, id);
+    if (!item.ok() || item->deleted || item->folder) {
+      res.status = 404;
+      return res.set_content(ErrorPage(404, "Not Found"), "text/html; charset=UTF-8");
+    }
+    if (item->shared_link.empty()) {
+      std::string user_id;
+      if (s_.oauth().Authenticate(req.get_header_value("Authorization"), &user_id) !=
+              AuthResult::kOk ||
+          user_id != *owner) {
+        res.status = 403;
+        return res.set_content(ErrorPage(403, "Forbidden"), "text/html; charset=UTF-8");
+      }
+      NoteRequestUser(user_id);
+    }
+    res.set_header("Cache-Control", "private, max-age=86400");
+    res.set_content(ThumbnailPng(), "image/png");
+  }
+  // The image host's error page: HTML, not the API's JSON error.
+  static std::string ErrorPage(int status, const std::string& text) {
+    return "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>Error " +
+           std::to_string(status) + " (" + text + ")!!1</title><p><b>" + std::to_string(status) +
+           ".</b> <ins>That's an error.</ins>";
   }
 
   static void Error(Response& res, int code, const std::string& reason, const std::string& message,
@@ -447,13 +502,9 @@ class GoogleDrive {
       }
     } else if (item.native) {
       put("quotaBytesUsed", [] { return "0"; });
-      put("exportLinks", [&] {
-        // Like Drive's, web URLs (docs.google.com/feeds/download/...), not the API.
-        std::string url = base + "/feeds/download/export?id=" + item.id + "&exportFormat=";
-        return json{{"application/pdf", url + "pdf"},
-                    {"text/plain", url + "txt"},
-                    {"text/html", url + "html"}};
-      });
+      if (!drive::ExportFormats(item.mime_type).empty()) {
+        put("exportLinks", [&] { return ExportLinks(req, item, ""); });
+      }
     }
     if (!item.shared_link.empty()) {
       put("permissionIds", [&] { return json::array({user.id, "anyoneWithLink"}); });
@@ -462,6 +513,19 @@ class GoogleDrive {
   }
 
   static constexpr const char* kFileDefaults = "kind,id,name,mimeType";
+
+  static json ExportFormatsJson() {
+    json formats = json::object();
+    for (const char* type :
+         {"application/vnd.google-apps.document", "application/vnd.google-apps.spreadsheet",
+          "application/vnd.google-apps.presentation", "application/vnd.google-apps.drawing",
+          "application/vnd.google-apps.script"}) {
+      json list = json::array();
+      for (const auto& f : drive::ExportFormats(type)) list.push_back(f.mime_type);
+      formats[type] = list;
+    }
+    return formats;
+  }
 
   void About(const Request& req, Response& res) {
     auto user = Auth(req, res);
@@ -480,9 +544,7 @@ class GoogleDrive {
                   {"maxUploadSize", "5242880000000"},
                   {"appInstalled", false},
                   {"canCreateDrives", false},
-                  {"exportFormats",
-                   {{"application/vnd.google-apps.document",
-                     {"application/pdf", "text/plain", "text/html"}}}},
+                  {"exportFormats", ExportFormatsJson()},
                   {"importFormats", {{"text/plain", {"application/vnd.google-apps.document"}}}}};
     SendJson(res, 200, Project(about, req.get_param_value("fields"), ""));
   }
@@ -594,27 +656,22 @@ class GoogleDrive {
       return Error(res, 400, "required", "Required parameter: mimeType", "global", "mimeType",
                    "parameter");
     }
-    if (!item->native) {
+    if (!item->native || item->head() == nullptr) {
       return Error(res, 403, "fileNotExportable", "Export only supports Docs Editors files.",
                    "global");
     }
-    const std::string& text = item->head()->content;
-    if (text.size() > 10 * 1024 * 1024) {
+    // Each native type exports only to its own formats (Drive's "Export
+    // MIME types for Google Workspace documents"); Sheets have no text/plain.
+    auto format = drive::FindExportByMime(item->mime_type, mime.substr(0, mime.find(';')));
+    if (!format) {
+      return Error(res, 400, "badRequest", "The requested conversion is not supported.", "global",
+                   "convertTo", "parameter");
+    }
+    if (item->head()->content.size() > 10 * 1024 * 1024) {
       return Error(res, 403, "exportSizeLimitExceeded", "This file is too large to be exported.",
                    "global");
     }
-    if (mime == "application/pdf") {
-      return res.set_content(MakePdf(item->name, text), "application/pdf");
-    }
-    if (mime == "text/plain") {
-      return res.set_content(text, "text/plain; charset=utf-8");
-    }
-    if (mime == "text/html") {
-      return res.set_content("<html><body><pre>" + text + "</pre></body></html>",
-                             "text/html; charset=utf-8");
-    }
-    Error(res, 400, "badRequest", "The requested conversion is not supported.", "global",
-          "convertTo", "parameter");
+    SendExport(res, *item, item->head()->content, *format);
   }
 
   void Share(const Request& req, Response& res) {
@@ -648,9 +705,9 @@ class GoogleDrive {
               {"keepForever", rev.keep_forever}, {"published", false},
               {"lastModifyingUser", Owner(user)}};
     if (item.native) {
-      std::string url = s_.BaseUrl(req) + "/feeds/download/export?id=" + item.id +
-                        "&revision=" + rev.id + "&exportFormat=";
-      r["exportLinks"] = {{"application/pdf", url + "pdf"}, {"text/plain", url + "txt"}};
+      if (!drive::ExportFormats(item.mime_type).empty()) {
+        r["exportLinks"] = ExportLinks(req, item, rev.id);
+      }
     } else {
       r["md5Checksum"] = rev.md5;
       r["size"] = std::to_string(rev.content.size());
@@ -675,11 +732,13 @@ class GoogleDrive {
     size_t start = std::atol(req.get_param_value("pageToken").c_str());
     json revisions = json::array();
     size_t i = start;
-    for (; i < item->revisions.size() && revisions.size() < page_size; ++i) {
-      revisions.push_back(RevisionJson(req, *user, *item, item->revisions[i]));
+    // Only what retention has not purged (the head and keepForever always).
+    const std::vector<Revision> live = store_.LiveRevisions(*item);
+    for (; i < live.size() && revisions.size() < page_size; ++i) {
+      revisions.push_back(RevisionJson(req, *user, *item, live[i]));
     }
     json body = {{"kind", "drive#revisionList"}, {"revisions", revisions}};
-    if (i < item->revisions.size()) body["nextPageToken"] = std::to_string(i);
+    if (i < live.size()) body["nextPageToken"] = std::to_string(i);
     SendJson(res, 200, Project(body, req.get_param_value("fields"), ""));
   }
 
@@ -691,8 +750,10 @@ class GoogleDrive {
     auto item = store_.Get(user->id, id);
     if (!item.ok()) return NotFound(res, req.matches[1]);
     if (rev_id == "head" && item->head()) rev_id = item->head()->id;
+    // A revision retention purged is gone, as on Drive.
+    const std::vector<Revision> live = store_.LiveRevisions(*item);
     const Revision* rev = nullptr;
-    for (const auto& r : item->revisions) {
+    for (const auto& r : live) {
       if (r.id == rev_id) rev = &r;
     }
     if (!rev) {
@@ -703,12 +764,33 @@ class GoogleDrive {
       auto body = ParseJsonBody(req.body);
       if (!body) return Error(res, 400, "parseError", "Parse Error", "global");
       if (body->contains("keepForever")) {
+        const json& keep = (*body)["keepForever"];
+        if (!keep.is_boolean()) {
+          return Error(res, 400, "invalid", "Invalid value for: keepForever", "global",
+                       "keepForever", "parameter");
+        }
         if (item->native) {
           return Error(res, 400, "invalid", "keepForever is only supported for binary files.",
                        "global");
         }
-        auto updated =
-            store_.SetKeepForever(user->id, id, rev_id, (*body)["keepForever"].get<bool>());
+        // Drive's "Resolve errors" guide: a revision kept forever cannot be
+        // set back to false (only deleted).
+        if (!keep.get<bool>() && rev->keep_forever) {
+          return Error(res, 400, "illegalKeepForeverModification",
+                       "Bad Request. Cannot update a revision to false that is marked as "
+                       "keepForever.",
+                       "global");
+        }
+        // "This can be set on a maximum of 200 revisions for a file."
+        if (keep.get<bool>() && !rev->keep_forever &&
+            std::count_if(item->revisions.begin(), item->revisions.end(),
+                          [](const Revision& r) { return r.keep_forever; }) >= kMaxKeptForever) {
+          return Error(res, 400, "badRequest",
+                       "The maximum number of revisions that can be kept forever (" +
+                           std::to_string(kMaxKeptForever) + ") has been reached for this file.",
+                       "global", "keepForever", "parameter");
+        }
+        auto updated = store_.SetKeepForever(user->id, id, rev_id, keep.get<bool>());
         if (!updated.ok()) return NotFound(res, rev_id);
         return SendJson(
             res, 200,
@@ -897,6 +979,10 @@ class GoogleDrive {
              const json& metadata, const std::optional<std::string>& media,
              const std::string& media_type, const std::string& add_parents,
              const std::string& remove_parents, const std::string& fields) {
+    // A mistyped member is the client's error (400), never the emulator's.
+    if (std::string bad = MistypedMember(metadata); !bad.empty()) {
+      return Error(res, 400, "invalid", "Invalid value for: " + bad, "global", bad, "parameter");
+    }
     std::string meta_mime = metadata.value("mimeType", std::string());
     if (auto semi = meta_mime.find(';'); semi != std::string::npos) {
       meta_mime = meta_mime.substr(0, semi);
@@ -943,6 +1029,23 @@ class GoogleDrive {
       return Error(res, 400, "invalid", std::string(item.status().message()), "global");
     }
     SendJson(res, 200, Project(FileJson(req, user, *item), fields, kFileDefaults));
+  }
+
+  // The first member of a files resource body whose JSON type is wrong.
+  static std::string MistypedMember(const json& metadata) {
+    if (!metadata.is_object()) return "resource";
+    for (const char* key : {"name", "mimeType"}) {
+      if (metadata.contains(key) && !metadata[key].is_string()) return key;
+    }
+    if (metadata.contains("trashed") && !metadata["trashed"].is_boolean()) return "trashed";
+    if (metadata.contains("parents")) {
+      const json& parents = metadata["parents"];
+      if (!parents.is_array()) return "parents";
+      for (const json& p : parents) {
+        if (!p.is_string()) return "parents";
+      }
+    }
+    return "";
   }
 
   struct Pending {

@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <set>
 
 #include "download_link.h"
 #include "provider_server.h"
@@ -16,6 +17,24 @@ using httplib::Response;
 using nlohmann::json;
 
 constexpr int64_t kShortLinkMs = 60 * 60 * 1000;
+// Preview (embed) URLs are short-lived too; the revision claim of their
+// signed token carries this prefix, so a download token is never a preview
+// token and the reverse.
+constexpr char kPreviewClaim[] = "preview:";
+
+// Source extensions content?format=pdf converts: the ones both of
+// Microsoft's lists name (Graph v1.0 "Download a file in another format":
+// csv doc docx odp ods odt pot potm potx pps ppsx ppsxm ppt pptm pptx rtf
+// xls xlsx; the OneDrive dev center page: doc docx epub eml htm html md msg
+// odp ods odt pps ppsx ppt pptx rtf tif tiff xls xlsm xlsx), without csv,
+// which Graph v1.0 answers notSupported in practice
+// (microsoft-graph-docs-contrib#807). See README.md.
+bool ConvertsToPdf(const std::string& name) {
+  static const std::set<std::string> kSources = {"doc",  "docx", "odp",  "ods", "odt", "pps",
+                                                 "ppsx", "ppt",  "pptx", "rtf", "xls", "xlsx"};
+  auto dot = name.rfind('.');
+  return dot != std::string::npos && kSources.count(ToLower(name.substr(dot + 1))) > 0;
+}
 
 std::string UpperHex(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -97,6 +116,8 @@ class OneDrive {
     });
     s_.Route("GET", R"(/_dl/onedrive/([A-Za-z0-9_.\-]+))", "download.link",
              [this](const Request& req, Response& res) { ServeLink(req, res); });
+    s_.Route("GET", R"(/_preview/onedrive/([A-Za-z0-9_.\-]+))", "preview.page",
+             [this](const Request& req, Response& res) { ServePreview(req, res); });
     s_.Route("GET", R"(/_thumbnails/onedrive/([A-Za-z0-9!]+)/(small|medium|large))", "thumbnail",
              [this](const Request& req, Response& res) {
                if (!store_.OwnerOf(req.matches[1])) {
@@ -108,18 +129,18 @@ class OneDrive {
   }
 
  private:
-  static void Error(Response& res, int status, const std::string& code,
-                    const std::string& message) {
+  // Graph's error body; `inner_code` is the more specific code some errors
+  // carry in innerError (resyncChangesApplyDifferences, invalidFileFormat).
+  static void Error(Response& res, int status, const std::string& code, const std::string& message,
+                    const std::string& inner_code = "") {
     std::string id = RandomHex(8) + "-" + RandomHex(4) + "-" + RandomHex(4) + "-" + RandomHex(4) +
                      "-" + RandomHex(12);
-    SendJson(res, status,
-             {{"error",
-               {{"code", code},
-                {"message", message},
-                {"innerError",
-                 {{"date", Rfc3339Seconds(std::time(nullptr) * 1000LL)},
+    json inner = {{"date", Rfc3339Seconds(std::time(nullptr) * 1000LL)},
                   {"request-id", id},
-                  {"client-request-id", id}}}}}});
+                  {"client-request-id", id}};
+    if (!inner_code.empty()) inner["code"] = inner_code;
+    SendJson(res, status,
+             {{"error", {{"code", code}, {"message", message}, {"innerError", inner}}}});
   }
   static void NotFound(Response& res) { Error(res, 404, "itemNotFound", "Item not found"); }
 
@@ -212,13 +233,36 @@ class OneDrive {
     return std::nullopt;
   }
 
-  std::string DriveId(const User& u) { return UpperHex(Sha1Hex(u.id).substr(0, 16)); }
+  static bool Business(const User& u) { return u.account_type == "business"; }
+
+  // Personal drive ids are 16 hex digits; OneDrive for Business (SharePoint)
+  // drive ids start with "b!".
+  std::string DriveId(const User& u) {
+    if (Business(u)) return "b!" + Base64UrlEncode(Sha1Hex("drive:" + u.id).substr(0, 30));
+    return UpperHex(Sha1Hex(u.id).substr(0, 16));
+  }
+  static const char* DriveType(const User& u) { return Business(u) ? "business" : "personal"; }
+
+  // The drive's web address: a personal drive's under the drive id; a
+  // business one's, as on SharePoint, under the user's principal name with
+  // '@' and '.' as '_' (contoso-my.sharepoint.com/personal/alice_contoso_com).
+  std::string DriveWebUrl(const Request& req, const User& u) {
+    std::string owner = DriveId(u);
+    if (Business(u)) {
+      owner = ToLower(u.email);
+      for (char& c : owner) {
+        if (c == '@' || c == '.') c = '_';
+      }
+    }
+    return s_.BaseUrl(req) + "/personal/" + owner + "/Documents";
+  }
 
   json Identity(const User& u) { return {{"user", {{"id", u.id}, {"displayName", u.name}}}}; }
 
   json ItemJson(const Request& req, const User& u, const Item& item) {
     std::string base = s_.BaseUrl(req);
     std::string drive = DriveId(u);
+    const char* drive_type = DriveType(u);
     std::string tag = std::to_string(item.version);
     json j = {{"id", item.id},
               {"name", item.parent_id.empty() ? "root" : item.name},
@@ -227,7 +271,7 @@ class OneDrive {
               {"createdDateTime", Rfc3339Seconds(item.created_ms)},
               {"lastModifiedDateTime", Rfc3339Seconds(item.modified_ms)},
               {"size", item.folder ? 0 : item.size()},
-              {"webUrl", base + "/personal/" + drive + "/Documents" + store_.PathOf(item)},
+              {"webUrl", DriveWebUrl(req, u) + store_.PathOf(item)},
               {"createdBy", Identity(u)},
               {"lastModifiedBy", Identity(u)},
               {"fileSystemInfo",
@@ -235,12 +279,12 @@ class OneDrive {
                 {"lastModifiedDateTime", Rfc3339Seconds(item.modified_ms)}}}};
     if (item.parent_id.empty()) {
       j["root"] = json::object();
-      j["parentReference"] = {{"driveId", drive}, {"driveType", "personal"}};
+      j["parentReference"] = {{"driveId", drive}, {"driveType", drive_type}};
     } else {
       std::string parent_path = store_.PathOf(item);
       parent_path = parent_path.substr(0, parent_path.rfind('/'));
       j["parentReference"] = {{"driveId", drive},
-                              {"driveType", "personal"},
+                              {"driveType", drive_type},
                               {"id", item.parent_id},
                               {"path", "/drive/root:" + parent_path}};
     }
@@ -248,11 +292,12 @@ class OneDrive {
       j["folder"] = {{"childCount", store_.ChildCount(item.id)}};
     } else {
       const Revision* head = item.head();
-      j["file"] = {{"mimeType", item.mime_type},
-                   {"hashes",
-                    {{"sha1Hash", UpperHex(head->sha1)},
-                     {"sha256Hash", UpperHex(head->sha256)},
-                     {"quickXorHash", QuickXorHashBase64(head->content)}}}};
+      // quickXorHash is the one hash both kinds of drive carry; business
+      // drives carry no other, personal ones also sha1Hash (sha256Hash is
+      // "not supported, don't use" in the hashes resource).
+      json hashes = {{"quickXorHash", QuickXorHashBase64(head->content)}};
+      if (!Business(u)) hashes["sha1Hash"] = UpperHex(head->sha1);
+      j["file"] = {{"mimeType", item.mime_type}, {"hashes", hashes}};
       j["@microsoft.graph.downloadUrl"] =
           base + "/_dl/onedrive/" + NewLink(u, item, head->id, false);
     }
@@ -271,7 +316,7 @@ class OneDrive {
     }
     auto item = store_.Get(link->user_id, link->item_id);
     if (!item.ok()) return NotFound(res);
-    for (const auto& r : item->revisions) {
+    for (const auto& r : store_.LiveRevisions(*item)) {
       if (r.id != link->revision_id) continue;
       if (link->pdf) return res.set_content(MakePdf(item->name, r.content), "application/pdf");
       return SendBytes(req, res, r.content, item->mime_type);
@@ -371,20 +416,22 @@ class OneDrive {
                        {"officeLocation", nullptr}});
     }
     if (path == "me/drive" || path == "drives/" + DriveId(*user)) {
+      // Free personal accounts have 5 GB; Microsoft 365 work accounts 1 TB.
+      const int64_t quota = Business(*user) ? 1099511627776LL : 5368709120LL;
       return SendJson(res, 200,
                       {{"@odata.context", base + "/v1.0/$metadata#drives/$entity"},
                        {"id", DriveId(*user)},
-                       {"driveType", "personal"},
+                       {"driveType", DriveType(*user)},
                        {"name", "OneDrive"},
                        {"createdDateTime", Rfc3339Seconds(0)},
                        {"lastModifiedDateTime", Rfc3339Seconds(store_.clock().NowMs())},
-                       {"webUrl", base + "/personal/" + DriveId(*user) + "/Documents"},
+                       {"webUrl", DriveWebUrl(req, *user)},
                        {"owner", Identity(*user)},
                        {"quota",
                         {{"deleted", 0},
-                         {"remaining", 5368709120LL},
+                         {"remaining", quota},
                          {"state", "normal"},
-                         {"total", 5368709120LL},
+                         {"total", quota},
                          {"used", 0}}}});
     }
     Target t;
@@ -411,12 +458,24 @@ class OneDrive {
     if (std::regex_match(rest, sm, version_re)) {
       std::string v = sm[1];
       std::string what = sm[2];
-      const Revision* rev = nullptr;
-      for (const auto& r : item.revisions) {
-        if (r.id == v || (v == "current" && &r == item.head())) rev = &r;
+      if (item.folder) return Error(res, 400, "invalidRequest", "Folders have no versions");
+      // Only the versions the retention policy still keeps (Graph caps
+      // their number); "current" names the head.
+      std::optional<Revision> rev;
+      for (const auto& r : store_.LiveRevisions(item)) {
+        if (r.id == v || (v == "current" && r.id == item.head()->id)) rev = r;
       }
-      if (!rev) return Error(res, 404, "itemNotFound", "Version not found");
-      if (what == "/content" && m == "GET") return Content(req, res, *user, item, rev->id);
+      if (!rev) return Error(res, 404, "itemNotFound", "The requested version was not found.");
+      const bool current = rev->id == item.head()->id;
+      if (what == "/content" && m == "GET") {
+        // By design the current version's bytes come from the item itself
+        // (OneDrive/onedrive-api-docs#1112).
+        if (current) {
+          return Error(res, 400, "invalidRequest",
+                       "You cannot get the content of the current version.");
+        }
+        return Content(req, res, *user, item, rev->id);
+      }
       if (what == "/restoreVersion" && m == "POST") {
         if (!store_.UpdateContent(user->id, item.id, rev->content).ok()) return NotFound(res);
         res.status = 204;
@@ -426,14 +485,36 @@ class OneDrive {
     }
     if (rest == "delta" && m == "GET") return Delta(req, res, *user, item);
     if (rest == "createLink" && m == "POST") return CreateLink(req, res, *user, item);
-    if (rest == "preview" && m == "POST") {
-      return SendJson(
-          res, 200,
-          {{"getUrl", ItemJson(req, *user, item).value("@microsoft.graph.downloadUrl", "")},
-           {"postUrl", nullptr},
-           {"postParameters", nullptr}});
-    }
+    if (rest == "preview" && m == "POST") return Preview(req, res, *user, item);
     Error(res, 400, "invalidRequest", "Invalid request");
+  }
+
+  // POST .../preview: "only available on SharePoint and OneDrive for
+  // Business"; a personal drive answers 400 invalidRequest "API not found"
+  // (OneDrive/onedrive-api-docs#983). The getUrl is a short-lived embed page
+  // that needs no sign-in.
+  void Preview(const Request& req, Response& res, const User& u, const Item& item) {
+    if (!Business(u)) return Error(res, 400, "invalidRequest", "API not found");
+    if (!ParseJsonBody(req.body)) return Error(res, 400, "invalidRequest", "Invalid request body");
+    const std::string token =
+        SignDownloadLink({u.id, item.id, kPreviewClaim + (item.folder ? item.id : item.head()->id),
+                          false, store_.clock().NowMs() + kShortLinkMs});
+    SendJson(res, 200,
+             {{"getUrl", s_.BaseUrl(req) + "/_preview/onedrive/" + token},
+              {"postUrl", nullptr},
+              {"postParameters", nullptr}});
+  }
+
+  void ServePreview(const Request& req, Response& res) {
+    auto link = VerifyDownloadLink(req.matches[1]);
+    if (!link || link->expires_ms < store_.clock().NowMs() ||
+        !StartsWith(link->revision_id, kPreviewClaim)) {
+      return Error(res, 401, "unauthenticated", "The preview URL has expired.");
+    }
+    auto item = store_.Get(link->user_id, link->item_id);
+    if (!item.ok()) return NotFound(res);
+    res.set_content(WebAppPage("OneDrive preview", store_.PathOf(*item)),
+                    "text/html; charset=utf-8");
   }
 
   void Update(const Request& req, Response& res, const User& u, const Item& item) {
@@ -522,6 +603,12 @@ class OneDrive {
     if (!format.empty() && format != "pdf") {
       return Error(res, 406, "notSupported", "Conversion to " + format + " is not supported");
     }
+    // Only the documented source formats convert; the Office conversion
+    // service refuses the rest with 406 notSupported.
+    if (format == "pdf" && !ConvertsToPdf(item.name)) {
+      return Error(res, 406, "notSupported",
+                   "Error from Office Service. HttpCode=UnsupportedMediaType", "invalidFileFormat");
+    }
     std::string token = NewLink(u, item, rev.empty() ? item.head()->id : rev, format == "pdf");
     res.status = 302;
     res.set_header("Location", s_.BaseUrl(req) + "/_dl/onedrive/" + token);
@@ -551,12 +638,12 @@ class OneDrive {
 
   void Versions(const Request& req, Response& res, const User& u, const Item& item) {
     if (item.folder) return Error(res, 400, "invalidRequest", "Folders have no versions");
+    // Newest first, only what the retention policy keeps. Versions carry
+    // no @microsoft.graph.downloadUrl (microsoft-graph-docs#16053).
     json value = json::array();
-    for (auto it = item.revisions.rbegin(); it != item.revisions.rend(); ++it) {
-      json v = VersionJson(u, item, *it);
-      v["@microsoft.graph.downloadUrl"] =
-          s_.BaseUrl(req) + "/_dl/onedrive/" + NewLink(u, item, it->id, false);
-      value.push_back(v);
+    const std::vector<Revision> live = store_.LiveRevisions(item);
+    for (auto it = live.rbegin(); it != live.rend(); ++it) {
+      value.push_back(VersionJson(u, item, *it));
     }
     SendJson(res, 200,
              {{"@odata.context", s_.BaseUrl(req) + "/v1.0/$metadata#driveItemVersions"},
@@ -602,11 +689,15 @@ class OneDrive {
     }
     auto page = store_.ChangesSince(u.id, token.seq, top, root.id);
     if (!page.ok()) {
+      // 410 with the specific code in innerError and, in Location, a
+      // nextLink that starts a fresh enumeration (driveItem: delta).
+      res.set_header("Location", link(DeltaToken{store_.LatestSeq(), true, ""}));
       return Error(res, 410, "resyncRequired",
                    "Resync required. Replace any local items with the server's version "
                    "(including deletes) if you're sure that the service was up to date with "
                    "your local changes when you last sync'd. Upload any local changes that "
-                   "the server doesn't know about.");
+                   "the server doesn't know about.",
+                   "resyncChangesApplyDifferences");
     }
     for (const auto& e : page->entries) {
       if (e.item.deleted || e.item.trashed) {
