@@ -151,6 +151,36 @@ v1::Document SyncStack::GetDocument(const std::string& user, const std::string& 
   return doc;
 }
 
+v1::Version SyncStack::CreateVersion(const std::string& user, const std::string& document_id) {
+  v1::CreateVersionRequest req;
+  req.set_document_id(document_id);
+  v1::Version version;
+  auto ctx = As(user);
+  Check(repository_stub_->CreateVersion(ctx.get(), req, &version), "CreateVersion");
+  return version;
+}
+
+v1::Version SyncStack::GetVersion(const std::string& user, const std::string& document_id,
+                                  const std::string& version_id) {
+  v1::GetVersionRequest req;
+  req.set_document_id(document_id);
+  req.set_version_id(version_id);
+  v1::Version version;
+  auto ctx = As(user);
+  Check(repository_stub_->GetVersion(ctx.get(), req, &version), "GetVersion");
+  return version;
+}
+
+grpc::Status SyncStack::VersionLink(const std::string& user, const v1::Version& version,
+                                    v1::Link* link) {
+  v1::GetBlobLinkRequest req;
+  req.set_document_id(version.document_id());
+  req.set_version_id(version.id());
+  req.set_kind(v1::LINK_KIND_DOWNLOAD);
+  auto ctx = As(user);
+  return repository_stub_->GetBlobLink(ctx.get(), req, link);
+}
+
 std::vector<v1::HistoryEvent> SyncStack::History(const std::string& user, const std::string& id) {
   std::vector<v1::HistoryEvent> out;
   std::string token;

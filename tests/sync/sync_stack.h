@@ -61,6 +61,12 @@ class SyncStack {
   v1::Document CreateDocument(const std::string& user, const std::string& provider,
                               const std::string& email, const std::string& file_id);
   v1::Document GetDocument(const std::string& user, const std::string& id);
+  // A version of the document, pinned at the provider.
+  v1::Version CreateVersion(const std::string& user, const std::string& document_id);
+  v1::Version GetVersion(const std::string& user, const std::string& document_id,
+                         const std::string& version_id);
+  // GetBlobLink of the version's download link.
+  grpc::Status VersionLink(const std::string& user, const v1::Version& version, v1::Link* link);
   std::vector<v1::HistoryEvent> History(const std::string& user, const std::string& id);
   // Number of history entries of the given kind.
   int CountHistory(const std::string& user, const std::string& id, v1::HistoryEventKind kind);
