@@ -39,8 +39,18 @@ SyncStack::SyncStack() {
     throw std::runtime_error("repository migrations: " + s.ToString());
   }
   repository_store_ = std::make_unique<repository::PgDocumentStore>(*repository_pool_);
-  repository_ =
-      std::make_unique<repository::Repository>(*repository_store_, [] { return absl::Now(); });
+  // As deployed: the repository reads files and pins versions through the
+  // providers service.
+  repository_cloud_ = repository::NewGrpcCloudFiles(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(providers_->port()),
+                          grpc::InsecureChannelCredentials()),
+      [] {
+        const absl::Time now = absl::Now();
+        return MintHs256(kJwtSecret, Principal{"service:repository", {"service"}}, now,
+                         now + absl::Minutes(5));
+      });
+  repository_ = std::make_unique<repository::Repository>(
+      *repository_store_, [] { return absl::Now(); }, repository_cloud_.get());
   edge_ = std::make_unique<RpcEdge>(
       std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kJwtSecret}));
   repository_service_ = std::make_unique<repository::RepositoryServiceImpl>(*repository_, *edge_);

@@ -1,6 +1,7 @@
 // The services sync talks to, in this process on 127.0.0.1:0 against one
 // throwaway database and the cloud emulator binary: oauth, providers (real
-// adapters) and repository. Helpers connect emulator accounts, create
+// adapters) and repository (which reads files and pins versions through the
+// providers service). Helpers connect emulator accounts, create
 // documents for cloud files and compare documents with what the cloud says.
 #pragma once
 
@@ -92,6 +93,7 @@ class SyncStack {
   std::unique_ptr<ProvidersHarness> providers_;
   std::unique_ptr<PgPool> repository_pool_;
   std::unique_ptr<repository::PgDocumentStore> repository_store_;
+  std::unique_ptr<repository::CloudFiles> repository_cloud_;
   std::unique_ptr<repository::Repository> repository_;
   std::unique_ptr<RpcEdge> edge_;
   std::unique_ptr<repository::RepositoryServiceImpl> repository_service_;
