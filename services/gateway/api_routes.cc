@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/expired_versions.h"
 #include "gateway/http_errors.h"
 #include "gateway/rest_mapping.h"
 #include "gateway/upstream.h"
@@ -152,6 +153,30 @@ Handler OwnAccount(const RouteContext& rc, std::shared_ptr<v1::OAuthService::Stu
   };
 }
 
+// GET .../versions/{versionId}/links/{kind}: GetBlobLink, except that a
+// version whose pinned revision expired answers 410 Gone.
+Handler VersionLink(const RouteContext& rc, std::shared_ptr<v1::RepositoryService::Stub> repo) {
+  const RequestMapping mapping{.path_fields = {"document_id", "version_id", "kind"}};
+  return [rc, repo, mapping](const httplib::Request& req, httplib::Response& res) {
+    v1::GetBlobLinkRequest request;
+    auto user = Admit(rc, repo != nullptr, "repository", mapping, req, res, request);
+    if (!user) return;
+    grpc::ClientContext context;
+    PrepareUpstreamCall(context, *user, rc.options->upstream_timeout);
+    v1::Link link;
+    grpc::Status status = repo->GetBlobLink(&context, request, &link);
+    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+        WriteIfRevisionExpired(*repo, *user, rc.options->upstream_timeout, request.document_id(),
+                               request.version_id(), ErrorFormat::kJson, res)) {
+      return;
+    }
+    if (!status.ok()) {
+      return WriteError(res, UpstreamError(status, "repository"), ErrorFormat::kJson);
+    }
+    WriteJson(res, 200, ToJson(link));
+  };
+}
+
 constexpr char kSeg[] = "([^/]+)";
 
 }  // namespace
@@ -221,9 +246,7 @@ void RegisterApiRoutes(Router& router, const ApiOptions& options, const Upstream
   add("GET", absl::StrCat(doc, "/links/", kSeg), "/api/v1/documents/{id}/links/{kind}",
       Unary(rc, repo, &R::GetBlobLink, "repository", {.path_fields = {"document_id", "kind"}}));
   add("GET", absl::StrCat(version, "/links/", kSeg),
-      "/api/v1/documents/{id}/versions/{versionId}/links/{kind}",
-      Unary(rc, repo, &R::GetBlobLink, "repository",
-            {.path_fields = {"document_id", "version_id", "kind"}}));
+      "/api/v1/documents/{id}/versions/{versionId}/links/{kind}", VersionLink(rc, repo));
 
   // Search and the index.
   add("GET", "/api/v1/search", "/api/v1/search",

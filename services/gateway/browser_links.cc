@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/api_routes.h"
+#include "gateway/expired_versions.h"
 #include "gateway/http_errors.h"
 #include "gateway/upstream.h"
 #include "runtime/encoding.h"
@@ -180,7 +181,14 @@ void BrowserLinks::Serve(const httplib::Request& req, httplib::Response& res,
   request.set_kind(kind);
   v1::Link link;
   grpc::Status status = FetchLink(*user, key, request, &link);
-  if (!status.ok()) return WriteError(res, UpstreamError(status, "repository"), format);
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+        WriteIfRevisionExpired(*repo_, *user, options_.upstream_timeout, document_id, version_id,
+                               format, res)) {
+      return;
+    }
+    return WriteError(res, UpstreamError(status, "repository"), format);
+  }
   if (link.requires_token()) {
     return StreamContent(*user, document_id, version_id, kind, format, res);
   }
@@ -280,6 +288,10 @@ void BrowserLinks::StreamContent(const AuthenticatedUser& user, const std::strin
       status = repo_->GetVersion(&context, request, &version);
       blob = version.blob();
       metadata = version.blob_metadata();
+      // Marked since the link was handed out: the bytes are gone.
+      if (status.ok() && version.state() == v1::VERSION_STATE_REVISION_EXPIRED) {
+        return WriteRevisionExpired(res, version, format);
+      }
     }
     if (!status.ok()) return WriteError(res, UpstreamError(status, "repository"), format);
   }

@@ -29,6 +29,12 @@ class BoxAdapter : public ProviderAdapter {
   ResponseClass Classify(const HttpResponse& response) const override;
   // Box: about 1,000 requests per minute per user.
   RateLimit rate_limit() const override { return {16.0, 16}; }
+  v1::PinDurability pin_durability() const override {
+    return PinDurabilityOf(v1::PIN_DURABILITY_KIND_PLAN_DEPENDENT, 0, 0, 0,
+                           "Box keeps previous versions on paid plans only (Personal Free keeps "
+                           "none), up to 10 (Personal Pro), 25 (Starter), 50 (Business) or 100 "
+                           "(Enterprise) per file; Box has no pin: a version does not extend it.");
+  }
 
   absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
                                         const std::string& page_token, int page_size) override;

@@ -14,6 +14,12 @@ class DropboxAdapter : public ProviderAdapter {
   ResponseClass Classify(const HttpResponse& response) const override;
   // Dropbox publishes no per-user rate: only Retry-After paces the account.
   RateLimit rate_limit() const override { return {0, 0}; }
+  v1::PinDurability pin_durability() const override {
+    return PinDurabilityOf(v1::PIN_DURABILITY_KIND_DAYS, 30, 0, 0,
+                           "Dropbox keeps a replaced revision 30 days on Basic, Plus and Family "
+                           "plans, 180 days on Professional and team plans. Dropbox has no pin: a "
+                           "version does not extend it.");
+  }
 
   absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
                                         const std::string& page_token, int page_size) override;

@@ -14,6 +14,13 @@ class GoogleDriveAdapter : public ProviderAdapter {
   ResponseClass Classify(const HttpResponse& response) const override;
   // Drive: about 12,000 requests per minute per user.
   RateLimit rate_limit() const override { return {200.0, 50}; }
+  v1::PinDurability pin_durability() const override {
+    return PinDurabilityOf(v1::PIN_DURABILITY_KIND_FOREVER, 0, 0, 200,
+                           "A version sets keepForever on its revision: Drive keeps it until the "
+                           "file is deleted, at most 200 such revisions per file. Google Docs, "
+                           "Sheets and Slides cannot be kept forever; Drive keeps their history "
+                           "itself.");
+  }
 
   absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
                                         const std::string& page_token, int page_size) override;

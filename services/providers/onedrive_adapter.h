@@ -17,6 +17,16 @@ class OneDriveAdapter : public ProviderAdapter {
   ResponseClass Classify(const HttpResponse& response) const override;
   // Graph: 1,200+ requests per minute per app and tenant.
   RateLimit rate_limit() const override { return {20.0, 20}; }
+  v1::PinDurability pin_durability() const override {
+    return name_ == "onedrive"
+               ? PinDurabilityOf(v1::PIN_DURABILITY_KIND_VERSION_COUNT, 0, 25, 0,
+                                 "OneDrive personal keeps the newest 25 versions of a file; Graph "
+                                 "has no pin: a version does not extend it.")
+               : PinDurabilityOf(v1::PIN_DURABILITY_KIND_VERSION_COUNT, 0, 500, 0,
+                                 "A OneDrive for Business or SharePoint library keeps 500 versions "
+                                 "by default; admins can set fewer or a time limit. Graph has no "
+                                 "pin: a version does not extend it.");
+  }
 
   absl::StatusOr<FolderPage> ListFolder(ApiSession& session, const std::string& folder_id,
                                         const std::string& page_token, int page_size) override;

@@ -132,6 +132,21 @@ class ProviderAdapter {
   virtual absl::StatusOr<std::string> GetStartCursor(ApiSession& session) = 0;
   virtual absl::StatusOr<ChangePage> ListChanges(ApiSession& session,
                                                  const std::string& cursor) = 0;
+  // How long the provider keeps the revision a version pins (GetCapabilities).
+  virtual v1::PinDurability pin_durability() const = 0;
 };
+
+// A pin durability: days for DAYS, max_versions for VERSION_COUNT,
+// max_pinned_per_file where pins are counted (0: no limit).
+inline v1::PinDurability PinDurabilityOf(v1::PinDurabilityKind kind, int days, int max_versions,
+                                         int max_pinned_per_file, std::string note) {
+  v1::PinDurability out;
+  out.set_kind(kind);
+  out.set_days(days);
+  out.set_max_versions(max_versions);
+  out.set_max_pinned_per_file(max_pinned_per_file);
+  out.set_note(std::move(note));
+  return out;
+}
 
 }  // namespace lc::providers

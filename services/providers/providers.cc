@@ -54,6 +54,7 @@ absl::StatusOr<v1::GetCapabilitiesResponse> Providers::GetCapabilities(
   v1::GetCapabilitiesResponse out;
   out.set_provider(provider);
   for (auto& entry : (*adapter)->capabilities()) *out.add_capabilities() = std::move(entry);
+  *out.mutable_pin_durability() = (*adapter)->pin_durability();
   return out;
 }
 

@@ -84,10 +84,35 @@ absl::StatusOr<v1::Document> DocumentFromRow(const pqxx::row& row) {
 }
 
 void InsertVersion(pqxx::work& tx, const v1::Version& v) {
+  // The state lives in version_states: the stored snapshot never changes.
+  v1::Version snapshot = v;
+  snapshot.clear_state();
+  snapshot.clear_state_time();
+  snapshot.clear_state_reason();
   tx.exec_params(
       "INSERT INTO versions (id, document_id, number, created_time, body) "
       "VALUES ($1, $2, $3, $4, $5::jsonb)",
-      v.id(), v.document_id(), v.number(), PgTime(v.created_time()), ToJson(v));
+      v.id(), v.document_id(), v.number(), PgTime(v.created_time()), ToJson(snapshot));
+}
+
+// The columns VersionFromRow reads, from versions v LEFT JOIN version_states s.
+constexpr char kVersionColumns[] =
+    "v.body, COALESCE(s.state, 0), "
+    "COALESCE(to_char(s.state_time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''), "
+    "COALESCE(s.reason, '')";
+
+absl::StatusOr<v1::Version> VersionFromRow(const pqxx::row& row) {
+  v1::Version v;
+  if (absl::Status s = FromJson(row[0].as<std::string>(), &v); !s.ok()) return s;
+  const int state = row[1].as<int>();
+  if (state == 0) {
+    v.set_state(v1::VERSION_STATE_AVAILABLE);
+    return v;
+  }
+  v.set_state(static_cast<v1::VersionState>(state));
+  TimeUtil::FromString(row[2].as<std::string>(), v.mutable_state_time());
+  v.set_state_reason(row[3].as<std::string>());
+  return v;
 }
 
 }  // namespace
@@ -224,13 +249,19 @@ absl::StatusOr<v1::Version> PgDocumentStore::GetVersion(const std::string& docum
                                                         const std::string& version_id) {
   v1::Version result;
   absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result r = tx.exec_params("SELECT body FROM versions WHERE id = $1 AND document_id = $2",
-                                    version_id, document_id);
+    pqxx::result r = tx.exec_params(
+        absl::StrCat("SELECT ", kVersionColumns,
+                     " FROM versions v LEFT JOIN version_states s ON s.version_id = v.id "
+                     "WHERE v.id = $1 AND v.document_id = $2"),
+        version_id, document_id);
     if (r.empty()) {
       return absl::NotFoundError(
           absl::StrCat("version ", version_id, " of document ", document_id, " not found"));
     }
-    return FromJson(r[0][0].as<std::string>(), &result);
+    auto v = VersionFromRow(r[0]);
+    if (!v.ok()) return v.status();
+    result = *std::move(v);
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return result;
@@ -241,14 +272,14 @@ absl::StatusOr<std::vector<v1::Version>> PgDocumentStore::ListVersions(
   std::vector<v1::Version> result;
   absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
     pqxx::result r = tx.exec_params(
-        "SELECT body FROM versions WHERE document_id = $1 AND number > $2 "
-        "ORDER BY number LIMIT $3",
+        absl::StrCat("SELECT ", kVersionColumns,
+                     " FROM versions v LEFT JOIN version_states s ON s.version_id = v.id "
+                     "WHERE v.document_id = $1 AND v.number > $2 ORDER BY v.number LIMIT $3"),
         document_id, after_number, limit);
     for (const auto& row : r) {
-      v1::Version v;
-      absl::Status s = FromJson(row[0].as<std::string>(), &v);
-      if (!s.ok()) return s;
-      result.push_back(std::move(v));
+      auto v = VersionFromRow(row);
+      if (!v.ok()) return v.status();
+      result.push_back(*std::move(v));
     }
     return absl::OkStatus();
   });
@@ -392,6 +423,72 @@ absl::Status PgDocumentStore::SetFulltextState(const std::string& id, v1::Fullte
       return absl::NotFoundError(absl::StrCat("document ", id, " not found"));
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<std::vector<DocumentStore::VersionPin>> PgDocumentStore::ListPins(
+    const AccountKey& account, const std::vector<std::string>& file_ids,
+    const std::string& after_version_id, int limit) {
+  std::vector<VersionPin> result;
+  absl::Status status = pool_.RunReadOnly([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result r = tx.exec_params(
+        "SELECT v.id::text, v.document_id::text, d.file_id, "
+        "COALESCE(v.body->'blob'->>'revision', '') "
+        "FROM versions v JOIN documents d ON d.id = v.document_id "
+        "WHERE d.owner = $1 AND d.provider = $2 AND d.account = $3 "
+        "AND d.file_id = ANY($4::text[]) "
+        "AND NOT EXISTS (SELECT 1 FROM version_states s WHERE s.version_id = v.id) "
+        "AND ($5 = '' OR v.id > NULLIF($5, '')::uuid) ORDER BY v.id LIMIT $6",
+        account.owner, account.provider, account.account, PgArrayLiteral(file_ids),
+        after_version_id, limit);
+    for (const auto& row : r) {
+      result.push_back(VersionPin{row[1].as<std::string>(), row[0].as<std::string>(),
+                                  row[2].as<std::string>(), row[3].as<std::string>()});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::vector<v1::Version>> PgDocumentStore::MarkRevisionsExpired(
+    const AccountKey& account, const std::string& file_id,
+    const std::vector<std::string>& revisions, absl::Time when, const std::string& reason,
+    const ExpiryEvent& event) {
+  std::vector<v1::Version> result;
+  absl::Status status = pool_.Run([&](pqxx::work& tx) -> absl::Status {
+    result.clear();
+    // FOR SHARE of the documents: none is deleted (nor its versions) while
+    // the states are written.
+    pqxx::result r = tx.exec_params(
+        absl::StrCat("SELECT ", kVersionColumns,
+                     ", v.id::text "
+                     "FROM versions v JOIN documents d ON d.id = v.document_id "
+                     "LEFT JOIN version_states s ON s.version_id = v.id "
+                     "WHERE d.owner = $1 AND d.provider = $2 AND d.account = $3 "
+                     "AND d.file_id = $4 AND v.body->'blob'->>'revision' = ANY($5::text[]) "
+                     "AND s.version_id IS NULL ORDER BY v.document_id, v.number FOR SHARE OF d"),
+        account.owner, account.provider, account.account, file_id, PgArrayLiteral(revisions));
+    for (const auto& row : r) {
+      auto v = VersionFromRow(row);
+      if (!v.ok()) return v.status();
+      // A concurrent marker may have won since the SELECT: only the row
+      // inserted here gets an event.
+      pqxx::result inserted = tx.exec_params(
+          "INSERT INTO version_states (version_id, document_id, state, state_time, reason) "
+          "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version_id) DO NOTHING",
+          row[4].as<std::string>(), v->document_id(),
+          static_cast<int>(v1::VERSION_STATE_REVISION_EXPIRED), PgTime(when), reason);
+      if (inserted.affected_rows() == 0) continue;
+      v->set_state(v1::VERSION_STATE_REVISION_EXPIRED);
+      *v->mutable_state_time() = ToProtoTimestamp(when);
+      v->set_state_reason(reason);
+      InsertEvent(tx, account.owner, event(*v));
+      result.push_back(*std::move(v));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
 }
 
 }  // namespace lc::repository

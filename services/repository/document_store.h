@@ -116,6 +116,29 @@ class DocumentStore {
                                                           const std::string& file_id,
                                                           absl::Time now,
                                                           const FileMutation& fn) = 0;
+
+  // One version's pinned revision.
+  struct VersionPin {
+    std::string document_id, version_id, file_id, revision;
+  };
+  // The versions not marked REVISION_EXPIRED of the owner's documents
+  // referencing any of file_ids, ordered by version id, after
+  // after_version_id.
+  virtual absl::StatusOr<std::vector<VersionPin>> ListPins(const AccountKey& account,
+                                                           const std::vector<std::string>& file_ids,
+                                                           const std::string& after_version_id,
+                                                           int limit) = 0;
+
+  // Marks REVISION_EXPIRED (at `when`, with `reason`) every version not yet
+  // marked of the owner's documents referencing file_id whose pin is one of
+  // `revisions`, appending event(version) for each, in one transaction.
+  // Returns the versions newly marked, with their new state; a version
+  // already marked is left alone, so a replay writes nothing.
+  using ExpiryEvent = std::function<v1::HistoryEvent(const v1::Version&)>;
+  virtual absl::StatusOr<std::vector<v1::Version>> MarkRevisionsExpired(
+      const AccountKey& account, const std::string& file_id,
+      const std::vector<std::string>& revisions, absl::Time when, const std::string& reason,
+      const ExpiryEvent& event) = 0;
 };
 
 class PgDocumentStore : public DocumentStore {
@@ -149,6 +172,14 @@ class PgDocumentStore : public DocumentStore {
   absl::StatusOr<FileMutationResult> MutateByFile(const AccountKey& account,
                                                   const std::string& file_id, absl::Time now,
                                                   const FileMutation& fn) override;
+  absl::StatusOr<std::vector<VersionPin>> ListPins(const AccountKey& account,
+                                                   const std::vector<std::string>& file_ids,
+                                                   const std::string& after_version_id,
+                                                   int limit) override;
+  absl::StatusOr<std::vector<v1::Version>> MarkRevisionsExpired(
+      const AccountKey& account, const std::string& file_id,
+      const std::vector<std::string>& revisions, absl::Time when, const std::string& reason,
+      const ExpiryEvent& event) override;
 
  private:
   PgPool& pool_;

@@ -59,6 +59,17 @@ CREATE TABLE history (
 );
 CREATE INDEX history_document ON history (document_id, id);
 )sql"},
+      // A version stays an immutable snapshot; whether the provider still has
+      // its pinned revision is a later fact about it, kept beside it.
+      {2, "version states (expired revisions)", R"sql(
+CREATE TABLE version_states (
+  version_id uuid PRIMARY KEY REFERENCES versions (id) ON DELETE CASCADE,
+  document_id uuid NOT NULL,
+  state smallint NOT NULL,
+  state_time timestamptz NOT NULL,
+  reason text NOT NULL DEFAULT ''
+);
+)sql"},
   };
   return *migrations;
 }

@@ -462,6 +462,7 @@ absl::StatusOr<v1::Version> Repository::CreateVersion(const Principal& who,
     version.mutable_blob()->set_revision(revision);
     *version.mutable_blob_metadata() =
         pinned && pinned->has_metadata() ? pinned->metadata() : doc.blob_metadata();
+    version.set_state(v1::VERSION_STATE_AVAILABLE);
     doc.set_version_count(version.number());
     auto ev = Event(doc.id(), v1::HISTORY_EVENT_KIND_VERSIONED, who, ts,
                     absl::StrCat("version ", version.number(),
@@ -552,13 +553,15 @@ absl::StatusOr<v1::Link> Repository::BlobLink(const Principal& who,
   auto doc = Visible(who, req.document_id(), "document_id");
   if (!doc.ok()) return doc.status();
   v1::BlobRef blob = doc->blob();
+  std::optional<v1::Version> version;
   if (!req.version_id().empty()) {
     v1::GetVersionRequest vreq;
     vreq.set_document_id(req.document_id());
     vreq.set_version_id(req.version_id());
     auto v = GetVersion(who, vreq);
     if (!v.ok()) return v.status();
-    blob = v->blob();  // carries the pinned revision: that version's bytes
+    version = *std::move(v);
+    blob = version->blob();  // carries the pinned revision: that version's bytes
   }
   if (cloud_ == nullptr) {
     return absl::FailedPreconditionError(
@@ -569,8 +572,80 @@ absl::StatusOr<v1::Link> Repository::BlobLink(const Principal& who,
         absl::StrCat("document ", doc->id(),
                      " references a file that can no longer be read: ", doc->reference_reason()));
   }
+  // A revision never comes back: no need to ask the provider again.
+  if (version && version->state() == v1::VERSION_STATE_REVISION_EXPIRED) {
+    return RevisionExpiredError(*version);
+  }
   // The owner's connected account reads the file, also when an admin asks.
-  return cloud_->GetLink(doc->owner(), blob, req.kind());
+  auto link = cloud_->GetLink(doc->owner(), blob, req.kind());
+  if (version && absl::IsNotFound(link.status())) {
+    return VersionLinkNotFound(*doc, *version, link.status());
+  }
+  return link;
+}
+
+absl::Status RevisionExpiredError(const v1::Version& version) {
+  std::string found;
+  if (version.has_state_time()) {
+    found = absl::StrCat(
+        " (found ",
+        absl::FormatTime("%Y-%m-%d %H:%M UTC", FromProtoTimestamp(version.state_time()),
+                         absl::UTCTimeZone()),
+        ")");
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "version ", version.number(), " of document ", version.document_id(),
+      " is no longer available: ", version.blob().provider(), " no longer keeps revision ",
+      version.blob().revision(), found, ". ", version.state_reason()));
+}
+
+absl::Status Repository::VersionLinkNotFound(const v1::Document& doc, const v1::Version& version,
+                                             const absl::Status& not_found) {
+  v1::BlobRef live = doc.blob();
+  live.clear_revision();
+  auto file = cloud_->GetFile(doc.owner(), live);
+  if (!file.ok() || file->trashed() || file->deleted()) {
+    return not_found;  // the file itself is gone: sync marks the document
+  }
+  const std::string reason = absl::StrCat(
+      "The provider answered that the revision no longer exists (", not_found.message(), ").");
+  auto marked =
+      MarkExpired({doc.owner(), doc.blob().provider(), doc.blob().account()}, doc.blob().file_id(),
+                  {version.blob().revision()}, Now(), reason, "service:repository");
+  if (!marked.ok()) {
+    LogWarn("could not mark a version whose revision is gone",
+            {{"version", version.id()}, {"error", marked.status().ToString()}});
+  }
+  v1::Version expired = version;
+  expired.set_state(v1::VERSION_STATE_REVISION_EXPIRED);
+  *expired.mutable_state_time() = ToProtoTimestamp(Now());
+  expired.set_state_reason(reason);
+  if (marked.ok()) {
+    for (const auto& v : *marked) {
+      if (v.id() == version.id()) expired = v;
+    }
+  }
+  return RevisionExpiredError(expired);
+}
+
+absl::StatusOr<std::vector<v1::Version>> Repository::MarkExpired(
+    const DocumentStore::AccountKey& account, const std::string& file_id,
+    const std::vector<std::string>& revisions, absl::Time found, const std::string& reason,
+    const std::string& actor) {
+  const auto ts = ToProtoTimestamp(Now());
+  return store_.MarkRevisionsExpired(
+      account, file_id, revisions, found, reason, [&](const v1::Version& v) {
+        v1::HistoryEvent e;
+        e.set_document_id(v.document_id());
+        e.set_kind(v1::HISTORY_EVENT_KIND_REVISION_EXPIRED);
+        e.set_actor(actor);
+        *e.mutable_time() = ts;
+        e.set_summary(absl::StrCat("version ", v.number(), ": ", account.provider,
+                                   " no longer keeps revision ", v.blob().revision()));
+        e.add_changed_fields("state");
+        e.set_version_id(v.id());
+        return e;
+      });
 }
 
 namespace {
@@ -745,6 +820,68 @@ absl::StatusOr<v1::ApplyFileChangeResponse> Repository::ApplyFileChange(
     if (doc.fulltext_state() == v1::FULLTEXT_STATE_PENDING) QueueIndexing(doc, "synced");
   }
   resp.set_unchanged_count(result->unchanged);
+  return resp;
+}
+
+absl::StatusOr<v1::ListPinnedRevisionsResponse> Repository::PinnedRevisions(
+    const v1::ListPinnedRevisionsRequest& req) {
+  LC_RETURN_IF_ERROR(ValidateAccountKey(req.user(), req.provider(), req.account()));
+  if (req.file_ids().empty()) return Invalid("file_ids", "required (1 to 1000 file ids)");
+  if (req.file_ids_size() > 1000) return Invalid("file_ids", "at most 1000 per call");
+  auto size = PageSize(req.page_size(), "page_size");
+  if (!size.ok()) return size.status();
+  std::string after;
+  if (!req.page_token().empty()) {
+    auto parts = DecodeToken(req.page_token(), "p", 2, "page_token");
+    if (!parts.ok()) return parts.status();
+    LC_RETURN_IF_ERROR(ValidateUuid((*parts)[1], "page_token"));
+    after = (*parts)[1];
+  }
+  std::vector<std::string> ids(req.file_ids().begin(), req.file_ids().end());
+  auto pins = store_.ListPins({req.user(), req.provider(), req.account()}, ids, after, *size + 1);
+  if (!pins.ok()) return pins.status();
+  v1::ListPinnedRevisionsResponse resp;
+  for (int i = 0; i < static_cast<int>(pins->size()) && i < *size; ++i) {
+    const auto& p = (*pins)[i];
+    auto* out = resp.add_pins();
+    out->set_file_id(p.file_id);
+    out->set_revision(p.revision);
+    out->set_document_id(p.document_id);
+    out->set_version_id(p.version_id);
+  }
+  if (static_cast<int>(pins->size()) > *size) {
+    resp.set_next_page_token(EncodeToken({"p", resp.pins(*size - 1).version_id()}));
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::MarkRevisionsExpiredResponse> Repository::MarkRevisionsExpired(
+    const Principal& who, const v1::MarkRevisionsExpiredRequest& req) {
+  LC_RETURN_IF_ERROR(ValidateAccountKey(req.user(), req.provider(), req.account()));
+  if (req.file_id().empty()) return Invalid("file_id", "required");
+  if (req.revisions().empty()) return Invalid("revisions", "required (1 to 1000 revisions)");
+  if (req.revisions_size() > 1000) return Invalid("revisions", "at most 1000 per call");
+  for (const auto& r : req.revisions()) {
+    if (r.empty()) return Invalid("revisions", "must not contain an empty revision");
+  }
+  LC_RETURN_IF_ERROR(ValidateBoundedText(req.reason(), Limits::kCommentMax, "reason"));
+  // Stored with microseconds, like every other time.
+  const absl::Time found =
+      req.has_observed_time()
+          ? absl::FromUnixMicros(absl::ToUnixMicros(FromProtoTimestamp(req.observed_time())))
+          : Now();
+  std::string reason = req.reason();
+  if (reason.empty()) {
+    reason = absl::StrCat(req.provider(),
+                          " no longer lists the revision: its revision history "
+                          "dropped it.");
+  }
+  std::vector<std::string> revisions(req.revisions().begin(), req.revisions().end());
+  auto marked = MarkExpired({req.user(), req.provider(), req.account()}, req.file_id(), revisions,
+                            found, reason, who.subject);
+  if (!marked.ok()) return marked.status();
+  v1::MarkRevisionsExpiredResponse resp;
+  for (const auto& v : *marked) resp.add_expired_version_ids(v.id());
   return resp;
 }
 

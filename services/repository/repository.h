@@ -59,6 +59,10 @@ class Repository {
   absl::Status RecordFulltextState(const v1::RecordFulltextStateRequest& req);
   absl::StatusOr<v1::ApplyFileChangeResponse> ApplyFileChange(
       const Principal& who, const v1::ApplyFileChangeRequest& req);
+  absl::StatusOr<v1::ListPinnedRevisionsResponse> PinnedRevisions(
+      const v1::ListPinnedRevisionsRequest& req);
+  absl::StatusOr<v1::MarkRevisionsExpiredResponse> MarkRevisionsExpired(
+      const Principal& who, const v1::MarkRevisionsExpiredRequest& req);
 
  private:
   // The document if the caller may see it; NOT_FOUND otherwise, so another
@@ -69,6 +73,18 @@ class Repository {
   // Best effort: a failure is logged and the document stays PENDING, which
   // a reindex picks up; the write itself stands.
   void QueueIndexing(const v1::Document& doc, const char* reason);
+  // Marks the versions pinned to `revisions` of the file REVISION_EXPIRED,
+  // with one history entry each by `actor`.
+  absl::StatusOr<std::vector<v1::Version>> MarkExpired(const DocumentStore::AccountKey& account,
+                                                       const std::string& file_id,
+                                                       const std::vector<std::string>& revisions,
+                                                       absl::Time found, const std::string& reason,
+                                                       const std::string& actor);
+  // A version link's provider answer NOT_FOUND: when the live file is still
+  // there, it was the pinned revision that is gone, and the version is
+  // marked. Returns the error to answer.
+  absl::Status VersionLinkNotFound(const v1::Document& doc, const v1::Version& version,
+                                   const absl::Status& not_found);
 
   DocumentStore& store_;
   std::function<absl::Time()> now_;
@@ -87,5 +103,9 @@ bool ApplyChangeToDocument(const v1::ApplyFileChangeRequest& change, v1::Documen
 
 absl::Status ValidateProperties(const google::protobuf::Map<std::string, std::string>& props,
                                 const char* field);
+
+// FAILED_PRECONDITION for a link of a REVISION_EXPIRED version: which
+// version, since when and why.
+absl::Status RevisionExpiredError(const v1::Version& version);
 
 }  // namespace lc::repository

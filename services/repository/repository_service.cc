@@ -121,4 +121,19 @@ grpc::Status RepositoryServiceImpl::RecordFulltextState(grpc::ServerContext* ctx
                      [&](const CallContext&) { return repo_.RecordFulltextState(*req); });
 }
 
+grpc::Status RepositoryServiceImpl::ListPinnedRevisions(grpc::ServerContext* ctx,
+                                                        const v1::ListPinnedRevisionsRequest* req,
+                                                        v1::ListPinnedRevisionsResponse* resp) {
+  return edge_.Serve(ctx, "ListPinnedRevisions", Access::kService,
+                     [&](const CallContext&) { return Answer(repo_.PinnedRevisions(*req), resp); });
+}
+
+grpc::Status RepositoryServiceImpl::MarkRevisionsExpired(grpc::ServerContext* ctx,
+                                                         const v1::MarkRevisionsExpiredRequest* req,
+                                                         v1::MarkRevisionsExpiredResponse* resp) {
+  return edge_.Serve(ctx, "MarkRevisionsExpired", Access::kService, [&](const CallContext& c) {
+    return Answer(repo_.MarkRevisionsExpired(c.principal, *req), resp);
+  });
+}
+
 }  // namespace lc::repository

@@ -42,6 +42,12 @@ class RepositoryServiceImpl final : public v1::RepositoryService::Service {
   grpc::Status RecordFulltextState(grpc::ServerContext* ctx,
                                    const v1::RecordFulltextStateRequest* req,
                                    v1::RecordFulltextStateResponse* resp) override;
+  grpc::Status ListPinnedRevisions(grpc::ServerContext* ctx,
+                                   const v1::ListPinnedRevisionsRequest* req,
+                                   v1::ListPinnedRevisionsResponse* resp) override;
+  grpc::Status MarkRevisionsExpired(grpc::ServerContext* ctx,
+                                    const v1::MarkRevisionsExpiredRequest* req,
+                                    v1::MarkRevisionsExpiredResponse* resp) override;
 
  private:
   Repository& repo_;

@@ -58,6 +58,28 @@ class GrpcDocuments : public DocumentsClient {
     LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->ApplyFileChange(ctx.get(), req, &resp)));
     return resp;
   }
+  absl::StatusOr<v1::ListPinnedRevisionsResponse> ListPinnedRevisions(
+      const AccountKey& key, const std::vector<std::string>& file_ids,
+      const std::string& page_token) override {
+    v1::ListPinnedRevisionsRequest req;
+    req.set_user(key.user);
+    req.set_provider(key.provider);
+    req.set_account(key.account);
+    for (const auto& id : file_ids) req.add_file_ids(id);
+    req.set_page_size(500);
+    req.set_page_token(page_token);
+    v1::ListPinnedRevisionsResponse resp;
+    auto ctx = calls_.NewContext();
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->ListPinnedRevisions(ctx.get(), req, &resp)));
+    return resp;
+  }
+  absl::StatusOr<v1::MarkRevisionsExpiredResponse> MarkRevisionsExpired(
+      const v1::MarkRevisionsExpiredRequest& req) override {
+    v1::MarkRevisionsExpiredResponse resp;
+    auto ctx = calls_.NewContext();
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->MarkRevisionsExpired(ctx.get(), req, &resp)));
+    return resp;
+  }
 
  private:
   std::unique_ptr<v1::RepositoryService::Stub> stub_;
@@ -96,6 +118,32 @@ class GrpcCloud : public CloudClient {
     req.mutable_blob()->set_provider(key.provider);
     req.mutable_blob()->set_account(key.account);
     req.mutable_blob()->set_file_id(file_id);
+    req.set_on_behalf_of(key.user);
+    req.set_no_cache(true);
+    v1::CloudFile resp;
+    auto ctx = calls_.NewContext();
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetFile(ctx.get(), req, &resp)));
+    return resp;
+  }
+  absl::StatusOr<std::vector<v1::Revision>> ListRevisions(const AccountKey& key,
+                                                          const std::string& file_id) override {
+    v1::ListRevisionsRequest req;
+    req.mutable_blob()->set_provider(key.provider);
+    req.mutable_blob()->set_account(key.account);
+    req.mutable_blob()->set_file_id(file_id);
+    req.set_on_behalf_of(key.user);
+    v1::ListRevisionsResponse resp;
+    auto ctx = calls_.NewContext();
+    LC_RETURN_IF_ERROR(FromGrpcStatus(stub_->ListRevisions(ctx.get(), req, &resp)));
+    return std::vector<v1::Revision>(resp.revisions().begin(), resp.revisions().end());
+  }
+  absl::StatusOr<v1::CloudFile> GetRevision(const AccountKey& key, const std::string& file_id,
+                                            const std::string& revision) override {
+    v1::GetFileRequest req;
+    req.mutable_blob()->set_provider(key.provider);
+    req.mutable_blob()->set_account(key.account);
+    req.mutable_blob()->set_file_id(file_id);
+    req.mutable_blob()->set_revision(revision);
     req.set_on_behalf_of(key.user);
     req.set_no_cache(true);
     v1::CloudFile resp;

@@ -34,6 +34,13 @@ class DocumentsClient {
       const std::string& page_token) = 0;
   virtual absl::StatusOr<v1::ApplyFileChangeResponse> ApplyFileChange(
       const v1::ApplyFileChangeRequest& request) = 0;
+  // The pins of versions not yet REVISION_EXPIRED of the documents
+  // referencing file_ids (1 to 1000), paged.
+  virtual absl::StatusOr<v1::ListPinnedRevisionsResponse> ListPinnedRevisions(
+      const AccountKey& key, const std::vector<std::string>& file_ids,
+      const std::string& page_token) = 0;
+  virtual absl::StatusOr<v1::MarkRevisionsExpiredResponse> MarkRevisionsExpired(
+      const v1::MarkRevisionsExpiredRequest& request) = 0;
 };
 
 class CloudClient {
@@ -44,6 +51,13 @@ class CloudClient {
                                                               const std::string& cursor) = 0;
   virtual absl::StatusOr<v1::CloudFile> GetFile(const AccountKey& key,
                                                 const std::string& file_id) = 0;
+  // The revisions the provider still has of the file.
+  virtual absl::StatusOr<std::vector<v1::Revision>> ListRevisions(const AccountKey& key,
+                                                                  const std::string& file_id) = 0;
+  // One revision's metadata; NOT_FOUND when the provider no longer has it.
+  virtual absl::StatusOr<v1::CloudFile> GetRevision(const AccountKey& key,
+                                                    const std::string& file_id,
+                                                    const std::string& revision) = 0;
 };
 
 class IndexClient {

@@ -54,6 +54,9 @@ ALTER TABLE accounts ADD COLUMN reconciled_time timestamptz;
 ALTER TABLE accounts ADD COLUMN pending_cursor text;
 ALTER TABLE accounts ADD COLUMN reconcile_token text;
 )sql"},
+      {4, "versions found REVISION_EXPIRED per run", R"sql(
+ALTER TABLE runs ADD COLUMN versions_expired bigint NOT NULL DEFAULT 0;
+)sql"},
   };
   return *migrations;
 }

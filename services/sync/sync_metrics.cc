@@ -31,6 +31,9 @@ std::vector<prometheus::MetricFamily> SyncMetrics::Collect() const {
       Counter("lc_sync_provider_calls_total", "Calls to the providers service.", t.provider_calls),
       Counter("lc_sync_account_failures_total", "Account syncs that ended in an error.",
               t.account_failures),
+      Counter("lc_sync_versions_expired_total",
+              "Versions found REVISION_EXPIRED (the provider dropped their pinned revision).",
+              t.versions_expired),
   };
 }
 

@@ -102,12 +102,13 @@ SyncTotals SyncRunner::totals() const {
                     changes_applied_.load(),
                     documents_updated_.load(),
                     provider_calls_.load(),
-                    account_failures_.load()};
+                    account_failures_.load(),
+                    versions_expired_.load()};
 }
 
 absl::StatusOr<RunCounters> SyncRunner::Run(const std::optional<AccountKey>& only,
-                                            const std::string& trigger,
-                                            const ProgressFn& progress) {
+                                            const std::string& trigger, const ProgressFn& progress,
+                                            bool reconcile) {
   // Which change feeds to read: the accounts documents reference.
   std::vector<std::pair<AccountKey, int64_t>> referenced;
   std::string token;
@@ -173,7 +174,8 @@ absl::StatusOr<RunCounters> SyncRunner::Run(const std::optional<AccountKey>& onl
       task->pending_cursor = (*row)->pending_cursor;
       task->reconcile_token = (*row)->reconcile_token;
     } else {
-      task->phase = task->cursor.empty() || reconcile_due ? Phase::kStartCursor : Phase::kFeed;
+      task->phase =
+          task->cursor.empty() || reconcile_due || reconcile ? Phase::kStartCursor : Phase::kFeed;
     }
     queue.push_back(std::move(task));
   }
@@ -314,12 +316,20 @@ absl::Status SyncRunner::ReconcileStep(Task& task, RunState& run) {
                                               task.reconcile_token);
   if (!page.ok()) return page.status();
   std::vector<std::string> ids;
-  std::set<std::string> unique;
+  std::set<std::string> unique, versioned;
   for (const auto& doc : page->documents()) {
     if (unique.insert(doc.blob().file_id()).second) ids.push_back(doc.blob().file_id());
+    if (doc.version_count() > 0) versioned.insert(doc.blob().file_id());
   }
-  if (auto s = ApplyCurrentState(task, run, ids); !s.ok()) return s;
+  std::set<std::string> live;
+  if (auto s = ApplyCurrentState(task, run, ids, &live); !s.ok()) return s;
   if (task.phase == Phase::kDone) return absl::OkStatus();  // the account was lost meanwhile
+  // Revisions also expire with time, which no change feed reports.
+  std::vector<std::string> check;
+  for (const auto& id : ids) {
+    if (versioned.count(id) > 0 && live.count(id) > 0) check.push_back(id);
+  }
+  CheckPinnedRevisionsOrWarn(task, run, check);
   task.reconcile_token = page->next_page_token();
   if (!task.reconcile_token.empty()) {
     // Progress survives a run that stops here (call budget, crash).
@@ -334,7 +344,8 @@ absl::Status SyncRunner::ReconcileStep(Task& task, RunState& run) {
 }
 
 absl::Status SyncRunner::ApplyCurrentState(Task& task, RunState& run,
-                                           const std::vector<std::string>& file_ids) {
+                                           const std::vector<std::string>& file_ids,
+                                           std::set<std::string>* live) {
   std::vector<v1::ApplyFileChangeRequest> changes(file_ids.size());
   std::atomic<bool> account_lost{false};
   absl::Status lost_status;
@@ -376,7 +387,120 @@ absl::Status SyncRunner::ApplyCurrentState(Task& task, RunState& run,
   });
   if (account_lost) return MarkAccountLost(task, lost_status);
   if (!fetched.ok()) return fetched;
+  if (live != nullptr) {
+    for (const auto& c : changes) {
+      if (c.kind() == v1::CHANGE_KIND_MODIFIED) live->insert(c.file_id());
+    }
+  }
   return ApplyAll(task, run, changes);
+}
+
+absl::Status SyncRunner::CheckPinnedRevisions(Task& task, RunState& run,
+                                              const std::vector<std::string>& file_ids) {
+  // The pins still believed available, per file: one repository call per
+  // 1000 files.
+  std::map<std::string, std::set<std::string>> pins;
+  for (size_t start = 0; start < file_ids.size(); start += kMaxFileIdsPerLookup) {
+    std::vector<std::string> chunk(
+        file_ids.begin() + static_cast<std::ptrdiff_t>(start),
+        file_ids.begin() +
+            static_cast<std::ptrdiff_t>(std::min(file_ids.size(), start + kMaxFileIdsPerLookup)));
+    std::string token;
+    do {
+      auto page = documents_.ListPinnedRevisions(task.key, chunk, token);
+      if (!page.ok()) {
+        return absl::Status(page.status().code(), absl::StrCat("repository ListPinnedRevisions: ",
+                                                               page.status().message()));
+      }
+      for (const auto& p : page->pins()) pins[p.file_id()].insert(p.revision());
+      token = page->next_page_token();
+    } while (!token.empty());
+  }
+  std::vector<std::pair<std::string, std::set<std::string>>> files(pins.begin(), pins.end());
+  std::vector<std::vector<std::string>> gone(files.size());
+  absl::Status checked = ParallelFor(files.size(), options_.file_parallelism, [&](size_t i) {
+    auto revisions = GoneRevisions(task, run, files[i].first, files[i].second);
+    if (!revisions.ok()) return revisions.status();
+    gone[i] = *std::move(revisions);
+    return absl::OkStatus();
+  });
+  // What was found is marked even when another file's check failed.
+  const auto observed = ToProtoTimestamp(now_());
+  int64_t expired = 0;
+  absl::Status marked;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (gone[i].empty()) continue;
+    v1::MarkRevisionsExpiredRequest req;
+    req.set_user(task.key.user);
+    req.set_provider(task.key.provider);
+    req.set_account(task.key.account);
+    req.set_file_id(files[i].first);
+    for (const auto& r : gone[i]) req.add_revisions(r);
+    req.set_reason(absl::StrCat(
+        task.key.provider,
+        " no longer has the revision (not in its revision list, and asking for it answers not "
+        "found): its revision history dropped it. How long each provider keeps revisions is in "
+        "GetCapabilities (pin_durability)."));
+    *req.mutable_observed_time() = observed;
+    auto resp = documents_.MarkRevisionsExpired(req);
+    if (!resp.ok()) {
+      if (marked.ok()) {
+        marked = absl::Status(
+            resp.status().code(),
+            absl::StrCat("repository MarkRevisionsExpired: ", resp.status().message()));
+      }
+      continue;
+    }
+    expired += resp->expired_version_ids_size();
+  }
+  if (expired > 0) {
+    LogInfo("versions whose pinned revision is gone marked REVISION_EXPIRED",
+            {{"account", task.key.ToString()}, {"versions", expired}});
+    std::lock_guard<std::mutex> lock(run.mu);
+    run.counters.versions_expired += expired;
+  }
+  versions_expired_ += expired;
+  if (!checked.ok()) return checked;
+  return marked;
+}
+
+void SyncRunner::CheckPinnedRevisionsOrWarn(Task& task, RunState& run,
+                                            const std::vector<std::string>& file_ids) {
+  // Not a reason to hold the feed back: a version link that finds its
+  // revision gone marks the version too, and the next reconciliation checks
+  // again.
+  if (auto s = CheckPinnedRevisions(task, run, file_ids); !s.ok()) {
+    LogWarn("cannot check the versions' pinned revisions; the next reconciliation tries again",
+            {{"account", task.key.ToString()}, {"error", s.ToString()}});
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> SyncRunner::GoneRevisions(
+    Task& task, RunState& run, const std::string& file_id, const std::set<std::string>& pinned) {
+  run.CountCall();
+  auto listed = cloud_.ListRevisions(task.key, file_id);
+  if (!listed.ok()) {
+    // The file itself went away or out of reach since: that is the
+    // document's state, which the change application handles.
+    if (absl::IsNotFound(listed.status()) || absl::IsPermissionDenied(listed.status())) {
+      return std::vector<std::string>{};
+    }
+    return listed.status();
+  }
+  std::set<std::string> live;
+  for (const auto& r : *listed) live.insert(r.id());
+  std::vector<std::string> gone;
+  for (const auto& revision : pinned) {
+    if (live.count(revision) > 0) continue;
+    // Revision lists can be capped (Dropbox lists at most 100): only the
+    // provider's own not-found for that revision proves it gone.
+    run.CountCall();
+    auto one = cloud_.GetRevision(task.key, file_id, revision);
+    if (one.ok()) continue;
+    if (!absl::IsNotFound(one.status())) return one.status();
+    gone.push_back(revision);
+  }
+  return gone;
 }
 
 absl::Status SyncRunner::ApplyAll(Task& task, RunState& run,
@@ -480,6 +604,8 @@ absl::Status SyncRunner::FeedStep(Task& task, RunState& run) {
   }
   // Which of them documents reference: one lookup per page (per 1000 ids).
   std::set<std::string> referenced;
+  // Files with versions -> the revisions their documents store now.
+  std::map<std::string, std::set<std::string>> versioned;
   for (size_t start = 0; start < order.size(); start += kMaxFileIdsPerLookup) {
     std::vector<std::string> chunk(
         order.begin() + static_cast<std::ptrdiff_t>(start),
@@ -489,13 +615,20 @@ absl::Status SyncRunner::FeedStep(Task& task, RunState& run) {
     do {
       auto docs = documents_.FindDocumentsByFiles(task.key, chunk, 500, token);
       if (!docs.ok()) return docs.status();
-      for (const auto& d : docs->documents()) referenced.insert(d.blob().file_id());
+      for (const auto& d : docs->documents()) {
+        referenced.insert(d.blob().file_id());
+        if (d.version_count() > 0) {
+          versioned[d.blob().file_id()].insert(d.blob_metadata().revision());
+        }
+      }
       token = docs->next_page_token();
     } while (!token.empty());
   }
   std::vector<v1::ApplyFileChangeRequest> changes;
   std::vector<std::string> refetch;
   std::set<std::string> live_in_page;
+  // A new revision can push a pinned one out (count and plan limits).
+  std::vector<std::string> check_pins;
   for (const auto& id : order) {
     const v1::Change& c = *latest[id];
     const bool gone = c.kind() == v1::CHANGE_KIND_DELETED ||
@@ -519,6 +652,11 @@ absl::Status SyncRunner::FeedStep(Task& task, RunState& run) {
       req.set_kind(v1::CHANGE_KIND_MODIFIED);
       *req.mutable_metadata() = c.file().metadata();
       req.set_has_thumbnail(c.file().has_thumbnail());
+      auto v = versioned.find(id);
+      if (v != versioned.end() &&
+          (v->second.size() > 1 || v->second.count(c.file().metadata().revision()) == 0)) {
+        check_pins.push_back(id);
+      }
     } else {
       refetch.push_back(id);  // the feed did not say what the file is now
       continue;
@@ -526,7 +664,13 @@ absl::Status SyncRunner::FeedStep(Task& task, RunState& run) {
     changes.push_back(std::move(req));
   }
   if (auto s = ApplyAll(task, run, changes); !s.ok()) return s;
-  if (auto s = ApplyCurrentState(task, run, refetch); !s.ok()) return s;
+  std::set<std::string> refetched_live;
+  if (auto s = ApplyCurrentState(task, run, refetch, &refetched_live); !s.ok()) return s;
+  if (task.phase == Phase::kDone) return absl::OkStatus();  // the account was lost meanwhile
+  for (const auto& id : refetched_live) {
+    if (versioned.count(id) > 0) check_pins.push_back(id);
+  }
+  CheckPinnedRevisionsOrWarn(task, run, check_pins);
   if (!deleted_paths.empty()) {
     if (auto s = ResolveDeletedPaths(task, run, deleted_paths, live_in_page); !s.ok()) return s;
   }

@@ -4,6 +4,9 @@
 // files through the repository, and save the cursor only after the changes
 // it covers are applied. Accounts advance one page at a time in turn (fair
 // order), a few at once, within a per-run budget of provider calls.
+// Versions' pinned revisions are checked against the provider's revision
+// list when their file is reconciled or gets a new revision; the ones the
+// provider dropped become REVISION_EXPIRED.
 #pragma once
 
 #include <atomic>
@@ -52,6 +55,7 @@ struct SyncTotals {
   int64_t documents_updated = 0;
   int64_t provider_calls = 0;
   int64_t account_failures = 0;
+  int64_t versions_expired = 0;
 };
 
 class SyncRunner {
@@ -66,9 +70,9 @@ class SyncRunner {
   // Syncs every referenced account (or only `only`). Accounts leased by
   // another replica are left to it. progress is called after every page,
   // from one thread at a time. NOT_FOUND when `only` is referenced by no
-  // document.
+  // document. With `reconcile`, every account is reconciled now, due or not.
   absl::StatusOr<RunCounters> Run(const std::optional<AccountKey>& only, const std::string& trigger,
-                                  const ProgressFn& progress);
+                                  const ProgressFn& progress, bool reconcile = false);
 
   SyncTotals totals() const;
   const SyncOptions& options() const { return options_; }
@@ -82,9 +86,22 @@ class SyncRunner {
   absl::Status ReconcileStep(Task& task, RunState& run);
   absl::Status FeedStep(Task& task, RunState& run);
   absl::Status SaveCursor(Task& task, const std::string& cursor, bool reconciled = false);
-  // Fetches each file and applies what the provider says now.
+  // Fetches each file and applies what the provider says now; `live`
+  // (optional) receives the ids of the files that are still there.
   absl::Status ApplyCurrentState(Task& task, RunState& run,
-                                 const std::vector<std::string>& file_ids);
+                                 const std::vector<std::string>& file_ids,
+                                 std::set<std::string>* live = nullptr);
+  // Checks the pinned revisions of the versions of these (live) files: one
+  // revision list per file, then a direct request for each pin the list
+  // lacks (a list can be capped); marks the gone ones REVISION_EXPIRED.
+  absl::Status CheckPinnedRevisions(Task& task, RunState& run,
+                                    const std::vector<std::string>& file_ids);
+  void CheckPinnedRevisionsOrWarn(Task& task, RunState& run,
+                                  const std::vector<std::string>& file_ids);
+  // Which revisions of one file the provider no longer has, of `pinned`.
+  absl::StatusOr<std::vector<std::string>> GoneRevisions(Task& task, RunState& run,
+                                                         const std::string& file_id,
+                                                         const std::set<std::string>& pinned);
   absl::Status ApplyAll(Task& task, RunState& run,
                         const std::vector<v1::ApplyFileChangeRequest>& changes);
   absl::Status ResolveDeletedPaths(Task& task, RunState& run, const std::vector<std::string>& paths,
@@ -106,7 +123,7 @@ class SyncRunner {
   std::set<AccountKey> busy_;
 
   std::atomic<int64_t> runs_{0}, changes_seen_{0}, changes_applied_{0}, documents_updated_{0},
-      provider_calls_{0}, account_failures_{0};
+      provider_calls_{0}, account_failures_{0}, versions_expired_{0};
 };
 
 }  // namespace lc::sync

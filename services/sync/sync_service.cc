@@ -16,6 +16,7 @@ v1::SyncProgress ToProgress(const RunCounters& c, bool finished) {
   p.set_provider_calls(c.provider_calls);
   p.set_finished(finished);
   p.set_last_error(c.last_error);
+  p.set_versions_expired(c.versions_expired);
   return p;
 }
 
@@ -43,9 +44,12 @@ grpc::Status SyncServiceImpl::RunNow(grpc::ServerContext* context, const v1::Run
     } else if (!request->user().empty()) {
       return absl::InvalidArgumentError("user: only meaningful with account");
     }
-    auto result = runner_.Run(only, "run-now", [&](const RunCounters& c) {
-      if (!context->IsCancelled()) writer->Write(ToProgress(c, false));
-    });
+    auto result = runner_.Run(
+        only, "run-now",
+        [&](const RunCounters& c) {
+          if (!context->IsCancelled()) writer->Write(ToProgress(c, false));
+        },
+        request->reconcile());
     if (!result.ok()) return result.status();
     writer->Write(ToProgress(*result, true));
     return absl::OkStatus();

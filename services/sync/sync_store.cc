@@ -190,9 +190,10 @@ absl::Status PgSyncStore::FinishRun(int64_t id, const RunCounters& c, absl::Time
     tx.exec_params(
         "UPDATE runs SET finished = to_timestamp($2::double precision / 1000000), "
         "accounts_total = $3, accounts_done = $4, changes_seen = $5, changes_applied = $6, "
-        "documents_updated = $7, provider_calls = $8, last_error = $9 WHERE id = $1",
+        "documents_updated = $7, provider_calls = $8, last_error = $9, versions_expired = $10 "
+        "WHERE id = $1",
         id, Micros(now), c.accounts_total, c.accounts_done, c.changes_seen, c.changes_applied,
-        c.documents_updated, c.provider_calls, c.last_error);
+        c.documents_updated, c.provider_calls, c.last_error, c.versions_expired);
     return absl::OkStatus();
   });
 }
@@ -203,8 +204,8 @@ absl::StatusOr<std::optional<RunRecord>> PgSyncStore::LastRun() {
     pqxx::result r = tx.exec(
         "SELECT id, holder, trigger, (extract(epoch from started) * 1000000)::bigint, "
         "(extract(epoch from finished) * 1000000)::bigint, accounts_total, accounts_done, "
-        "changes_seen, changes_applied, documents_updated, provider_calls, last_error "
-        "FROM runs ORDER BY id DESC LIMIT 1");
+        "changes_seen, changes_applied, documents_updated, provider_calls, last_error, "
+        "versions_expired FROM runs ORDER BY id DESC LIMIT 1");
     if (r.empty()) return absl::OkStatus();
     const auto& row = r[0];
     RunRecord rec;
@@ -220,6 +221,7 @@ absl::StatusOr<std::optional<RunRecord>> PgSyncStore::LastRun() {
     rec.counters.documents_updated = row[9].as<int64_t>();
     rec.counters.provider_calls = row[10].as<int64_t>();
     rec.counters.last_error = row[11].as<std::string>();
+    rec.counters.versions_expired = row[12].as<int64_t>();
     out = rec;
     return absl::OkStatus();
   });

@@ -53,6 +53,8 @@ struct RunCounters {
   int64_t changes_applied = 0;
   int64_t documents_updated = 0;
   int64_t provider_calls = 0;
+  // Versions newly found REVISION_EXPIRED.
+  int64_t versions_expired = 0;
   std::string last_error;
 };
 

@@ -75,6 +75,7 @@ class FakeRepository final : public v1::RepositoryService::Service {
   explicit FakeRepository(Recorder& r) : r_(r) {}
   v1::Link link;  // what GetBlobLink answers
   std::atomic<int> link_delay_ms{0};
+  std::atomic<bool> version_expired{false};  // GetVersion answers REVISION_EXPIRED
 
   grpc::Status GetDocument(grpc::ServerContext* c, const v1::GetDocumentRequest* req,
                            v1::Document* doc) override {
@@ -118,6 +119,13 @@ class FakeRepository final : public v1::RepositoryService::Service {
     v->mutable_blob()->set_file_id("f1");
     v->mutable_blob()->set_revision("r1");
     v->mutable_blob_metadata()->set_filename("notes.txt");
+    v->set_number(3);
+    v->set_state(v1::VERSION_STATE_AVAILABLE);
+    if (version_expired) {
+      v->set_state(v1::VERSION_STATE_REVISION_EXPIRED);
+      v->mutable_state_time()->set_seconds(1767225600);  // 2026-01-01T00:00:00Z
+      v->set_state_reason("Drive keeps a replaced revision 30 days.");
+    }
     return s;
   }
   grpc::Status GetBlobLink(grpc::ServerContext* c, const v1::GetBlobLinkRequest* req,
@@ -538,6 +546,68 @@ TEST_F(ApiTest, ARenditionNotReadyYetIs503WithRetryAfterAndABrowserPageThatRetri
   ASSERT_TRUE(down);
   EXPECT_EQ(down->status, 503);
   EXPECT_FALSE(down->has_header("Retry-After"));
+
+TEST_F(ApiTest, LinksOfAVersionWhoseRevisionExpiredAre410Gone) {
+  repo_.version_expired = true;
+  {
+    std::lock_guard<std::mutex> lock(rec_.mu);
+    rec_.fail["GetBlobLink"] = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                            "version 3 of document doc-1 is no longer available");
+  }
+  for (const std::string kind : {"download", "preview", "pdf"}) {
+    SCOPED_TRACE(kind);
+    auto res = client_->Get("/api/v1/documents/doc-1/versions/v-3/" + kind, As("alice"));
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 410);
+    EXPECT_FALSE(res->has_header("Location"));
+    const auto body = Json(res);
+    EXPECT_EQ(body["error"]["code"], "FAILED_PRECONDITION") << res->body;
+    EXPECT_EQ(body["error"]["reason"], "REVISION_EXPIRED") << res->body;
+    const std::string message = body["error"]["message"];
+    EXPECT_THAT(message, HasSubstr("Version 3 of this document is no longer available"));
+    EXPECT_THAT(message, HasSubstr("googledrive no longer keeps the revision it pinned (found "
+                                   "2026-01-01 00:00 UTC)"));
+    EXPECT_THAT(message, HasSubstr("Drive keeps a replaced revision 30 days."));
+  }
+  EXPECT_THAT(rec_.Last("GetVersion"), HasSubstr("version_id: \"v-3\""));
+  // A browser following the link gets a short page.
+  httplib::Headers browser = As("alice");
+  browser.emplace("Sec-Fetch-Mode", "navigate");
+  auto page = client_->Get("/api/v1/documents/doc-1/versions/v-3/download", browser);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 410);
+  EXPECT_THAT(page->get_header_value("Content-Type"), HasSubstr("text/html"));
+  EXPECT_THAT(page->body, HasSubstr("This version is no longer available"));
+  // The JSON link route says the same.
+  auto api = client_->Get("/api/v1/documents/doc-1/versions/v-3/links/download", As("alice"));
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 410);
+  EXPECT_EQ(Json(api)["error"]["reason"], "REVISION_EXPIRED") << api->body;
+
+  // Any other refusal stays 412, for a version that is not expired and for
+  // the live document (which has no version to ask about).
+  repo_.version_expired = false;
+  auto other = client_->Get("/api/v1/documents/doc-1/versions/v-3/download", As("alice"));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 412);
+  auto links = client_->Get("/api/v1/documents/doc-1/versions/v-3/links/pdf", As("alice"));
+  ASSERT_TRUE(links);
+  EXPECT_EQ(links->status, 412);
+  const size_t asked = rec_.Count("GetVersion");
+  auto live = client_->Get("/api/v1/documents/doc-1/download", As("alice"));
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->status, 412);
+  EXPECT_EQ(rec_.Count("GetVersion"), asked);
+}
+
+TEST_F(ApiTest, AVersionFoundExpiredWhenStreamingIs410AndNothingIsStreamed) {
+  repo_.link.set_requires_token(true);
+  repo_.version_expired = true;
+  auto res = client_->Get("/api/v1/documents/doc-1/versions/v-3/download", As("alice"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 410);
+  EXPECT_EQ(Json(res)["error"]["reason"], "REVISION_EXPIRED") << res->body;
+  EXPECT_EQ(rec_.Count("GetContent"), 0u);
 }
 
 TEST_F(ApiTest, AThumbnailThatNeedsTheTokenIsStreamedNeverRedirected) {

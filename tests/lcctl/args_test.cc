@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lcctl.h"
+#include "providers_commands.h"
 #include "repository_commands.h"
 
 namespace lc::lcctl {
@@ -204,6 +205,22 @@ TEST(BuildRequestTest, ListAndLink) {
   args = Parse("link", {"doc-1", "--kind", "share"});
   ASSERT_TRUE(args.ok());
   EXPECT_THAT(BuildGetBlobLinkRequest(*args).status().message(), HasSubstr("--kind"));
+}
+
+TEST(PinDurabilityLineTest, SaysHowLongAPinLasts) {
+  liveconnect::v1::PinDurability d;
+  d.set_kind(liveconnect::v1::PIN_DURABILITY_KIND_FOREVER);
+  d.set_max_pinned_per_file(200);
+  d.set_note("keepForever.");
+  EXPECT_EQ(PinDurabilityLine(d),
+            "kept until the file is deleted (at most 200 pinned per file). keepForever.");
+  d.Clear();
+  d.set_kind(liveconnect::v1::PIN_DURABILITY_KIND_DAYS);
+  d.set_days(30);
+  EXPECT_EQ(PinDurabilityLine(d), "kept at least 30 days after a newer revision");
+  d.set_kind(liveconnect::v1::PIN_DURABILITY_KIND_VERSION_COUNT);
+  d.set_max_versions(25);
+  EXPECT_EQ(PinDurabilityLine(d), "kept while among the newest 25 versions");
 }
 
 TEST(DefaultAddressTest, EnvironmentElseLocalDefault) {

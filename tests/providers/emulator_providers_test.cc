@@ -227,6 +227,8 @@ TEST_P(EmulatorProvidersTest, CapabilitiesCoverEveryFeature) {
   std::set<int> seen;
   for (const auto& e : resp.capabilities()) seen.insert(e.capability());
   EXPECT_EQ(seen.size(), 11u);
+  EXPECT_NE(resp.pin_durability().kind(), v1::PIN_DURABILITY_KIND_UNSPECIFIED);
+  EXPECT_FALSE(resp.pin_durability().note().empty());
   EXPECT_TRUE(Native(v1::CAPABILITY_REVISIONS));
   EXPECT_TRUE(Native(v1::CAPABILITY_CHANGE_FEED));
 }

@@ -351,5 +351,19 @@ TEST(ParserTest, NormalisesEachProvidersMetadata) {
   EXPECT_EQ(graph_item.metadata().revision(), "\"c:1\"");
 }
 
+TEST(PinDurabilityTest, EachAdapterSaysHowLongAPinLasts) {
+  EXPECT_EQ(GoogleDriveAdapter().pin_durability().kind(), v1::PIN_DURABILITY_KIND_FOREVER);
+  EXPECT_EQ(GoogleDriveAdapter().pin_durability().max_pinned_per_file(), 200);
+  EXPECT_EQ(DropboxAdapter().pin_durability().kind(), v1::PIN_DURABILITY_KIND_DAYS);
+  EXPECT_EQ(DropboxAdapter().pin_durability().days(), 30);
+  EXPECT_THAT(DropboxAdapter().pin_durability().note(), HasSubstr("180 days"));
+  EXPECT_EQ(BoxAdapter().pin_durability().kind(), v1::PIN_DURABILITY_KIND_PLAN_DEPENDENT);
+  EXPECT_THAT(BoxAdapter().pin_durability().note(), HasSubstr("paid plans only"));
+  EXPECT_EQ(OneDriveAdapter("onedrive").pin_durability().kind(),
+            v1::PIN_DURABILITY_KIND_VERSION_COUNT);
+  EXPECT_EQ(OneDriveAdapter("onedrive").pin_durability().max_versions(), 25);
+  EXPECT_EQ(OneDriveAdapter("onedrive-business").pin_durability().max_versions(), 500);
+}
+
 }  // namespace
 }  // namespace lc::providers

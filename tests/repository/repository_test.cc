@@ -714,6 +714,142 @@ TEST_P(RepositoryTest, IndexerRecordsTheFulltextStateWithoutANewEtag) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_P(RepositoryTest, SyncMarksVersionsOfGoneRevisionsOnceAndHistoryShowsIt) {
+  auto create = NewRequest("retention");
+  v1::Document doc = Create("ivy", create);
+  v1::Document other = Create("jack", create);  // same file, another user's document
+  auto version = [&](const std::string& user, const std::string& doc_id) {
+    v1::CreateVersionRequest req;
+    req.set_document_id(doc_id);
+    v1::Version v;
+    auto ctx = harness_->As(user);
+    grpc::Status s = stub().CreateVersion(ctx.get(), req, &v);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return v;
+  };
+  const v1::Version first = version("ivy", doc.id());  // pins rev-1
+  const v1::Version jacks = version("jack", other.id());
+  auto change = Change("ivy", "retention", v1::CHANGE_KIND_MODIFIED);
+  *change.mutable_metadata() = create.blob_metadata();
+  change.mutable_metadata()->set_revision("rev-2");
+  change.mutable_metadata()->set_digest("digest-2");
+  change.set_account("alice@example.com");
+  v1::ApplyFileChangeResponse applied;
+  auto ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().ApplyFileChange(ctx.get(), change, &applied).ok());
+  const v1::Version second = version("ivy", doc.id());  // pins rev-2
+  EXPECT_EQ(second.blob().revision(), "rev-2");
+  v1::Document before_mark;
+  ASSERT_TRUE(Get("ivy", doc.id(), &before_mark).ok());
+
+  // Sync reads the pins still believed available: service identity only.
+  v1::ListPinnedRevisionsRequest list;
+  list.set_user("ivy");
+  list.set_provider("googledrive");
+  list.set_account("alice@example.com");
+  list.add_file_ids("retention");
+  v1::ListPinnedRevisionsResponse pins;
+  ctx = harness_->As("ivy");
+  EXPECT_EQ(stub().ListPinnedRevisions(ctx.get(), list, &pins).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().ListPinnedRevisions(ctx.get(), list, &pins).ok());
+  std::map<std::string, std::string> pinned;  // version id -> revision
+  for (const auto& p : pins.pins()) {
+    EXPECT_EQ(p.file_id(), "retention");
+    EXPECT_EQ(p.document_id(), doc.id());
+    pinned[p.version_id()] = p.revision();
+  }
+  EXPECT_EQ(pinned,
+            (std::map<std::string, std::string>{{first.id(), "rev-1"}, {second.id(), "rev-2"}}));
+
+  // The provider no longer has rev-1.
+  v1::MarkRevisionsExpiredRequest mark;
+  mark.set_user("ivy");
+  mark.set_provider("googledrive");
+  mark.set_account("alice@example.com");
+  mark.set_file_id("retention");
+  mark.add_revisions("rev-1");
+  mark.set_reason("Drive keeps a replaced revision 30 days.");
+  mark.mutable_observed_time()->set_seconds(1767225600);  // 2026-01-01T00:00:00Z
+  mark.mutable_observed_time()->set_nanos(123456789);
+  v1::MarkRevisionsExpiredResponse marked;
+  ctx = harness_->As("ivy");
+  EXPECT_EQ(stub().MarkRevisionsExpired(ctx.get(), mark, &marked).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().MarkRevisionsExpired(ctx.get(), mark, &marked).ok());
+  ASSERT_EQ(marked.expired_version_ids_size(), 1);
+  EXPECT_EQ(marked.expired_version_ids(0), first.id());
+
+  v1::ListVersionsRequest lv;
+  lv.set_document_id(doc.id());
+  v1::ListVersionsResponse versions;
+  ctx = harness_->As("ivy");
+  ASSERT_TRUE(stub().ListVersions(ctx.get(), lv, &versions).ok());
+  ASSERT_EQ(versions.versions_size(), 2);
+  const v1::Version& gone = versions.versions(0);
+  EXPECT_EQ(gone.state(), v1::VERSION_STATE_REVISION_EXPIRED);
+  EXPECT_EQ(gone.state_time().seconds(), 1767225600);
+  EXPECT_EQ(gone.state_time().nanos(), 123456000);  // stored with microseconds
+  EXPECT_EQ(gone.state_reason(), "Drive keeps a replaced revision 30 days.");
+  EXPECT_EQ(gone.blob().revision(), "rev-1");  // the snapshot itself is unchanged
+  EXPECT_EQ(gone.title(), first.title());
+  EXPECT_EQ(versions.versions(1).state(), v1::VERSION_STATE_AVAILABLE);
+  EXPECT_FALSE(versions.versions(1).has_state_time());
+  v1::GetVersionRequest gv;
+  gv.set_document_id(doc.id());
+  gv.set_version_id(first.id());
+  v1::Version got;
+  ctx = harness_->As("ivy");
+  ASSERT_TRUE(stub().GetVersion(ctx.get(), gv, &got).ok());
+  EXPECT_EQ(got.SerializeAsString(), gone.SerializeAsString());
+
+  auto events = History("ivy", doc.id());
+  ASSERT_FALSE(events.empty());
+  const v1::HistoryEvent& e = events.back();
+  EXPECT_EQ(e.kind(), v1::HISTORY_EVENT_KIND_REVISION_EXPIRED);
+  EXPECT_EQ(e.version_id(), first.id());
+  EXPECT_EQ(e.actor(), "service:sync");
+  EXPECT_THAT(e.summary(), HasSubstr("version 1"));
+  EXPECT_THAT(e.summary(), HasSubstr("rev-1"));
+  // Not an edit of the document: its etag stays.
+  v1::Document now;
+  ASSERT_TRUE(Get("ivy", doc.id(), &now).ok());
+  EXPECT_EQ(now.etag(), before_mark.etag());
+  EXPECT_EQ(now.version_count(), 2);
+
+  // A replay marks nothing and logs nothing; the pin leaves sync's list.
+  const size_t logged = events.size();
+  ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().MarkRevisionsExpired(ctx.get(), mark, &marked).ok());
+  EXPECT_EQ(marked.expired_version_ids_size(), 0);
+  EXPECT_EQ(History("ivy", doc.id()).size(), logged);
+  ctx = harness_->As("service:sync", {"service"});
+  ASSERT_TRUE(stub().ListPinnedRevisions(ctx.get(), list, &pins).ok());
+  ASSERT_EQ(pins.pins_size(), 1);
+  EXPECT_EQ(pins.pins(0).version_id(), second.id());
+
+  // Another user's version of the same file is that user's sync's business.
+  gv.set_document_id(other.id());
+  gv.set_version_id(jacks.id());
+  ctx = harness_->As("jack");
+  ASSERT_TRUE(stub().GetVersion(ctx.get(), gv, &got).ok());
+  EXPECT_EQ(got.state(), v1::VERSION_STATE_AVAILABLE);
+
+  // Bad input names the field.
+  mark.clear_revisions();
+  ctx = harness_->As("service:sync", {"service"});
+  grpc::Status s = stub().MarkRevisionsExpired(ctx.get(), mark, &marked);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("revisions"));
+  list.clear_file_ids();
+  ctx = harness_->As("service:sync", {"service"});
+  s = stub().ListPinnedRevisions(ctx.get(), list, &pins);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("file_ids"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, RepositoryTest, ::testing::Values("postgres", "memory"),
                          [](const auto& info) { return info.param; });
 

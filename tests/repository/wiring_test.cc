@@ -41,7 +41,7 @@ class WiringTest : public ::testing::Test {
   static void SetUpTestSuite() {
     cloud_ = new FakeCloudFiles;
     cloud_->Connect("alice", kOwnedAccount);
-    for (const char* id : {"file-1", "file-v", "file-q", "file-q2", "folder"}) {
+    for (const char* id : {"file-1", "file-v", "file-q", "file-q2", "file-x", "file-y", "folder"}) {
       cloud_->PutFile(kOwnedAccount, ProviderFile(id));
     }
     index_ = new FakeIndexQueue;
@@ -140,6 +140,89 @@ TEST_F(WiringTest, VersionsPinAtTheProviderAndLinksResolveThePin) {
   EXPECT_EQ(harness_->stub().GetBlobLink(ctx.get(), lreq, &link).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(cloud_->link_requests().size(), before);  // never reached the provider
+}
+
+// The version's pin, through GetBlobLink as alice.
+grpc::Status VersionLink(RepositoryHarness& h, const v1::Version& v, v1::Link* link) {
+  v1::GetBlobLinkRequest req;
+  req.set_document_id(v.document_id());
+  req.set_version_id(v.id());
+  req.set_kind(v1::LINK_KIND_DOWNLOAD);
+  auto ctx = h.As("alice");
+  return h.stub().GetBlobLink(ctx.get(), req, link);
+}
+
+v1::Version NewVersion(RepositoryHarness& h, const std::string& document_id) {
+  v1::CreateVersionRequest req;
+  req.set_document_id(document_id);
+  v1::Version version;
+  auto ctx = h.As("alice");
+  grpc::Status s = h.stub().CreateVersion(ctx.get(), req, &version);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return version;
+}
+
+TEST_F(WiringTest, AVersionWhoseRevisionTheProviderDroppedIsMarkedWhenItsLinkIsAsked) {
+  v1::Document doc;
+  ASSERT_TRUE(Create("alice", Request("file-x"), &doc).ok());
+  const v1::Version version = NewVersion(*harness_, doc.id());
+  EXPECT_EQ(version.state(), v1::VERSION_STATE_AVAILABLE);
+  // The file changed since, and the provider's history dropped the pin.
+  cloud_->ExpireRevision(kOwnedAccount, "file-x", version.blob().revision());
+
+  v1::Link link;
+  grpc::Status s = VersionLink(*harness_, version, &link);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("version 1 of document " + doc.id() + " is no longer available"));
+  EXPECT_THAT(s.error_message(), HasSubstr("no longer keeps revision head-7"));
+
+  v1::GetVersionRequest get;
+  get.set_document_id(doc.id());
+  get.set_version_id(version.id());
+  v1::Version got;
+  auto ctx = harness_->As("alice");
+  ASSERT_TRUE(harness_->stub().GetVersion(ctx.get(), get, &got).ok());
+  EXPECT_EQ(got.state(), v1::VERSION_STATE_REVISION_EXPIRED);
+  EXPECT_TRUE(got.has_state_time());
+  EXPECT_THAT(got.state_reason(), HasSubstr("revision head-7 of file file-x is gone"));
+
+  v1::GetHistoryRequest hreq;
+  hreq.set_document_id(doc.id());
+  v1::GetHistoryResponse history;
+  ctx = harness_->As("alice");
+  ASSERT_TRUE(harness_->stub().GetHistory(ctx.get(), hreq, &history).ok());
+  ASSERT_EQ(history.events_size(), 3);  // created, versioned, revision expired
+  EXPECT_EQ(history.events(2).kind(), v1::HISTORY_EVENT_KIND_REVISION_EXPIRED);
+  EXPECT_EQ(history.events(2).version_id(), version.id());
+  EXPECT_EQ(history.events(2).actor(), "service:repository");
+
+  // Marked once: the next ask answers from the state, without the provider,
+  // and writes no second entry.
+  const size_t asked = cloud_->link_requests().size();
+  s = VersionLink(*harness_, version, &link);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("no longer available"));
+  EXPECT_EQ(cloud_->link_requests().size(), asked);
+  ctx = harness_->As("alice");
+  ASSERT_TRUE(harness_->stub().GetHistory(ctx.get(), hreq, &history).ok());
+  EXPECT_EQ(history.events_size(), 3);
+}
+
+TEST_F(WiringTest, AVersionOfAFileThatIsGoneIsNotMarkedExpired) {
+  v1::Document doc;
+  ASSERT_TRUE(Create("alice", Request("file-y"), &doc).ok());
+  const v1::Version version = NewVersion(*harness_, doc.id());
+  cloud_->RemoveFile(kOwnedAccount, "file-y");  // the whole file, not one revision
+  v1::Link link;
+  EXPECT_EQ(VersionLink(*harness_, version, &link).error_code(), grpc::StatusCode::NOT_FOUND);
+  v1::GetVersionRequest get;
+  get.set_document_id(doc.id());
+  get.set_version_id(version.id());
+  v1::Version got;
+  auto ctx = harness_->As("alice");
+  ASSERT_TRUE(harness_->stub().GetVersion(ctx.get(), get, &got).ok());
+  EXPECT_EQ(got.state(), v1::VERSION_STATE_AVAILABLE);  // sync marks the document instead
 }
 
 TEST_F(WiringTest, WritesAreQueuedAndAnIndexerOutageLosesNoWrite) {

@@ -368,6 +368,69 @@ TEST_P(EmulatorSyncTest, StatusShowsAUserTheirAccountsAndAnAdminAll) {
   EXPECT_EQ(static_cast<size_t>(admin->accounts_size()), all->size()) << "every account";
 }
 
+// Issue #13: the account's revision retention (as the provider's plan sets
+// it) drops a version's pinned revision when the file changes; sync marks the
+// version REVISION_EXPIRED once, through the real adapters. Drive's pin
+// (keepForever) outlives its retention.
+TEST_P(EmulatorSyncTest, AVersionWhoseRevisionTheRetentionDroppedIsMarkedOnce) {
+  const std::string& p = GetParam();
+  auto ids = Seed({{{"path", "/v/pinned.txt"}, {"content", "first draft"}}});
+  const v1::Document doc = stack_->CreateDocument(user_, p, email_, ids["/v/pinned.txt"]);
+  const v1::Version version = stack_->CreateVersion(user_, doc.id());
+  ASSERT_FALSE(version.blob().revision().empty());
+  RunCounters first = Sync();  // start cursor and reconciliation: the pin is there
+  EXPECT_EQ(first.last_error, "");
+  EXPECT_EQ(first.versions_expired, 0);
+
+  // The plan's retention, in each provider's terms.
+  json retention = {{"email", email_}};
+  bool expires = true;
+  if (p == "googledrive") {
+    retention.update({{"max_versions", 1}, {"version_history_days", 1}});
+    expires = false;  // a version sets keepForever
+  } else if (p == "dropbox") {
+    retention["version_history_days"] = 1;  // replaced revisions live a day
+  } else if (p == "box") {
+    retention["paid"] = false;  // a free account keeps no previous version
+  } else {
+    retention["max_versions"] = 1;  // Graph keeps a number of versions
+  }
+  stack_->Admin(p, "POST", "/_emulator/users", retention);
+  Outside({{"id", ids["/v/pinned.txt"]}, {"action", "content"}, {"content", "second draft"}});
+  if (p == "dropbox") {
+    stack_->Admin(p, "POST", "/_emulator/clock", {{"advance_seconds", 2 * 24 * 3600}});
+  }
+
+  // The feed brings the new revision; its file's pins are checked.
+  RunCounters second = Sync();
+  EXPECT_EQ(second.last_error, "");
+  EXPECT_EQ(second.versions_expired, expires ? 1 : 0);
+  const v1::Version after = stack_->GetVersion(user_, doc.id(), version.id());
+  const int logged = stack_->CountHistory(user_, doc.id(), v1::HISTORY_EVENT_KIND_REVISION_EXPIRED);
+  v1::Link link;
+  grpc::Status linked = stack_->VersionLink(user_, version, &link);
+  if (expires) {
+    EXPECT_EQ(after.state(), v1::VERSION_STATE_REVISION_EXPIRED);
+    EXPECT_TRUE(after.has_state_time());
+    EXPECT_THAT(after.state_reason(), ::testing::HasSubstr(p + " no longer has the revision"));
+    EXPECT_EQ(logged, 1);
+    EXPECT_EQ(linked.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << linked.error_message();
+    EXPECT_THAT(linked.error_message(), ::testing::HasSubstr("is no longer available"));
+  } else {
+    EXPECT_EQ(after.state(), v1::VERSION_STATE_AVAILABLE);
+    EXPECT_EQ(logged, 0);
+    EXPECT_TRUE(linked.ok()) << linked.error_message();
+  }
+
+  // A reconciliation later marks and logs nothing more.
+  auto runner = stack_->NewRunner({.holder = "test-replica"});
+  auto third = runner->Run(Key(), "test", nullptr, /*reconcile=*/true);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->last_error, "");
+  EXPECT_EQ(third->versions_expired, 0);
+  EXPECT_EQ(stack_->CountHistory(user_, doc.id(), v1::HISTORY_EVENT_KIND_REVISION_EXPIRED), logged);
+}
+
 INSTANTIATE_TEST_SUITE_P(Providers, EmulatorSyncTest,
                          ::testing::Values("googledrive", "dropbox", "box", "onedrive"),
                          [](const auto& info) { return info.param; });

@@ -10,7 +10,8 @@ namespace {
 namespace v1 = ::liveconnect::v1;
 
 absl::StatusOr<v1::RunNowRequest> Build(const std::vector<std::string>& args) {
-  ArgSpec spec{{{"provider", "P", ""}, {"account", "A", ""}, {"user", "U", ""}}, {}};
+  ArgSpec spec{
+      {{"provider", "P", ""}, {"account", "A", ""}, {"user", "U", ""}, {"reconcile", "", ""}}, {}};
   auto parsed = ParseArgs(spec, args);
   if (!parsed.ok()) return parsed.status();
   return BuildRunNowRequest(*parsed);
@@ -21,6 +22,10 @@ TEST(LcctlSyncTest, RunNowForEveryAccountOrExactlyOne) {
   ASSERT_TRUE(all.ok());
   EXPECT_FALSE(all->has_account());
   EXPECT_EQ(all->user(), "");
+  EXPECT_FALSE(all->reconcile());
+  auto reconcile = Build({"--reconcile"});
+  ASSERT_TRUE(reconcile.ok()) << reconcile.status();
+  EXPECT_TRUE(reconcile->reconcile());
 
   auto one = Build({"--provider", "dropbox", "--account", "a@example.com", "--user", "alice"});
   ASSERT_TRUE(one.ok()) << one.status();
@@ -56,6 +61,8 @@ TEST(LcctlSyncTest, ProgressLine) {
             "1/3 accounts, 10 changes seen, 4 applied, 2 documents updated, 7 provider calls");
   p.set_finished(true);
   EXPECT_NE(SyncProgressLine(p).find("(finished)"), std::string::npos);
+  p.set_versions_expired(2);
+  EXPECT_NE(SyncProgressLine(p).find(", 2 versions found REVISION_EXPIRED"), std::string::npos);
 }
 
 }  // namespace

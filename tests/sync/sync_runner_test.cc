@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "sync/sync_metrics.h"
 #include "testing/fake_sync_clients.h"
@@ -155,6 +156,135 @@ TEST_F(SyncRunnerTest, DocumentsLeftPendingByTheChangesAreQueuedForIndexing) {
   auto r = runner.Run(std::nullopt, "test", nullptr);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->documents_updated, 2);
+}
+
+// A live file whose current revision is `revision`.
+v1::CloudFile LiveFile(const std::string& id, const std::string& revision) {
+  v1::CloudFile f;
+  f.set_id(id);
+  f.set_kind(v1::CLOUD_ITEM_KIND_FILE);
+  f.mutable_metadata()->set_filename(id + ".txt");
+  f.mutable_metadata()->set_revision(revision);
+  return f;
+}
+
+TEST_F(SyncRunnerTest, ReconciliationMarksVersionsWhoseRevisionIsGoneOnceWithOneListPerFile) {
+  FakeCloudClient cloud;
+  FakeDocumentsClient docs;
+  const AccountKey key{"u", "dropbox", "a"};
+  docs.AddAccount(key, 3);
+  for (const char* f : {"f1", "f2", "f3"}) {
+    docs.Reference(key, f);
+    cloud.PutFile("a", LiveFile(f, "head"));
+  }
+  docs.AddPin("f1", "r1", "v1");
+  docs.AddPin("f1", "r2", "v2");
+  docs.AddPin("f1", "head", "v3");
+  docs.AddPin("f2", "s1", "w1");
+  cloud.SetRevisions("a", "f1", {"r2", "head"});    // r1 is gone
+  cloud.SetRevisions("a", "f2", {"head"}, {"s1"});  // a capped list: s1 is still there
+  SyncRunner runner(
+      *store_, docs, cloud, nullptr, [] { return absl::Now(); }, Options());
+  auto r = runner.Run(std::nullopt, "test", nullptr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->last_error, "");
+  EXPECT_EQ(r->versions_expired, 1);
+  EXPECT_EQ(docs.expired(), std::set<std::string>{"v1"});
+  // One list per file with versions (f3 has none); a pin missing from the
+  // list is asked for by id before it is called gone.
+  EXPECT_EQ(cloud.revision_calls(),
+            (std::vector<std::string>{"list:f1", "get:f1@r1", "list:f2", "get:f2@s1"}));
+  // Start cursor, 3 files, 2 lists, 2 single revisions, one feed page.
+  EXPECT_EQ(r->provider_calls, 9);
+  ASSERT_EQ(docs.mark_requests().size(), 1u);
+  const v1::MarkRevisionsExpiredRequest mark = docs.mark_requests()[0];
+  EXPECT_EQ(mark.file_id(), "f1");
+  EXPECT_EQ(std::vector<std::string>(mark.revisions().begin(), mark.revisions().end()),
+            std::vector<std::string>{"r1"});
+  EXPECT_EQ(mark.user(), "u");
+  EXPECT_NE(mark.reason().find("dropbox no longer has the revision"), std::string::npos)
+      << mark.reason();
+  EXPECT_TRUE(mark.has_observed_time());
+
+  // Reconciled again: the marked version is neither asked about nor marked
+  // (nor logged) again.
+  auto again = runner.Run(std::nullopt, "test", nullptr, /*reconcile=*/true);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->versions_expired, 0);
+  EXPECT_EQ(docs.mark_requests().size(), 1u);
+  const auto calls = cloud.revision_calls();
+  EXPECT_EQ(std::vector<std::string>(calls.begin() + 4, calls.end()),
+            (std::vector<std::string>{"list:f1", "list:f2", "get:f2@s1"}));
+  EXPECT_EQ(runner.totals().versions_expired, 1);
+}
+
+TEST_F(SyncRunnerTest, ANewRevisionInTheFeedChecksThePinsOfThatFileOnly) {
+  FakeCloudClient cloud;
+  FakeDocumentsClient docs;
+  const AccountKey key{"u", "box", "a"};
+  docs.AddAccount(key, 2);
+  cloud.PutFile("a", LiveFile("f1", "r1"));
+  cloud.PutFile("a", LiveFile("f2", "s1"));
+  for (const auto& [file, rev, version] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{{"f1", "r1", "v1"},
+                                                                      {"f2", "s1", "w1"}}) {
+    docs.Reference(key, file);
+    docs.AddPin(file, rev, version);
+    docs.SetStoredRevision(file, rev);
+  }
+  cloud.SetFeed("a", {{}});
+  SyncRunner runner(
+      *store_, docs, cloud, nullptr, [] { return absl::Now(); }, Options());
+  ASSERT_TRUE(runner.Run(std::nullopt, "test", nullptr).ok());  // reconciles: all kept
+  EXPECT_TRUE(docs.expired().empty());
+  const size_t before = cloud.revision_calls().size();
+
+  // f1 gets a new revision and the account keeps the head only (Box free
+  // plan); f2 is only renamed.
+  cloud.SetRevisions("a", "f1", {"r2"});
+  v1::Change edit;
+  edit.set_file_id("f1");
+  edit.set_kind(v1::CHANGE_KIND_MODIFIED);
+  *edit.mutable_file() = LiveFile("f1", "r2");
+  v1::Change rename;
+  rename.set_file_id("f2");
+  rename.set_kind(v1::CHANGE_KIND_RENAMED);
+  *rename.mutable_file() = LiveFile("f2", "s1");
+  rename.mutable_file()->mutable_metadata()->set_filename("renamed.txt");
+  cloud.SetFeed("a", {{}, {edit, rename}});
+  auto r = runner.Run(std::nullopt, "test", nullptr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->versions_expired, 1);
+  EXPECT_EQ(docs.expired(), std::set<std::string>{"v1"});
+  const auto calls = cloud.revision_calls();
+  EXPECT_EQ(
+      std::vector<std::string>(calls.begin() + static_cast<std::ptrdiff_t>(before), calls.end()),
+      (std::vector<std::string>{"list:f1", "get:f1@r1"}));
+  EXPECT_EQ(Cursor("a"), "2");
+}
+
+TEST_F(SyncRunnerTest, ARevisionListThatFailsDoesNotHoldTheAccountBack) {
+  FakeCloudClient cloud;
+  FakeDocumentsClient docs;
+  const AccountKey key{"u", "onedrive", "a"};
+  docs.AddAccount(key, 1);
+  docs.Reference(key, "f1");
+  docs.AddPin("f1", "1.0", "v1");
+  cloud.PutFile("a", LiveFile("f1", "2.0"));
+  cloud.SetRevisions("a", "f1", {"2.0"});
+  cloud.FailRevisions("a", absl::UnavailableError("graph is down"));
+  SyncRunner runner(
+      *store_, docs, cloud, nullptr, [] { return absl::Now(); }, Options());
+  auto r = runner.Run(std::nullopt, "test", nullptr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->last_error, "");
+  EXPECT_NE(Cursor("a"), "") << "the reconciliation finished and its cursor is saved";
+  EXPECT_TRUE(docs.expired().empty());
+
+  cloud.FailRevisions("a", absl::OkStatus());
+  auto healed = runner.Run(std::nullopt, "test", nullptr, /*reconcile=*/true);
+  ASSERT_TRUE(healed.ok()) << healed.status();
+  EXPECT_EQ(docs.expired(), std::set<std::string>{"v1"});
 }
 
 }  // namespace

@@ -39,8 +39,18 @@ SyncStack::SyncStack() {
     throw std::runtime_error("repository migrations: " + s.ToString());
   }
   repository_store_ = std::make_unique<repository::PgDocumentStore>(*repository_pool_);
-  repository_ =
-      std::make_unique<repository::Repository>(*repository_store_, [] { return absl::Now(); });
+  // As deployed: the repository reads files and pins versions through the
+  // providers service.
+  repository_cloud_ = repository::NewGrpcCloudFiles(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(providers_->port()),
+                          grpc::InsecureChannelCredentials()),
+      [] {
+        const absl::Time now = absl::Now();
+        return MintHs256(kJwtSecret, Principal{"service:repository", {"service"}}, now,
+                         now + absl::Minutes(5));
+      });
+  repository_ = std::make_unique<repository::Repository>(
+      *repository_store_, [] { return absl::Now(); }, repository_cloud_.get());
   edge_ = std::make_unique<RpcEdge>(
       std::make_shared<Hs256Verifier>(Hs256Verifier::Options{.secret = kJwtSecret}));
   repository_service_ = std::make_unique<repository::RepositoryServiceImpl>(*repository_, *edge_);
@@ -149,6 +159,36 @@ v1::Document SyncStack::GetDocument(const std::string& user, const std::string& 
   auto ctx = As(user);
   Check(repository_stub_->GetDocument(ctx.get(), req, &doc), "GetDocument");
   return doc;
+}
+
+v1::Version SyncStack::CreateVersion(const std::string& user, const std::string& document_id) {
+  v1::CreateVersionRequest req;
+  req.set_document_id(document_id);
+  v1::Version version;
+  auto ctx = As(user);
+  Check(repository_stub_->CreateVersion(ctx.get(), req, &version), "CreateVersion");
+  return version;
+}
+
+v1::Version SyncStack::GetVersion(const std::string& user, const std::string& document_id,
+                                  const std::string& version_id) {
+  v1::GetVersionRequest req;
+  req.set_document_id(document_id);
+  req.set_version_id(version_id);
+  v1::Version version;
+  auto ctx = As(user);
+  Check(repository_stub_->GetVersion(ctx.get(), req, &version), "GetVersion");
+  return version;
+}
+
+grpc::Status SyncStack::VersionLink(const std::string& user, const v1::Version& version,
+                                    v1::Link* link) {
+  v1::GetBlobLinkRequest req;
+  req.set_document_id(version.document_id());
+  req.set_version_id(version.id());
+  req.set_kind(v1::LINK_KIND_DOWNLOAD);
+  auto ctx = As(user);
+  return repository_stub_->GetBlobLink(ctx.get(), req, link);
 }
 
 std::vector<v1::HistoryEvent> SyncStack::History(const std::string& user, const std::string& id) {

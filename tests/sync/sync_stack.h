@@ -1,6 +1,7 @@
 // The services sync talks to, in this process on 127.0.0.1:0 against one
 // throwaway database and the cloud emulator binary: oauth, providers (real
-// adapters) and repository. Helpers connect emulator accounts, create
+// adapters) and repository (which reads files and pins versions through the
+// providers service). Helpers connect emulator accounts, create
 // documents for cloud files and compare documents with what the cloud says.
 #pragma once
 
@@ -61,6 +62,12 @@ class SyncStack {
   v1::Document CreateDocument(const std::string& user, const std::string& provider,
                               const std::string& email, const std::string& file_id);
   v1::Document GetDocument(const std::string& user, const std::string& id);
+  // A version of the document, pinned at the provider.
+  v1::Version CreateVersion(const std::string& user, const std::string& document_id);
+  v1::Version GetVersion(const std::string& user, const std::string& document_id,
+                         const std::string& version_id);
+  // GetBlobLink of the version's download link.
+  grpc::Status VersionLink(const std::string& user, const v1::Version& version, v1::Link* link);
   std::vector<v1::HistoryEvent> History(const std::string& user, const std::string& id);
   // Number of history entries of the given kind.
   int CountHistory(const std::string& user, const std::string& id, v1::HistoryEventKind kind);
@@ -86,6 +93,7 @@ class SyncStack {
   std::unique_ptr<ProvidersHarness> providers_;
   std::unique_ptr<PgPool> repository_pool_;
   std::unique_ptr<repository::PgDocumentStore> repository_store_;
+  std::unique_ptr<repository::CloudFiles> repository_cloud_;
   std::unique_ptr<repository::Repository> repository_;
   std::unique_ptr<RpcEdge> edge_;
   std::unique_ptr<repository::RepositoryServiceImpl> repository_service_;

@@ -111,6 +111,7 @@ TEST_P(SyncStoreTest, RunRecords) {
   c.changes_applied = 4;
   c.documents_updated = 3;
   c.provider_calls = 7;
+  c.versions_expired = 2;
   ASSERT_TRUE(store_->FinishRun(*id, c, t0_ + absl::Seconds(3)).ok());
   auto last = store_->LastRun();
   ASSERT_TRUE(last.ok() && last->has_value());
@@ -118,6 +119,7 @@ TEST_P(SyncStoreTest, RunRecords) {
   EXPECT_EQ((*last)->started, t0_);
   EXPECT_EQ((*last)->finished, t0_ + absl::Seconds(3));
   EXPECT_EQ((*last)->counters.provider_calls, 7);
+  EXPECT_EQ((*last)->counters.versions_expired, 2);
   EXPECT_EQ((*last)->counters.documents_updated, 3);
 }
 

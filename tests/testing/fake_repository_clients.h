@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "repository/collaborators.h"
@@ -25,6 +26,18 @@ class FakeCloudFiles : public repository::CloudFiles {
   void PutFile(const std::string& account, ::liveconnect::v1::CloudFile file) {
     std::lock_guard<std::mutex> lock(mu_);
     files_[{account, file.id()}] = std::move(file);
+  }
+  // The file is gone at the provider (NOT_FOUND from now on).
+  void RemoveFile(const std::string& account, const std::string& file_id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    files_.erase({account, file_id});
+  }
+  // The provider no longer has that revision of the file: a link of it
+  // answers NOT_FOUND naming the revision, as the adapters do.
+  void ExpireRevision(const std::string& account, const std::string& file_id,
+                      const std::string& revision) {
+    std::lock_guard<std::mutex> lock(mu_);
+    expired_.insert({account, file_id, revision});
   }
   // The users GetFile was called for, in order.
   std::vector<std::string> get_file_users() {
@@ -50,6 +63,12 @@ class FakeCloudFiles : public repository::CloudFiles {
                                                   ::liveconnect::v1::LinkKind kind) override {
     std::lock_guard<std::mutex> lock(mu_);
     link_requests_.push_back(blob);
+    auto file = Find(user, blob);
+    if (!file.ok()) return file.status();
+    if (expired_.count({blob.account(), blob.file_id(), blob.revision()})) {
+      return absl::NotFoundError("revision " + blob.revision() + " of file " + blob.file_id() +
+                                 " is gone");
+    }
     ::liveconnect::v1::Link link;
     link.set_kind(kind);
     link.set_url("https://cloud.example/" + blob.file_id() + "?rev=" + blob.revision() +
@@ -83,6 +102,7 @@ class FakeCloudFiles : public repository::CloudFiles {
   std::mutex mu_;
   std::set<std::pair<std::string, std::string>> connected_;  // (user, account)
   std::map<std::pair<std::string, std::string>, ::liveconnect::v1::CloudFile> files_;
+  std::set<std::tuple<std::string, std::string, std::string>> expired_;  // (account, file, rev)
   std::vector<std::string> get_file_users_;
   std::vector<::liveconnect::v1::BlobRef> link_requests_;
 };

@@ -41,6 +41,24 @@ class FakeCloudClient : public sync::CloudClient {
     std::lock_guard<std::mutex> lock(mu_);
     failures_[account] = std::move(status);
   }
+  // The file's revision list is `listed`; asking for one revision by id
+  // finds it when it is listed or in `also_kept` (a capped list), else
+  // answers NOT_FOUND. Without this, a file lists its current revision.
+  void SetRevisions(const std::string& account, const std::string& file_id,
+                    std::vector<std::string> listed, std::set<std::string> also_kept = {}) {
+    std::lock_guard<std::mutex> lock(mu_);
+    revisions_[{account, file_id}] = {std::move(listed), std::move(also_kept)};
+  }
+  // ListRevisions of the account fails with `status` (OK heals it).
+  void FailRevisions(const std::string& account, absl::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    revision_failures_[account] = std::move(status);
+  }
+  // Revision calls as "list:<file>" and "get:<file>@<revision>", in order.
+  std::vector<std::string> revision_calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return revision_calls_;
+  }
   // ListChanges calls as "<account>@<cursor>", in order.
   std::vector<std::string> calls() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -81,8 +99,51 @@ class FakeCloudClient : public sync::CloudClient {
     if (file == account->second.end()) return absl::NotFoundError(file_id);
     return file->second;
   }
+  absl::StatusOr<std::vector<::liveconnect::v1::Revision>> ListRevisions(
+      const sync::AccountKey& key, const std::string& file_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    revision_calls_.push_back("list:" + file_id);
+    if (absl::Status s = Failure(key); !s.ok()) return s;
+    if (auto f = revision_failures_.find(key.account); f != revision_failures_.end()) {
+      if (!f->second.ok()) return f->second;
+    }
+    std::vector<::liveconnect::v1::Revision> out;
+    auto it = revisions_.find({key.account, file_id});
+    if (it == revisions_.end()) {
+      auto current = Current(key.account, file_id);
+      if (!current.ok()) return current.status();
+      out.emplace_back().set_id(*current);
+      return out;
+    }
+    for (const auto& id : it->second.first) out.emplace_back().set_id(id);
+    return out;
+  }
+  absl::StatusOr<::liveconnect::v1::CloudFile> GetRevision(const sync::AccountKey& key,
+                                                           const std::string& file_id,
+                                                           const std::string& revision) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    revision_calls_.push_back("get:" + file_id + "@" + revision);
+    if (absl::Status s = Failure(key); !s.ok()) return s;
+    ::liveconnect::v1::CloudFile file;
+    file.set_id(file_id);
+    file.mutable_metadata()->set_revision(revision);
+    auto it = revisions_.find({key.account, file_id});
+    if (it == revisions_.end()) {
+      auto current = Current(key.account, file_id);
+      if (current.ok() && *current == revision) return file;
+    } else if (std::count(it->second.first.begin(), it->second.first.end(), revision) > 0 ||
+               it->second.second.count(revision) > 0) {
+      return file;
+    }
+    return absl::NotFoundError("revision " + revision + " of " + file_id + " is gone");
+  }
 
  private:
+  absl::StatusOr<std::string> Current(const std::string& account, const std::string& file_id) {
+    auto a = files_.find(account);
+    if (a == files_.end() || a->second.count(file_id) == 0) return absl::NotFoundError(file_id);
+    return a->second.at(file_id).metadata().revision();
+  }
   absl::Status Failure(const sync::AccountKey& key) {
     auto it = failures_.find(key.account);
     return it == failures_.end() ? absl::OkStatus() : it->second;
@@ -99,6 +160,12 @@ class FakeCloudClient : public sync::CloudClient {
   std::map<std::string, std::map<std::string, ::liveconnect::v1::CloudFile>> files_;
   std::map<std::string, absl::Status> failures_;
   std::vector<std::string> calls_;
+  // (account, file) -> (listed, also kept)
+  std::map<std::pair<std::string, std::string>,
+           std::pair<std::vector<std::string>, std::set<std::string>>>
+      revisions_;
+  std::map<std::string, absl::Status> revision_failures_;
+  std::vector<std::string> revision_calls_;
 };
 
 // The repository as sync sees it: referenced accounts, and one document
@@ -127,6 +194,27 @@ class FakeDocumentsClient : public sync::DocumentsClient {
     std::lock_guard<std::mutex> lock(mu_);
     fail_file_ = file_id;
     fail_status_ = std::move(status);
+  }
+  // A version of the file's document pins `revision` (the document then
+  // has versions).
+  void AddPin(const std::string& file_id, const std::string& revision,
+              const std::string& version_id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pins_.push_back({file_id, revision, version_id});
+  }
+  // The revision the file's document stores (blob_metadata.revision).
+  void SetStoredRevision(const std::string& file_id, const std::string& revision) {
+    std::lock_guard<std::mutex> lock(mu_);
+    stored_revision_[file_id] = revision;
+  }
+  // Versions marked REVISION_EXPIRED, and MarkRevisionsExpired requests.
+  std::set<std::string> expired() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return expired_;
+  }
+  std::vector<::liveconnect::v1::MarkRevisionsExpiredRequest> mark_requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return mark_requests_;
   }
   // File ids whose change was applied.
   std::set<std::string> applied() {
@@ -169,6 +257,45 @@ class FakeDocumentsClient : public sync::DocumentsClient {
       d->mutable_blob()->set_account(key.account);
       d->mutable_blob()->set_file_id(id);
       if (pending_.count(id)) d->set_fulltext_state(::liveconnect::v1::FULLTEXT_STATE_PENDING);
+      d->set_version_count(static_cast<int32_t>(
+          std::count_if(pins_.begin(), pins_.end(), [&](const Pin& p) { return p.file == id; })));
+      if (stored_revision_.count(id)) {
+        d->mutable_blob_metadata()->set_revision(stored_revision_.at(id));
+      }
+    }
+    return resp;
+  }
+  absl::StatusOr<::liveconnect::v1::ListPinnedRevisionsResponse> ListPinnedRevisions(
+      const sync::AccountKey&, const std::vector<std::string>& file_ids,
+      const std::string&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ::liveconnect::v1::ListPinnedRevisionsResponse resp;
+    for (const auto& p : pins_) {
+      if (expired_.count(p.version) ||
+          std::find(file_ids.begin(), file_ids.end(), p.file) == file_ids.end()) {
+        continue;
+      }
+      auto* out = resp.add_pins();
+      out->set_file_id(p.file);
+      out->set_revision(p.revision);
+      out->set_document_id("doc-" + p.file);
+      out->set_version_id(p.version);
+    }
+    return resp;
+  }
+  absl::StatusOr<::liveconnect::v1::MarkRevisionsExpiredResponse> MarkRevisionsExpired(
+      const ::liveconnect::v1::MarkRevisionsExpiredRequest& req) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    mark_requests_.push_back(req);
+    ::liveconnect::v1::MarkRevisionsExpiredResponse resp;
+    for (const auto& p : pins_) {
+      if (p.file != req.file_id() || expired_.count(p.version) ||
+          std::find(req.revisions().begin(), req.revisions().end(), p.revision) ==
+              req.revisions().end()) {
+        continue;
+      }
+      expired_.insert(p.version);
+      resp.add_expired_version_ids(p.version);
     }
     return resp;
   }
@@ -192,6 +319,13 @@ class FakeDocumentsClient : public sync::DocumentsClient {
   absl::Status fail_status_;
   std::set<std::string> applied_;
   std::set<std::string> pending_;  // file ids whose document awaits indexing
+  struct Pin {
+    std::string file, revision, version;
+  };
+  std::vector<Pin> pins_;
+  std::map<std::string, std::string> stored_revision_;
+  std::set<std::string> expired_;
+  std::vector<::liveconnect::v1::MarkRevisionsExpiredRequest> mark_requests_;
 };
 
 // The indexer queue: records what sync asks to reindex.

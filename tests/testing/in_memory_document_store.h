@@ -59,7 +59,13 @@ class InMemoryDocumentStore : public repository::DocumentStore {
     Document doc = Stored(id);
     MutationEffects effects;
     if (absl::Status s = fn(doc, effects); !s.ok()) return s;
-    if (effects.new_version) versions_[id].push_back(*effects.new_version);
+    if (effects.new_version) {
+      Version snapshot = *effects.new_version;  // the state is kept apart, as in PostgreSQL
+      snapshot.clear_state();
+      snapshot.clear_state_time();
+      snapshot.clear_state_reason();
+      versions_[id].push_back(std::move(snapshot));
+    }
     Write(id, std::move(doc), now, effects);
     return Stored(id);
   }
@@ -72,6 +78,7 @@ class InMemoryDocumentStore : public repository::DocumentStore {
     const Document doc = Stored(id);
     if (absl::Status s = check(doc); !s.ok()) return s;
     rows_.erase(id);
+    for (const auto& v : versions_[id]) states_.erase(v.id());
     versions_.erase(id);
     AddEvent(doc.owner(), deleted);
     return absl::OkStatus();
@@ -108,7 +115,7 @@ class InMemoryDocumentStore : public repository::DocumentStore {
                                      const std::string& version_id) override {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& v : versions_[document_id]) {
-      if (v.id() == version_id) return v;
+      if (v.id() == version_id) return WithState(v);
     }
     return absl::NotFoundError(
         absl::StrCat("version ", version_id, " of document ", document_id, " not found"));
@@ -119,7 +126,9 @@ class InMemoryDocumentStore : public repository::DocumentStore {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<Version> out;
     for (const auto& v : versions_[document_id]) {  // appended in number order
-      if (v.number() > after_number && static_cast<int>(out.size()) < limit) out.push_back(v);
+      if (v.number() > after_number && static_cast<int>(out.size()) < limit) {
+        out.push_back(WithState(v));
+      }
     }
     return out;
   }
@@ -217,6 +226,56 @@ class InMemoryDocumentStore : public repository::DocumentStore {
     return result;
   }
 
+  absl::StatusOr<std::vector<VersionPin>> ListPins(const AccountKey& account,
+                                                   const std::vector<std::string>& file_ids,
+                                                   const std::string& after_version_id,
+                                                   int limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::string, VersionPin> by_id;
+    for (const auto& [id, row] : rows_) {
+      if (!Of(row.doc, account) ||
+          std::find(file_ids.begin(), file_ids.end(), row.doc.blob().file_id()) == file_ids.end()) {
+        continue;
+      }
+      for (const auto& v : versions_[id]) {
+        if (states_.count(v.id()) || v.id() <= after_version_id) continue;
+        by_id[v.id()] = VersionPin{id, v.id(), row.doc.blob().file_id(), v.blob().revision()};
+      }
+    }
+    std::vector<VersionPin> out;
+    for (auto& [version_id, pin] : by_id) {
+      if (static_cast<int>(out.size()) == limit) break;
+      out.push_back(std::move(pin));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<Version>> MarkRevisionsExpired(
+      const AccountKey& account, const std::string& file_id,
+      const std::vector<std::string>& revisions, absl::Time when, const std::string& reason,
+      const ExpiryEvent& event) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Version> out;
+    for (const auto& [id, row] : rows_) {
+      if (!Of(row.doc, account) || row.doc.blob().file_id() != file_id) continue;
+      for (const auto& v : versions_[id]) {
+        if (states_.count(v.id()) ||
+            std::find(revisions.begin(), revisions.end(), v.blob().revision()) == revisions.end()) {
+          continue;
+        }
+        Version marked = v;
+        marked.set_state(::liveconnect::v1::VERSION_STATE_REVISION_EXPIRED);
+        *marked.mutable_state_time() =
+            google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(when));
+        marked.set_state_reason(reason);
+        states_[v.id()] = marked;
+        AddEvent(account.owner, event(marked));
+        out.push_back(std::move(marked));
+      }
+    }
+    return out;
+  }
+
  private:
   struct Row {
     Document doc;  // without etag
@@ -248,6 +307,14 @@ class InMemoryDocumentStore : public repository::DocumentStore {
     ++row.version;
     for (const auto& e : effects.events) AddEvent(row.doc.owner(), e);
   }
+  // A stored snapshot with its state (AVAILABLE unless marked).
+  Version WithState(const Version& v) const {
+    auto it = states_.find(v.id());
+    if (it != states_.end()) return it->second;
+    Version out = v;
+    out.set_state(::liveconnect::v1::VERSION_STATE_AVAILABLE);
+    return out;
+  }
   void AddEvent(const std::string& owner, HistoryEvent e) {
     e.set_id(static_cast<int64_t>(history_.size()) + 1);
     history_.emplace_back(owner, std::move(e));
@@ -257,6 +324,7 @@ class InMemoryDocumentStore : public repository::DocumentStore {
   std::map<std::string, Row> rows_;                                         // by id
   std::map<std::pair<std::string, std::string>, std::string> idempotency_;  // (owner, key) -> id
   std::map<std::string, std::vector<Version>> versions_;
+  std::map<std::string, Version> states_;  // version id -> the version as marked
   std::vector<std::pair<std::string, HistoryEvent>> history_;  // (owner, event), by id
 };
 

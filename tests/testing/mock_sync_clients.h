@@ -21,6 +21,12 @@ class MockDocumentsClient : public sync::DocumentsClient {
               (override));
   MOCK_METHOD(absl::StatusOr<::liveconnect::v1::ApplyFileChangeResponse>, ApplyFileChange,
               (const ::liveconnect::v1::ApplyFileChangeRequest& request), (override));
+  MOCK_METHOD(absl::StatusOr<::liveconnect::v1::ListPinnedRevisionsResponse>, ListPinnedRevisions,
+              (const sync::AccountKey& key, const std::vector<std::string>& file_ids,
+               const std::string& page_token),
+              (override));
+  MOCK_METHOD(absl::StatusOr<::liveconnect::v1::MarkRevisionsExpiredResponse>, MarkRevisionsExpired,
+              (const ::liveconnect::v1::MarkRevisionsExpiredRequest& request), (override));
 };
 
 class MockCloudClient : public sync::CloudClient {
@@ -31,6 +37,12 @@ class MockCloudClient : public sync::CloudClient {
               (const sync::AccountKey& key, const std::string& cursor), (override));
   MOCK_METHOD(absl::StatusOr<::liveconnect::v1::CloudFile>, GetFile,
               (const sync::AccountKey& key, const std::string& file_id), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<::liveconnect::v1::Revision>>, ListRevisions,
+              (const sync::AccountKey& key, const std::string& file_id), (override));
+  MOCK_METHOD(absl::StatusOr<::liveconnect::v1::CloudFile>, GetRevision,
+              (const sync::AccountKey& key, const std::string& file_id,
+               const std::string& revision),
+              (override));
 };
 
 class MockIndexClient : public sync::IndexClient {

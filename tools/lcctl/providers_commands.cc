@@ -125,6 +125,30 @@ absl::Status RunRevisions(RpcSession& session, const v1::ListRevisionsRequest& r
   });
 }
 
+absl::Status RunCapabilities(RpcSession& session, const v1::GetCapabilitiesRequest& request) {
+  v1::GetCapabilitiesResponse resp;
+  if (auto s = FromGrpc(NewStub(session)->GetCapabilities(session.NewCall().get(), request, &resp));
+      !s.ok()) {
+    return s;
+  }
+  return session.Print(resp, [&](std::ostream& out) {
+    Table table({"CAPABILITY", "SUPPORT", "NOTE"});
+    for (const auto& c : resp.capabilities()) {
+      table.AddRow({EnumLabel(v1::Capability_Name(c.capability()), "CAPABILITY_"),
+                    EnumLabel(v1::CapabilitySupport_Name(c.support()), "CAPABILITY_SUPPORT_"),
+                    OrDash(c.note())});
+    }
+    table.Print(out);
+    out << "\npinned revisions: " << PinDurabilityLine(resp.pin_durability()) << "\n";
+  });
+}
+
+absl::StatusOr<v1::GetCapabilitiesRequest> BuildCapabilities(const ParsedArgs& args) {
+  v1::GetCapabilitiesRequest req;
+  req.set_provider(args.positionals()[0]);
+  return req;
+}
+
 absl::StatusOr<v1::GetFileRequest> BuildFileGet(const ParsedArgs& args) {
   v1::GetFileRequest req;
   *req.mutable_blob() = BlobFrom(args);
@@ -169,6 +193,31 @@ absl::StatusOr<v1::GetLinkRequest> BuildFileLinkRequest(const ParsedArgs& args) 
   return req;
 }
 
+std::string PinDurabilityLine(const v1::PinDurability& d) {
+  std::string line;
+  switch (d.kind()) {
+    case v1::PIN_DURABILITY_KIND_FOREVER:
+      line = "kept until the file is deleted";
+      break;
+    case v1::PIN_DURABILITY_KIND_DAYS:
+      line = absl::StrCat("kept at least ", d.days(), " days after a newer revision");
+      break;
+    case v1::PIN_DURABILITY_KIND_VERSION_COUNT:
+      line = absl::StrCat("kept while among the newest ", d.max_versions(), " versions");
+      break;
+    case v1::PIN_DURABILITY_KIND_PLAN_DEPENDENT:
+      line = "depends on the account's plan";
+      break;
+    default:
+      line = "unknown";
+  }
+  if (d.max_pinned_per_file() > 0) {
+    absl::StrAppend(&line, " (at most ", d.max_pinned_per_file(), " pinned per file)");
+  }
+  if (!d.note().empty()) absl::StrAppend(&line, ". ", d.note());
+  return line;
+}
+
 std::vector<Command> ProvidersCommands() {
   std::vector<Command> commands;
   commands.push_back({"browse",
@@ -197,6 +246,12 @@ std::vector<Command> ProvidersCommands() {
          HelpFlag()},
         {"PROVIDER", "ACCOUNT", "FILE_ID"}},
        Prepare(&BuildFileLinkRequest, &RunFileLink)});
+  commands.push_back({"capabilities",
+                      "What a provider offers natively, what Live Connect adds, and how long the "
+                      "provider keeps a version's pinned revision.",
+                      Service::kProviders,
+                      {{HelpFlag()}, {"PROVIDER"}},
+                      Prepare(&BuildCapabilities, &RunCapabilities)});
   commands.push_back({"revisions list",
                       "List a cloud file's revisions, oldest first.",
                       Service::kProviders,

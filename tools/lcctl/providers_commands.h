@@ -1,6 +1,6 @@
 // lcctl subcommands of the ProviderService: browse a connected account
-// (browse), one cloud file's metadata and links (file get, file link) and
-// its revisions (revisions list).
+// (browse), one cloud file's metadata and links (file get, file link), its
+// revisions (revisions list) and a provider's capabilities (capabilities).
 #pragma once
 
 #include <vector>
@@ -17,5 +17,7 @@ std::vector<Command> ProvidersCommands();
 // Request builders, exposed so tests check them without a server.
 absl::StatusOr<liveconnect::v1::ListFolderRequest> BuildBrowseRequest(const ParsedArgs& args);
 absl::StatusOr<liveconnect::v1::GetLinkRequest> BuildFileLinkRequest(const ParsedArgs& args);
+// "kept at least 30 days after a newer revision. <note>"
+std::string PinDurabilityLine(const liveconnect::v1::PinDurability& durability);
 
 }  // namespace lc::lcctl

@@ -120,6 +120,9 @@ void PrintVersion(const v1::Version& version, std::ostream& out) {
   block.Add("account", OrDash(version.blob().account()));
   block.Add("file id", OrDash(version.blob().file_id()));
   block.Add("revision", OrDash(version.blob().revision()));
+  block.Add("state", EnumLabel(v1::VersionState_Name(version.state()), "VERSION_STATE_"));
+  if (version.has_state_time()) block.Add("state since", FormatTimestamp(version.state_time()));
+  if (!version.state_reason().empty()) block.Add("state reason", version.state_reason());
   block.Add("filename", OrDash(version.blob_metadata().filename()));
   block.Add("size", FormatSize(SizeOf(version.blob_metadata())));
   if (!version.properties().empty()) {
@@ -129,11 +132,12 @@ void PrintVersion(const v1::Version& version, std::ostream& out) {
 }
 
 void PrintVersionTable(const v1::ListVersionsResponse& response, std::ostream& out) {
-  Table table({"ID", "NUMBER", "LABEL", "REVISION", "CREATED", "CREATED BY"});
+  Table table({"ID", "NUMBER", "LABEL", "REVISION", "STATE", "CREATED", "CREATED BY"});
   for (const v1::Version& version : response.versions()) {
     table.AddRow({version.id(), absl::StrCat(version.number()), OrDash(version.label()),
-                  OrDash(version.blob().revision()), FormatTimestamp(version.created_time()),
-                  OrDash(version.created_by())});
+                  OrDash(version.blob().revision()),
+                  EnumLabel(v1::VersionState_Name(version.state()), "VERSION_STATE_"),
+                  FormatTimestamp(version.created_time()), OrDash(version.created_by())});
   }
   table.Print(out);
 }

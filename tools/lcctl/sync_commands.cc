@@ -95,6 +95,7 @@ absl::StatusOr<v1::GetSyncStatusRequest> BuildStatusRequest(const ParsedArgs&) {
 
 absl::StatusOr<v1::RunNowRequest> BuildRunNowRequest(const ParsedArgs& args) {
   v1::RunNowRequest req;
+  req.set_reconcile(args.Has("reconcile"));
   const bool any = args.Has("provider") || args.Has("account") || args.Has("user");
   if (!any) return req;
   for (const char* flag : {"provider", "account", "user"}) {
@@ -114,6 +115,9 @@ std::string SyncProgressLine(const v1::SyncProgress& p) {
       absl::StrCat(p.accounts_done(), "/", p.accounts_total(), " accounts, ", p.changes_seen(),
                    " changes seen, ", p.changes_applied(), " applied, ", p.documents_updated(),
                    " documents updated, ", p.provider_calls(), " provider calls");
+  if (p.versions_expired() > 0) {
+    absl::StrAppend(&line, ", ", p.versions_expired(), " versions found REVISION_EXPIRED");
+  }
   if (p.finished()) absl::StrAppend(&line, " (finished)");
   return line;
 }
@@ -123,11 +127,13 @@ std::vector<Command> SyncCommands() {
   commands.push_back(
       {"sync now",
        "Run a sync now (admin): every account, or the one named by --provider, --account and "
-       "--user. Shows progress until the run ends.",
+       "--user. Shows progress until the run ends. --reconcile checks every referenced file and "
+       "every version's pinned revision now, not only when the daily reconciliation is due.",
        Service::kSync,
        {{{"provider", "P", "provider of the one account to sync"},
          {"account", "A", "the cloud account (email or id)"},
          {"user", "U", "the user who connected the account"},
+         {"reconcile", "", "reconcile now (files and versions' pinned revisions)"},
          HelpFlag()},
         {}},
        Prepare(&BuildRunNowRequest, &RunNow)});
