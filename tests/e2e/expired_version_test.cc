@@ -29,15 +29,20 @@ constexpr char kUser[] = "sample@example.com";  // LC_DEV_TOKEN_USER's subject
 // How each provider's retention is made to drop a replaced revision, in the
 // provider's own terms (tools/cloud-emulator/README.md).
 struct Retention {
-  json settings;           // POST /_emulator/users fields
-  bool pin_expires;        // false: the pin outlives the retention
-  std::string durability;  // GetCapabilities pinDurability.kind
+  json settings;             // POST /_emulator/users fields
+  bool pin_expires;          // false: the pin outlives the retention
+  std::string durability;    // GetCapabilities pinDurability.kind
+  int64_t advance_days = 0;  // then the emulator's clock moves this far
 };
 
 Retention RetentionOf(const std::string& provider) {
   if (provider == "onedrive") {
     // Graph keeps a number of versions; only the newest stays here.
     return {{{"max_versions", 1}}, true, "PIN_DURABILITY_KIND_VERSION_COUNT"};
+  }
+  if (provider == "dropbox") {
+    // Dropbox keeps a replaced revision a number of days; they pass.
+    return {{{"version_history_days", 1}}, true, "PIN_DURABILITY_KIND_DAYS", 2};
   }
   if (provider == "box") {
     // A free Box account keeps no previous version.
@@ -168,6 +173,9 @@ TEST_P(ExpiredVersionTest, AVersionWhoseRevisionTheProviderDroppedIsMarkedAndIts
                             {"path", "/" + folder + "/draft.txt"},
                             {"action", "content"},
                             {"content", "Second draft.\n"}});
+  if (retention.advance_days > 0) {
+    EmulatorAdmin("clock", {{"advance_seconds", retention.advance_days * 24 * 3600}});
+  }
 
   json progress = Reconcile();
   Exchange got = user_.Get(version_path);
@@ -221,9 +229,9 @@ TEST_P(ExpiredVersionTest, AVersionWhoseRevisionTheProviderDroppedIsMarkedAndIts
   EXPECT_EQ(ExpiredEvents(doc_id, version_id), 1);
 }
 
-// The providers whose emulator applies the revision retention to its revision
-// list and revision downloads (tools/cloud-emulator/README.md).
-INSTANTIATE_TEST_SUITE_P(Clouds, ExpiredVersionTest, ::testing::Values("onedrive", "googledrive"),
+// Dropbox last: it moves the emulator's clock, which cannot go back.
+INSTANTIATE_TEST_SUITE_P(Clouds, ExpiredVersionTest,
+                         ::testing::Values("onedrive", "box", "googledrive", "dropbox"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
