@@ -546,6 +546,7 @@ TEST_F(ApiTest, ARenditionNotReadyYetIs503WithRetryAfterAndABrowserPageThatRetri
   ASSERT_TRUE(down);
   EXPECT_EQ(down->status, 503);
   EXPECT_FALSE(down->has_header("Retry-After"));
+}
 
 TEST_F(ApiTest, LinksOfAVersionWhoseRevisionExpiredAre410Gone) {
   repo_.version_expired = true;
