@@ -271,7 +271,8 @@ TEST(RetentionTest, DropboxRevisionsExpireThirtyDaysAfterTheyWereReplaced) {
   clock.Advance(2LL * 24 * 3600 * 1000);
   EXPECT_FALSE(store.RevisionLive(*v2, first)) << "replaced 31 days ago";
   EXPECT_EQ(LiveIds(store, *v2), std::vector<std::string>{v2->revisions[1].id});
-  ASSERT_TRUE(store.UpdateUser(u.id, {.history_days = 180}).ok());
+  ASSERT_TRUE(store.UpdateUser(u.id, {.account_type = "business"}).ok());
+  EXPECT_EQ(store.FindUser(u.id)->retention.history_days, 180) << "team accounts keep 180 days";
   EXPECT_TRUE(store.RevisionLive(*v2, first)) << "a 180-day plan still has it";
 }
 

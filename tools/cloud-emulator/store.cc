@@ -94,8 +94,8 @@ RetentionPolicy RetentionPolicy::DefaultFor(IdStyle style, const std::string& ac
       p.history_days = 30;
       p.max_versions = 100;
       break;
-    case IdStyle::kDropbox:  // Basic, Plus, Family: 30 days
-      p.history_days = 30;
+    case IdStyle::kDropbox:  // Basic, Plus, Family: 30 days; teams 180
+      p.history_days = account_type == "business" ? 180 : 30;
       break;
     case IdStyle::kBox:  // paid plans keep versions
       break;
