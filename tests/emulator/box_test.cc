@@ -9,6 +9,7 @@
 
 #include "box_representations.h"
 #include "provider_server.h"
+#include "provider_server_test_base.h"
 #include "util.h"
 
 namespace lc::emulator {
@@ -16,40 +17,17 @@ namespace {
 
 using nlohmann::json;
 
-class BoxTest : public ::testing::Test {
+class BoxTest : public ProviderServerTestBase {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ProviderServer>("box", IdStyle::kBox,
-                                               OAuthServer::Options{"", "", true, false, false},
-                                               clock_, 3600, nullptr);
-    server_->store().AddUser("", "alice@example.com", "Alice");
-    server_->set_default_user("alice@example.com");
-    InstallBox(*server_);
-    InstallAdminApi(*server_);
-    port_ = server_->Bind("127.0.0.1", 0);
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_->Listen(); });
-    token_ = AdminPost("tokens", {{"user", "alice@example.com"}})["access_token"];
-  }
-  void TearDown() override {
-    server_->Stop();
-    thread_.join();
-  }
-  httplib::Client Client() {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(5, 0);
-    return c;
+    StartServer("box", IdStyle::kBox, OAuthServer::Options{"", "", true, false, false}, InstallBox,
+                "alice@example.com", "Alice");
+    ASSERT_FALSE(HasFatalFailure());
+    token_ = TokenOf("alice@example.com");
   }
   httplib::Headers Auth(httplib::Headers extra = {}) {
     extra.emplace("Authorization", "Bearer " + token_);
     return extra;
-  }
-  json AdminPost(const std::string& path, const json& body) {
-    auto res = Client().Post(("/_emulator/" + path).c_str(), body.dump(), "application/json");
-    EXPECT_TRUE(res);
-    if (!res) return json::object();
-    EXPECT_EQ(res->status, 200) << res->body;
-    return json::parse(res->body, nullptr, false);
   }
   // Seeds one file; answers its id.
   std::string Seed(const std::string& path, const std::string& content) {
@@ -70,10 +48,6 @@ class BoxTest : public ::testing::Test {
   static std::string PathOf(const std::string& url) { return url.substr(url.find('/', 8)); }
   void Advance(double seconds) { AdminPost("clock", {{"advance_seconds", seconds}}); }
 
-  Clock clock_;
-  std::unique_ptr<ProviderServer> server_;
-  std::thread thread_;
-  int port_ = 0;
   std::string token_;
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "provider_server.h"
+#include "provider_server_test_base.h"
 #include "util.h"
 
 namespace lc::emulator {
@@ -15,32 +16,15 @@ namespace {
 
 using nlohmann::json;
 
-class DropboxTest : public ::testing::Test {
+class DropboxTest : public ProviderServerTestBase {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ProviderServer>("dropbox", IdStyle::kDropbox,
-                                               OAuthServer::Options{"sl.", "", false, false, false},
-                                               clock_, 3600, nullptr);
-    server_->store().AddUser("", "alice@example.com", "Alice");
-    server_->set_default_user("alice@example.com");
-    InstallDropbox(*server_);
-    InstallAdminApi(*server_);
-    port_ = server_->Bind("127.0.0.1", 0);
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_->Listen(); });
-    auto res =
-        Client().Post("/_emulator/tokens", R"({"user":"alice@example.com"})", "application/json");
-    ASSERT_TRUE(res);
-    token_ = json::parse(res->body)["access_token"];
-  }
-  void TearDown() override {
-    server_->Stop();
-    thread_.join();
-  }
-  httplib::Client Client() {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(10, 0);
-    return c;
+    read_timeout_seconds_ = 10;
+    StartServer("dropbox", IdStyle::kDropbox, OAuthServer::Options{"sl.", "", false, false, false},
+                InstallDropbox, "alice@example.com", "Alice");
+    ASSERT_FALSE(HasFatalFailure());
+    token_ = TokenOf("alice@example.com");
+    ASSERT_FALSE(token_.empty());
   }
   // Seeds files ({"path", "content"}) for alice; answers path -> id.
   std::map<std::string, std::string> Seed(const json& files) {
@@ -58,10 +42,8 @@ class DropboxTest : public ::testing::Test {
   }
   // A token valid at the emulator's (advanced) clock.
   void NewToken() {
-    auto res =
-        Client().Post("/_emulator/tokens", R"({"user":"alice@example.com"})", "application/json");
-    ASSERT_TRUE(res);
-    token_ = json::parse(res->body)["access_token"];
+    token_ = TokenOf("alice@example.com");
+    ASSERT_FALSE(token_.empty());
   }
   httplib::Headers Auth() { return {{"Authorization", "Bearer " + token_}}; }
   httplib::Result Rpc(const std::string& route, const json& arg) {
@@ -94,10 +76,6 @@ class DropboxTest : public ::testing::Test {
     EXPECT_NE(res->body.find(says), std::string::npos) << res->body;
   }
 
-  Clock clock_;
-  std::unique_ptr<ProviderServer> server_;
-  std::thread thread_;
-  int port_ = 0;
   std::string token_;
 };
 

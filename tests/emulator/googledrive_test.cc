@@ -9,6 +9,7 @@
 
 #include "googledrive_export.h"
 #include "provider_server.h"
+#include "provider_server_test_base.h"
 #include "util.h"
 
 namespace lc::emulator {
@@ -22,41 +23,19 @@ constexpr char kSlides[] = "application/vnd.google-apps.presentation";
 constexpr char kDrawing[] = "application/vnd.google-apps.drawing";
 constexpr char kForm[] = "application/vnd.google-apps.form";
 
-class GoogleDriveTest : public ::testing::Test {
+class GoogleDriveTest : public ProviderServerTestBase {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ProviderServer>(
-        "googledrive", IdStyle::kDrive, OAuthServer::Options{"ya29.", "1//", false, true, false},
-        clock_, 3600, nullptr);
-    server_->store().AddUser("", "alice@example.com", "Alice");
+    StartServer("googledrive", IdStyle::kDrive,
+                OAuthServer::Options{"ya29.", "1//", false, true, false}, InstallGoogleDrive,
+                "alice@example.com", "Alice");
+    ASSERT_FALSE(HasFatalFailure());
     server_->store().AddUser("", "bob@example.com", "Bob");
-    server_->set_default_user("alice@example.com");
-    InstallGoogleDrive(*server_);
-    InstallAdminApi(*server_);
-    port_ = server_->Bind("127.0.0.1", 0);
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_->Listen(); });
-    alice_ = AdminPost("tokens", {{"user", "alice@example.com"}})["access_token"];
-    bob_ = AdminPost("tokens", {{"user", "bob@example.com"}})["access_token"];
-  }
-  void TearDown() override {
-    server_->Stop();
-    thread_.join();
-  }
-  httplib::Client Client() {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(5, 0);
-    return c;
+    alice_ = TokenOf("alice@example.com");
+    bob_ = TokenOf("bob@example.com");
   }
   static httplib::Headers As(const std::string& token) {
     return {{"Authorization", "Bearer " + token}};
-  }
-  json AdminPost(const std::string& path, const json& body) {
-    auto res = Client().Post(("/_emulator/" + path).c_str(), body.dump(), "application/json");
-    EXPECT_TRUE(res);
-    if (!res) return json::object();
-    EXPECT_EQ(res->status, 200) << res->body;
-    return json::parse(res->body);
   }
   // Seeds one file for alice; answers its id.
   std::string Seed(json file) {
@@ -90,10 +69,6 @@ class GoogleDriveTest : public ::testing::Test {
     EXPECT_EQ(e["errors"][0]["locationType"], "parameter");
   }
 
-  Clock clock_;
-  std::unique_ptr<ProviderServer> server_;
-  std::thread thread_;
-  int port_ = 0;
   int seeded_ = 0;
   std::string alice_, bob_;
 };

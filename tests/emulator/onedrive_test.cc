@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "provider_server.h"
+#include "provider_server_test_base.h"
 #include "util.h"
 
 namespace lc::emulator {
@@ -20,40 +21,18 @@ using nlohmann::json;
 constexpr char kPersonal[] = "alice@example.com";
 constexpr char kBusiness[] = "bob@contoso.example";
 
-class OneDriveEmulatorTest : public ::testing::Test {
+class OneDriveEmulatorTest : public ProviderServerTestBase {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ProviderServer>(
-        "onedrive", IdStyle::kGraph, OAuthServer::Options{"EwB", "M.C5", false, false, true},
-        clock_, 3600, nullptr);
-    server_->store().AddUser("", kPersonal, "Alice");
-    server_->set_default_user(kPersonal);
-    InstallOneDrive(*server_);
-    InstallAdminApi(*server_);
-    port_ = server_->Bind("127.0.0.1", 0);
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_->Listen(); });
+    StartServer("onedrive", IdStyle::kGraph,
+                OAuthServer::Options{"EwB", "M.C5", false, false, true}, InstallOneDrive, kPersonal,
+                "Alice");
+    ASSERT_FALSE(HasFatalFailure());
     AdminPost("users", {{"email", kBusiness}, {"name", "Bob"}, {"account_type", "business"}});
-    tokens_[kPersonal] = AdminPost("tokens", {{"user", kPersonal}})["access_token"];
-    tokens_[kBusiness] = AdminPost("tokens", {{"user", kBusiness}})["access_token"];
-  }
-  void TearDown() override {
-    server_->Stop();
-    thread_.join();
-  }
-  httplib::Client Client() {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(5, 0);
-    return c;
+    tokens_[kPersonal] = TokenOf(kPersonal);
+    tokens_[kBusiness] = TokenOf(kBusiness);
   }
   std::string Base() { return "http://127.0.0.1:" + std::to_string(port_); }
-  json AdminPost(const std::string& path, const json& body) {
-    auto res = Client().Post(("/_emulator/" + path).c_str(), body.dump(), "application/json");
-    EXPECT_TRUE(res);
-    if (!res) return json::object();
-    EXPECT_EQ(res->status, 200) << res->body;
-    return json::parse(res->body, nullptr, false);
-  }
   // Seeds one file for `user`; answers its id.
   std::string Seed(const std::string& user, const std::string& path, const json& revisions) {
     json out = AdminPost("files",
@@ -79,10 +58,6 @@ class OneDriveEmulatorTest : public ::testing::Test {
     return j["error"].value("code", "") + ": " + j["error"].value("message", "");
   }
 
-  Clock clock_;
-  std::unique_ptr<ProviderServer> server_;
-  std::thread thread_;
-  int port_ = 0;
   std::map<std::string, std::string> tokens_;
 };
 

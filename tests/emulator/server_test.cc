@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "provider_server.h"
+#include "provider_server_test_base.h"
 #include "util.h"
 
 namespace lc::emulator {
@@ -15,46 +16,18 @@ namespace {
 
 using nlohmann::json;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public ProviderServerTestBase {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<ProviderServer>(
-        "googledrive", IdStyle::kDrive, OAuthServer::Options{"ya29.", "1//", false, true, false},
-        clock_, 3600, nullptr);
-    server_->store().AddUser("", "alice@example.com", "Alice");
-    server_->set_default_user("alice@example.com");
-    InstallGoogleDrive(*server_);
-    InstallAdminApi(*server_);
-    port_ = server_->Bind("127.0.0.1", 0);
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_->Listen(); });
-    // Bound before listening, so early connections wait in the backlog.
-    auto res =
-        Client().Post("/_emulator/tokens", R"({"user":"alice@example.com"})", "application/json");
-    ASSERT_TRUE(res);
-    token_ = json::parse(res->body)["access_token"];
-  }
-  void TearDown() override {
-    server_->Stop();
-    thread_.join();
-  }
-  httplib::Client Client() {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(5, 0);
-    return c;
+    StartServer("googledrive", IdStyle::kDrive,
+                OAuthServer::Options{"ya29.", "1//", false, true, false}, InstallGoogleDrive,
+                "alice@example.com", "Alice");
+    ASSERT_FALSE(HasFatalFailure());
+    token_ = TokenOf("alice@example.com");
+    ASSERT_FALSE(token_.empty());
   }
   httplib::Headers Auth() { return {{"Authorization", "Bearer " + token_}}; }
-  json AdminPost(const std::string& path, const json& body) {
-    auto res = Client().Post(("/_emulator/" + path).c_str(), body.dump(), "application/json");
-    EXPECT_TRUE(res);
-    EXPECT_EQ(res->status, 200) << res->body;
-    return json::parse(res->body);
-  }
 
-  Clock clock_;
-  std::unique_ptr<ProviderServer> server_;
-  std::thread thread_;
-  int port_ = 0;
   std::string token_;
 };
 
